@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.db import models
+
+from accounts.fields import EncryptedTextField
+
+
+class Workspace(models.Model):
+    """An agency or a team: one Ayrshare account and the people who read its reports."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    api_key = EncryptedTextField(blank=True)
+    # The customer's own X app credentials, required by Ayrshare for X/Twitter since 2026.
+    x_api_key = EncryptedTextField(blank=True)
+    x_api_secret = EncryptedTextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Profile(models.Model):
+    """One Ayrshare user profile (usually a client brand) of a workspace."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="profiles")
+    title = models.CharField(max_length=200)
+    ref_id = models.CharField(max_length=100, blank=True)
+    # Blank for the workspace's primary profile, which Ayrshare addresses by API key alone.
+    profile_key = EncryptedTextField(blank=True)
+    platforms = models.JSONField(default=list, blank=True)
+    color = models.CharField(max_length=7, default="#4f46e5")
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "title"], name="profile_title_unique_in_workspace"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MANAGER = "manager", "Manager"
+        ANALYST = "analyst", "Analyst"
+        CLIENT = "client", "Client"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ANALYST)
+    # Only read for client-role members: the profiles they are allowed to see.
+    profiles = models.ManyToManyField(Profile, blank=True, related_name="client_memberships")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "workspace"], name="one_membership_per_workspace")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.workspace} as {self.role}"

@@ -1,0 +1,234 @@
+"""The cache: what Ayrshare told us, per profile, and how fresh it is.
+
+Nothing here is authoritative; every row can be rebuilt from the API. Syncs only ever insert or
+update, so a failed or partial response can never delete or zero what is already cached.
+"""
+
+from django.db import models
+
+from accounts.models import Profile
+
+# The unified metrics, in display order. Each is a nullable column: None means "not reported".
+METRICS = (
+    "impressions",
+    "reach",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "engagements",
+    "engagement_rate",
+)
+
+
+class MetricColumns(models.Model):
+    impressions = models.BigIntegerField(null=True, blank=True)
+    reach = models.BigIntegerField(null=True, blank=True)
+    views = models.BigIntegerField(null=True, blank=True)
+    likes = models.BigIntegerField(null=True, blank=True)
+    comments = models.BigIntegerField(null=True, blank=True)
+    shares = models.BigIntegerField(null=True, blank=True)
+    saves = models.BigIntegerField(null=True, blank=True)
+    clicks = models.BigIntegerField(null=True, blank=True)
+    engagements = models.BigIntegerField(null=True, blank=True)
+    engagement_rate = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def metrics(self):
+        return {name: getattr(self, name) for name in METRICS}
+
+
+class Post(models.Model):
+    """A post sent through Ayrshare, from GET /history (top-level Ayrshare id)."""
+
+    profile = models.ForeignKey(Profile, models.CASCADE, related_name="posts")
+    ayrshare_id = models.CharField(max_length=64)
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    post_type = models.CharField(max_length=16, blank=True)
+    schedule_date = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    platforms = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    media_urls = models.JSONField(default=list, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "ayrshare_id"], name="post_unique_per_profile")
+        ]
+        indexes = [
+            # History filtered by profile, newest first.
+            models.Index(fields=["profile", "-schedule_date"], name="post_profile_date"),
+            # "Which open posts should have been published by now?" (status re-checks).
+            models.Index(fields=["profile", "status", "schedule_date"], name="post_profile_status"),
+        ]
+
+    def __str__(self):
+        return self.ayrshare_id
+
+
+class PlatformPost(MetricColumns):
+    """A post as it lives on one network, with its latest unified metrics.
+
+    Comes from a Post's postIds and from GET /history/{platform}, which also returns posts made
+    directly on the network (those have no Post).
+    """
+
+    profile = models.ForeignKey(Profile, models.CASCADE, related_name="platform_posts")
+    post = models.ForeignKey(
+        Post, models.SET_NULL, null=True, blank=True, related_name="platform_posts"
+    )
+    platform = models.CharField(max_length=32)
+    social_id = models.CharField(max_length=255)
+    status = models.CharField(max_length=32, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    url = models.CharField(max_length=2000, blank=True)
+    media_type = models.CharField(max_length=32, blank=True)
+    thumbnail_url = models.CharField(max_length=2000, blank=True)
+    error_message = models.TextField(blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    analytics_raw = models.JSONField(default=dict, blank=True)
+    # Why a metric is None where that is not self-evident, e.g. {"reach": "expired"}.
+    metric_notes = models.JSONField(default=dict, blank=True)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    next_update = models.DateTimeField(null=True, blank=True)
+    # When POST /analytics/post should next be asked about this post (decaying schedule).
+    analytics_due_at = models.DateTimeField(null=True, blank=True)
+    analytics_error = models.TextField(blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "platform", "social_id"], name="platform_post_unique"
+            )
+        ]
+        indexes = [
+            # The post history: a profile's posts, newest first, optionally one network.
+            models.Index(fields=["profile", "-published_at"], name="pp_profile_published"),
+            models.Index(
+                fields=["profile", "platform", "-published_at"], name="pp_profile_platform_pub"
+            ),
+            models.Index(fields=["profile", "status"], name="pp_profile_status"),
+            # The post-analytics unit: which posts are due, newest first.
+            models.Index(fields=["profile", "analytics_due_at"], name="pp_analytics_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.platform}:{self.social_id}"
+
+
+class MetricSnapshot(MetricColumns):
+    """Metrics of a PlatformPost at one point in time, appended only when values change."""
+
+    platform_post = models.ForeignKey(PlatformPost, models.CASCADE, related_name="snapshots")
+    captured_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # A retried sync re-reads the same lastUpdated: it must not add a second row.
+            models.UniqueConstraint(
+                fields=["platform_post", "captured_at"], name="snapshot_unique_per_time"
+            )
+        ]
+        ordering = ["captured_at"]
+
+
+class AccountMetrics(models.Model):
+    """Account-level numbers per profile, network and day, from POST /analytics/social."""
+
+    profile = models.ForeignKey(Profile, models.CASCADE, related_name="account_metrics")
+    platform = models.CharField(max_length=32)
+    date = models.DateField()
+    followers = models.BigIntegerField(null=True, blank=True)
+    following = models.BigIntegerField(null=True, blank=True)
+    posts_count = models.BigIntegerField(null=True, blank=True)
+    impressions = models.BigIntegerField(null=True, blank=True)
+    reach = models.BigIntegerField(null=True, blank=True)
+    views = models.BigIntegerField(null=True, blank=True)
+    engagements = models.BigIntegerField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    last_updated = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "platform", "date"], name="account_metrics_unique_per_day"
+            )
+        ]
+
+
+class ShortLink(models.Model):
+    """A shortened link and its clicks, from GET /analytics/links."""
+
+    profile = models.ForeignKey(Profile, models.CASCADE, related_name="short_links")
+    link_id = models.CharField(max_length=100)
+    short_url = models.CharField(max_length=500, blank=True)
+    original_url = models.CharField(max_length=2000, blank=True)
+    clicks = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "link_id"], name="short_link_unique")
+        ]
+
+
+class YouTubePlaylist(models.Model):
+    """A playlist of the profile's YouTube channel, from GET /analytics/youTubePlaylists."""
+
+    profile = models.ForeignKey(Profile, models.CASCADE, related_name="youtube_playlists")
+    playlist_id = models.CharField(max_length=100)
+    title = models.CharField(max_length=500, blank=True)
+    item_count = models.IntegerField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "playlist_id"], name="playlist_unique")
+        ]
+
+
+class SyncState(models.Model):
+    """Freshness and health of one unit of work ("refresh endpoint E for profile P").
+
+    The dispatcher reads only this table to decide what is due.
+    """
+
+    profile = models.ForeignKey(Profile, models.CASCADE, related_name="sync_states")
+    unit = models.CharField(max_length=64)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    next_update = models.DateTimeField(null=True, blank=True)
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    last_success = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_code = models.CharField(max_length=64, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    backoff_until = models.DateTimeField(null=True, blank=True)
+    # Claimed by a worker until then; a killed worker's claim simply runs out.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # Resumable progress of a multi-request unit (e.g. the /history backfill).
+    cursor = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "unit"], name="sync_state_unique")
+        ]
+        indexes = [
+            # The dispatcher: "what is due?" every beat.
+            models.Index(fields=["next_update"], name="sync_state_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.profile_id}:{self.unit}"

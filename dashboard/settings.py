@@ -1,0 +1,205 @@
+"""Settings for every environment, driven by environment variables.
+
+The defaults run on a bare machine: SQLite and Celery's filesystem broker in DATA_DIR, so the demo
+needs no server. Production sets DEBUG=False and must then provide real secrets.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envbool(name, default):
+    value = os.environ.get(name, default)
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def envint(name, default):
+    value = os.environ.get(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def envfloat(name, default):
+    value = os.environ.get(name, default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
+DEBUG = envbool("DEBUG", "True")
+DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "data"))
+
+# Development-only values. Production (DEBUG=False) refuses to start with them.
+_DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105
+_DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQtZW5jcnlwdGlvbi1rZXktMzI="  # noqa: S105
+
+SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
+# One or more Fernet keys, comma separated: the first encrypts, all decrypt (for rotation).
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", _DEV_ENCRYPTION_KEY if DEBUG else "")
+
+if not DEBUG:
+    for _name, _value, _dev in (
+        ("SECRET_KEY", SECRET_KEY, _DEV_SECRET_KEY),
+        ("FIELD_ENCRYPTION_KEY", FIELD_ENCRYPTION_KEY, _DEV_ENCRYPTION_KEY),
+    ):
+        if not _value or _value == _dev:
+            raise ImproperlyConfigured(
+                f"{_name} is not set. Production (DEBUG=False) needs a real {_name}; "
+                "see README.md, 'Configuration'."
+            )
+
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "accounts",
+    "dashboard.apps.DashboardConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "dashboard.urls"
+WSGI_APPLICATION = "dashboard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+_DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'dashboard.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _DEFAULT_DATABASE_URL), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The worker and the web process write side by side: WAL lets readers run during a
+    # write, IMMEDIATE takes the write lock up front so transactions queue instead of failing.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"urllib3": {"level": "WARNING"}},
+}
+
+# --- Ayrshare -------------------------------------------------------------------------------
+
+AYRSHARE_API_URL = os.environ.get("AYRSHARE_API_URL", "https://api.ayrshare.com/api")
+AYRSHARE_CONNECT_TIMEOUT = envfloat("AYRSHARE_CONNECT_TIMEOUT", "5")
+AYRSHARE_READ_TIMEOUT = envfloat("AYRSHARE_READ_TIMEOUT", "60")
+AYRSHARE_MAX_RETRIES = envint("AYRSHARE_MAX_RETRIES", "3")
+# Ayrshare allows 300 requests per 5 minutes per profile; we keep a margin below it.
+AYRSHARE_BUDGET_REQUESTS = envint("AYRSHARE_BUDGET_REQUESTS", "270")
+AYRSHARE_BUDGET_WINDOW = envint("AYRSHARE_BUDGET_WINDOW", "300")
+
+# --- Sync -----------------------------------------------------------------------------------
+
+# How long a claimed unit of work stays locked; a worker killed mid-unit frees it after this.
+SYNC_LEASE_SECONDS = envint("SYNC_LEASE_SECONDS", "600")
+# Post analytics calls (one request per post) a unit may spend in one run.
+SYNC_POST_ANALYTICS_BATCH = envint("SYNC_POST_ANALYTICS_BATCH", "50")
+# After the first backfill, /history is read for this many recent days plus open statuses.
+SYNC_HISTORY_WINDOW_DAYS = envint("SYNC_HISTORY_WINDOW_DAYS", "7")
+SYNC_BEAT_SECONDS = envint("SYNC_BEAT_SECONDS", "60")
+
+# --- Celery ---------------------------------------------------------------------------------
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _broker_dir = DATA_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "240")
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "300")
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "False")
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-units": {
+        "task": "dashboard.tasks.dispatch_due_units",
+        "schedule": SYNC_BEAT_SECONDS,
+    }
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
