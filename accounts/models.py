@@ -63,7 +63,9 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "workspace"], name="one_membership_per_workspace")
+            models.UniqueConstraint(
+                fields=["user", "workspace"], name="one_membership_per_workspace"
+            )
         ]
 
     def __str__(self):

@@ -61,7 +61,9 @@ class Post(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["profile", "ayrshare_id"], name="post_unique_per_profile")
+            models.UniqueConstraint(
+                fields=["profile", "ayrshare_id"], name="post_unique_per_profile"
+            )
         ]
         indexes = [
             # History filtered by profile, newest first.
@@ -141,6 +143,9 @@ class MetricSnapshot(MetricColumns):
         ]
         ordering = ["captured_at"]
 
+    def __str__(self):
+        return f"{self.platform_post_id}@{self.captured_at:%Y-%m-%d %H:%M}"
+
 
 class AccountMetrics(models.Model):
     """Account-level numbers per profile, network and day, from POST /analytics/social."""
@@ -165,6 +170,9 @@ class AccountMetrics(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.platform} {self.date}"
+
 
 class ShortLink(models.Model):
     """A shortened link and its clicks, from GET /analytics/links."""
@@ -183,6 +191,9 @@ class ShortLink(models.Model):
             models.UniqueConstraint(fields=["profile", "link_id"], name="short_link_unique")
         ]
 
+    def __str__(self):
+        return self.short_url or self.link_id
+
 
 class YouTubePlaylist(models.Model):
     """A playlist of the profile's YouTube channel, from GET /analytics/youTubePlaylists."""
@@ -198,6 +209,9 @@ class YouTubePlaylist(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["profile", "playlist_id"], name="playlist_unique")
         ]
+
+    def __str__(self):
+        return self.title or self.playlist_id
 
 
 class SyncState(models.Model):
@@ -218,6 +232,7 @@ class SyncState(models.Model):
     backoff_until = models.DateTimeField(null=True, blank=True)
     # Claimed by a worker until then; a killed worker's claim simply runs out.
     lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
     # Resumable progress of a multi-request unit (e.g. the /history backfill).
     cursor = models.JSONField(default=dict, blank=True)
 

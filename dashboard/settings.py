@@ -40,6 +40,8 @@ def envfloat(name, default):
 
 DEBUG = envbool("DEBUG", "True")
 DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "data"))
+# SQLite, the filesystem broker and the embedded request budget keep their files here.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # Development-only values. Production (DEBUG=False) refuses to start with them.
 _DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105
@@ -61,9 +63,7 @@ if not DEBUG:
             )
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -187,6 +187,10 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+else:
+    # Far above any task's time limit: a task is redelivered only if its worker died.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True

@@ -1,0 +1,31 @@
+# The production image: web (gunicorn), worker and beat all run from it (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/app/.venv \
+    PATH=/app/.venv/bin:$PATH \
+    DATA_DIR=/app/data
+
+RUN pip install --no-cache-dir "uv==0.13.9"
+
+WORKDIR /app
+
+# Dependencies first, so code changes reuse this layer.
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+
+COPY . .
+RUN uv sync --frozen --no-dev \
+    && python manage.py collectstatic --noinput
+
+RUN useradd --system --uid 10001 --no-create-home --home-dir /app app \
+    && mkdir -p /app/data \
+    && chown app /app/data
+USER app
+
+EXPOSE 8000
+CMD ["gunicorn", "dashboard.wsgi", "--worker-class", "gthread", "--threads", "4", "--workers", "2", "--timeout", "120", "--bind", "0.0.0.0:8000"]

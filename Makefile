@@ -1,0 +1,71 @@
+# Everyday commands. `make demo` and `make test` work on a fresh machine that has only
+# Python 3.11, git and make: they install uv (from PyPI) and the locked dependencies first.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+# uv from PATH, or else the PyPI package that `make uv` installs, run through Python.
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# What `make test` uses when DATABASE_URL / REDIS_URL are unset and the server answers.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PYTEST_ARGS ?= -n auto
+
+# True when something listens on 127.0.0.1:$(1).
+reachable = $(PYTHON) -c 'import socket; socket.create_connection(("127.0.0.1", $(1)), timeout=1).close()' 2>/dev/null
+
+.PHONY: help uv deps system-packages demo test lint format sandbox
+
+help:
+	@echo "make demo     run the dashboard on the built-in sandbox (SQLite, no servers needed)"
+	@echo "make test     run the whole test suite in parallel (installs Chromium if missing)"
+	@echo "make lint     ruff check and ruff format --check"
+	@echo "make format   apply ruff's fixes and formatting"
+	@echo "make sandbox  run the Ayrshare-compatible sandbox API alone on port 8765"
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || { \
+	  echo "Installing uv from PyPI"; \
+	  $(PYTHON) -m pip install --quiet --user uv 2>/dev/null \
+	  || $(PYTHON) -m pip install --quiet uv 2>/dev/null \
+	  || $(PYTHON) -m pip install --quiet --user --break-system-packages uv; }
+
+deps: uv
+	$(UV) sync --frozen
+	@mkdir -p "$${DATA_DIR:-data}"
+
+system-packages:
+	@{ [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null; } || { \
+	  echo "Installing Chromium and docker-compose (for its file check) from Debian's packages"; \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium docker-compose; }
+
+demo: deps
+	$(UV) run python manage.py demo
+
+# Uses PostgreSQL and Redis on 127.0.0.1 when DATABASE_URL / REDIS_URL are unset and the servers
+# answer; otherwise SQLite, and the integration tests skip for want of Redis.
+test: deps system-packages
+	@if [ -z "$${DATABASE_URL:-}" ] && $(call reachable,5432); then \
+	  export DATABASE_URL="$(TEST_DATABASE_URL)"; fi; \
+	if [ -z "$${REDIS_URL:-}" ] && $(call reachable,6379); then \
+	  export REDIS_URL="$(TEST_REDIS_URL)"; fi; \
+	[ -n "$${DATABASE_URL:-}" ] || unset DATABASE_URL; \
+	[ -n "$${REDIS_URL:-}" ] || unset REDIS_URL; \
+	echo "database: $${DATABASE_URL:-SQLite in $${DATA_DIR:-data}/}"; \
+	echo "redis:    $${REDIS_URL:-none (integration tests will skip)}"; \
+	$(UV) run pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+format: deps
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+sandbox: deps
+	$(UV) run python manage.py ayrshare_sandbox --port 8765 --profiles 3 --posts 300 --seed 1

@@ -1,0 +1,993 @@
+"""Turn raw Ayrshare JSON into the dashboard's unified records.
+
+Pure functions: no Django models, no HTTP, no clock. Every documented response shape is accepted;
+anything unexpected (an unknown platform, a new field, "12" where 12 was meant, null, garbage)
+is coerced or becomes None, is kept in ``raw``, and is logged once. Nothing here raises on data.
+
+The unified metrics, which fields feed them per platform, and the engagement formulas are
+documented in docs/metrics.md; keep the two in step.
+"""
+
+import logging
+import math
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+logger = logging.getLogger(__name__)
+
+# Same names and order as dashboard.models.METRICS (a test keeps them equal); None = not reported.
+METRICS = (
+    "impressions",
+    "reach",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "engagements",
+    "engagement_rate",
+)
+
+# engagements is always the sum of these, over the ones the platform reports.
+INTERACTIONS = ("likes", "comments", "shares", "saves", "clicks")
+# engagement_rate = engagements / the first of these that is a positive number.
+RATE_DENOMINATORS = ("impressions", "reach", "views")
+
+MEDIA_TYPES = ("image", "video", "carousel", "reel", "story", "link", "text", "")
+
+# Which unified metrics each platform can report (GET /history/{platform} or POST
+# /analytics/post). A metric outside this set is always None, which the UI shows as
+# "not reported by this network" rather than 0. engagements/engagement_rate follow from the rest.
+_RATE = ("engagements", "engagement_rate")
+PLATFORM_METRICS = {
+    "bluesky": ("likes", "comments", "shares", "engagements"),
+    "facebook": ("impressions", "reach", "views", "likes", "comments", "shares", "clicks", *_RATE),
+    "gmb": (),
+    "instagram": ("impressions", "reach", "views", "likes", "comments", "shares", "saves", *_RATE),
+    "linkedin": ("impressions", "reach", "views", "likes", "comments", "shares", "clicks", *_RATE),
+    "pinterest": ("impressions", "views", "likes", "comments", "saves", "clicks", *_RATE),
+    "reddit": ("views", "likes", "comments", "shares", *_RATE),
+    "threads": ("views", "likes", "comments", "shares", *_RATE),
+    "tiktok": ("reach", "views", "likes", "comments", "shares", *_RATE),
+    "twitter": ("impressions", "views", "likes", "comments", "shares", "saves", "clicks", *_RATE),
+    "youtube": ("views", "likes", "comments", "shares", *_RATE),
+}
+PLATFORMS = tuple(PLATFORM_METRICS)
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkRef:
+    """One entry of a post's ``postIds``: where the Ayrshare post landed on one network."""
+
+    platform: str
+    social_id: str  # "" while the network has not assigned one yet (TikTok "pending")
+    status: str
+    url: str
+    is_video: bool
+    raw: dict
+
+
+@dataclass(frozen=True)
+class HistoryPost:
+    """An Ayrshare post from GET /history or GET /history/{id}."""
+
+    ayrshare_id: str
+    text: str
+    status: str
+    post_type: str  # "immediate", "scheduled", or the API's own word lowercased
+    schedule_date: datetime | None
+    created_at: datetime | None
+    notes: str
+    platforms: list
+    errors: list
+    media_urls: list
+    network_refs: tuple[NetworkRef, ...]
+    raw: dict
+
+
+@dataclass(frozen=True)
+class NetworkPost:
+    """A post as it lives on one network, with unified metrics (exactly the METRICS keys)."""
+
+    platform: str
+    social_id: str
+    published_at: datetime | None
+    text: str
+    url: str
+    media_type: str  # one of MEDIA_TYPES
+    thumbnail_url: str
+    metrics: dict
+    last_updated: datetime | None
+    next_update: datetime | None
+    raw: dict | list  # a list only for an X/Twitter thread: one object per tweet
+    error: str = ""  # the platform's error message when it answered with an error instead
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """Account-level numbers of one network, from POST /analytics/social."""
+
+    platform: str
+    followers: int | None
+    following: int | None
+    posts_count: int | None
+    impressions: int | None
+    reach: int | None
+    views: int | None
+    engagements: int | None
+    last_updated: datetime | None
+    next_update: datetime | None
+    raw: dict
+
+
+@dataclass(frozen=True)
+class Link:
+    """A shortened link and its click count, from GET /analytics/links."""
+
+    link_id: str
+    short_url: str
+    original_url: str
+    clicks: int | None
+    created_at: datetime | None
+    raw: dict
+
+
+@dataclass(frozen=True)
+class Playlist:
+    """A YouTube playlist of the linked channel, from GET /analytics/youTubePlaylists."""
+
+    playlist_id: str
+    title: str
+    item_count: int | None
+    raw: dict
+
+
+# --- value coercion --------------------------------------------------------------------------
+
+
+def parse_time(value) -> datetime | None:
+    """An aware UTC datetime from whatever Ayrshare sent, or None. Never raises.
+
+    Accepts ISO 8601 strings (with or without Z/offset, any fraction; naive means UTC), the
+    Firestore objects {"_seconds", "_nanoseconds", "utc"}, and epoch seconds (or milliseconds,
+    when the number is too large to be seconds).
+    """
+    try:
+        if isinstance(value, dict):
+            if value.get("utc"):
+                return parse_time(value["utc"])
+            seconds = _number(value.get("_seconds"))
+            if seconds is None:
+                return None
+            return _from_epoch(seconds + (_number(value.get("_nanoseconds")) or 0) / 1e9)
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return _from_epoch(value)
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            number = _number(text)
+            if number is not None:
+                return _from_epoch(number)
+            parsed = datetime.fromisoformat(text)
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
+    except (ValueError, TypeError, OverflowError, OSError):
+        return None
+    return None
+
+
+def _from_epoch(number: float) -> datetime | None:
+    if not math.isfinite(number) or number < 0:
+        return None
+    if number > 1e11:  # 1e11 seconds is year 5138: this is milliseconds
+        number /= 1000
+    return datetime.fromtimestamp(number, tz=UTC)
+
+
+def _number(value) -> float | None:
+    """A finite float from a number or a numeric string ("1,204" included), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", "").replace("_", ""))
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def count(value) -> int | None:
+    """A non-negative integer count, or None when the value is missing or is not a count."""
+    number = _number(value)
+    if number is None or number < 0:
+        return None
+    return int(round(number))
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _str_id(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, (str, int)):
+        return str(value).strip()
+    return ""
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _first(data: dict, *keys):
+    """The first key's value that is present and not None/empty."""
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _first_count(data: dict, *keys) -> int | None:
+    for key in keys:
+        value = count(data.get(key))
+        if value is not None:
+            return value
+    return None
+
+
+def _total(*values) -> int | None:
+    """The sum of the reported values; None when none is reported."""
+    reported = [value for value in values if value is not None]
+    return sum(reported) if reported else None
+
+
+def _either(value, fallback):
+    return fallback if value is None else value
+
+
+def _largest(*values) -> int | None:
+    reported = [value for value in values if value is not None]
+    return max(reported) if reported else None
+
+
+# --- logging unknowns once -------------------------------------------------------------------
+
+_reported: set[tuple] = set()
+
+
+def _note_once(key: tuple, message: str, *args, level=logging.INFO) -> None:
+    if key in _reported:
+        return
+    _reported.add(key)
+    logger.log(level, message, *args)
+
+
+def _check_platform(platform: str) -> bool:
+    if platform in PLATFORM_METRICS:
+        return True
+    _note_once(
+        ("platform", platform),
+        "Ayrshare: unknown platform %r; kept raw, no metrics",
+        platform,
+        level=logging.WARNING,
+    )
+    return False
+
+
+def _check_fields(scope: str, data: dict, known: frozenset) -> None:
+    for name in data:
+        if name not in known:
+            _note_once(
+                (scope, name), "Ayrshare: unknown field %r in %s data; kept raw", name, scope
+            )
+
+
+# --- metrics per platform --------------------------------------------------------------------
+# Each returns the unified interaction/reach counts from one flat object: a GET
+# /history/{platform} item or the "analytics" object of POST /analytics/post (same names).
+
+
+def _facebook(a: dict) -> dict:
+    reactions = _dict(a.get("reactions"))
+    return {
+        # Meta replaced post impressions with "views" (mediaView) in 2025.
+        "impressions": _first_count(a, "impressions", "mediaView"),
+        "reach": _first_count(a, "impressionsUnique", "reach"),
+        "views": _first_count(a, "videoViews", "totalVideoViews", "blueReelsPlayCount"),
+        # likeCount when given; else the reactions total (like includes "care").
+        "likes": _either(count(a.get("likeCount")), count(reactions.get("total"))),
+        "comments": _first_count(a, "commentsCount", "comments"),
+        "shares": _first_count(a, "sharesCount", "shares"),
+        "clicks": _first_count(a, "clicks", "clicksUnique"),
+    }
+
+
+def _instagram(a: dict) -> dict:
+    return {
+        "impressions": _first_count(a, "impressionsCount", "impressions"),
+        "reach": _first_count(a, "reachCount", "reach"),
+        "views": _first_count(a, "viewsCount", "playsCount", "videoViews", "views"),
+        "likes": _first_count(a, "likeCount"),
+        # A story has no comments; its replies are the nearest thing.
+        "comments": _first_count(a, "commentsCount", "repliesCount"),
+        "shares": _first_count(a, "sharesCount"),
+        "saves": _first_count(a, "savedCount"),
+    }
+
+
+def _linkedin(a: dict) -> dict:
+    reactions = _dict(a.get("reactions"))
+    reaction_total = _total(*(count(value) for value in reactions.values()))
+    return {
+        "impressions": _first_count(a, "impressionCount"),
+        "reach": _first_count(a, "uniqueImpressionsCount"),
+        "views": _first_count(a, "videoViews"),
+        "likes": _either(_first_count(a, "likeCount"), reaction_total),
+        "comments": _first_count(a, "commentCount", "commentsCount"),
+        "shares": _first_count(a, "shareCount"),
+        "clicks": _first_count(a, "clickCount"),
+    }
+
+
+def _pinterest(a: dict) -> dict:
+    return {
+        "impressions": _first_count(a, "impression", "impressions"),
+        "views": _first_count(a, "videoMrcView", "videoViews"),
+        "likes": _first_count(a, "totalReactions", "reactions"),
+        "comments": _first_count(a, "totalComments", "comments"),
+        "saves": _first_count(a, "save", "saves"),
+        "clicks": _total(count(a.get("pinClick")), count(a.get("outboundClick"))),
+    }
+
+
+def _tiktok(a: dict) -> dict:
+    return {
+        "reach": _first_count(a, "reach"),
+        "views": _first_count(a, "videoViews"),
+        "likes": _first_count(a, "likeCount"),
+        "comments": _first_count(a, "commentsCount", "commentCount"),
+        "shares": _first_count(a, "shareCount", "sharesCount"),
+    }
+
+
+def _twitter(a: dict) -> dict:
+    groups = [
+        _dict(a.get(name)) for name in ("publicMetrics", "nonPublicMetrics", "organicMetrics")
+    ]
+
+    def best(key):
+        # The groups count the same events (public = organic + promoted; non-public adds
+        # impressions and clicks; only public survives past 30 days), so the largest report is
+        # the most complete one.
+        return _largest(*(count(group.get(key)) for group in groups))
+
+    video_views = [count(_dict(m.get("publicMetrics")).get("viewCount")) for m in _media(a)]
+    return {
+        "impressions": best("impressionCount"),
+        "views": _total(*video_views),
+        "likes": best("likeCount"),
+        "comments": best("replyCount"),
+        "shares": _total(best("retweetCount"), best("quoteCount")),
+        "saves": best("bookmarkCount"),
+        "clicks": _total(best("urlLinkClicks"), best("userProfileClicks")),
+    }
+
+
+def _youtube(a: dict) -> dict:
+    return {
+        "views": _first_count(a, "views", "viewCount"),
+        "likes": _first_count(a, "likes", "likeCount"),
+        "comments": _first_count(a, "comments", "commentCount"),
+        "shares": _first_count(a, "shares"),
+    }
+
+
+def _bluesky(a: dict) -> dict:
+    return {
+        "likes": _first_count(a, "likeCount"),
+        "comments": _first_count(a, "replyCount"),
+        "shares": _total(count(a.get("repostCount")), count(a.get("quoteCount"))),
+    }
+
+
+def _threads(a: dict) -> dict:
+    return {
+        "views": _first_count(a, "views"),
+        "likes": _first_count(a, "likes", "likeCount"),
+        "comments": _first_count(a, "replies", "replyCount"),
+        "shares": _total(count(a.get("reposts")), count(a.get("quotes")), count(a.get("shares"))),
+    }
+
+
+def _reddit(a: dict) -> dict:
+    return {
+        "views": _first_count(a, "viewCount"),
+        "likes": _first_count(a, "ups", "score"),
+        "comments": _first_count(a, "numComments"),
+        "shares": _first_count(a, "numCrossposts"),
+    }
+
+
+def _nothing(a: dict) -> dict:
+    return {}
+
+
+EXTRACTORS = {
+    "bluesky": _bluesky,
+    "facebook": _facebook,
+    "gmb": _nothing,
+    "instagram": _instagram,
+    "linkedin": _linkedin,
+    "pinterest": _pinterest,
+    "reddit": _reddit,
+    "threads": _threads,
+    "tiktok": _tiktok,
+    "twitter": _twitter,
+    "youtube": _youtube,
+}
+
+
+def unified_metrics(platform: str, data: dict) -> dict:
+    """Exactly the METRICS keys; engagements and the rate are derived the same way everywhere."""
+    found = EXTRACTORS.get(platform, _nothing)(data) if isinstance(data, dict) else {}
+    allowed = PLATFORM_METRICS.get(platform, ())
+    metrics = {name: (found.get(name) if name in allowed else None) for name in METRICS}
+    return with_engagement(metrics)
+
+
+def with_engagement(metrics: dict) -> dict:
+    """Fill engagements (sum of INTERACTIONS reported) and engagement_rate (a fraction)."""
+    metrics = dict(metrics)
+    metrics["engagements"] = _total(*(metrics.get(name) for name in INTERACTIONS))
+    metrics["engagement_rate"] = engagement_rate(metrics)
+    return metrics
+
+
+def engagement_rate(metrics: dict) -> float | None:
+    engagements = metrics.get("engagements")
+    if engagements is None:
+        return None
+    for name in RATE_DENOMINATORS:
+        denominator = metrics.get(name)
+        if denominator:
+            return round(engagements / denominator, 6)
+    return None
+
+
+# --- media type ------------------------------------------------------------------------------
+
+
+def _media(a: dict) -> list[dict]:
+    return [m for m in _list(a.get("media")) if isinstance(m, dict)]
+
+
+def _media_urls(a: dict) -> list:
+    return _list(a.get("mediaUrls"))
+
+
+def _kind(word) -> str:
+    """Map one network's media word onto MEDIA_TYPES ("" when it says nothing we know)."""
+    word = _text(word).lower()
+    table = {
+        "image": "image",
+        "photo": "image",
+        "picture": "image",
+        "video": "video",
+        "animated_gif": "video",
+        "gif": "video",
+        "carousel_album": "carousel",
+        "carousel": "carousel",
+        "album": "carousel",
+        "multiple_images": "carousel",
+        "multiple_videos": "carousel",
+        "multiple_mixed": "carousel",
+        "reels": "reel",
+        "reel": "reel",
+        "story": "story",
+        "stories": "story",
+        "link": "link",
+        "share": "link",
+        "text": "text",
+        "status": "text",
+    }
+    return table.get(word, "")
+
+
+def _facebook_media(a: dict) -> str:
+    entries = [m for m in _media_urls(a) if isinstance(m, dict)]
+    if any(m.get("type") == "story" for m in entries) or "/stories/" in _text(a.get("postUrl")):
+        return "story"
+    if "/reel/" in _text(a.get("postUrl")):
+        return "reel"
+    status = _text(a.get("statusType"))
+    if status == "added_video":
+        return "video"
+    if status == "added_photos":
+        return "carousel" if len(entries) > 1 else "image"
+    for entry in entries:
+        # The link example writes "mediaUrl": "link" where the others write "mediaType".
+        kind = _kind(entry.get("mediaType")) or _kind(entry.get("mediaUrl"))
+        if kind:
+            return kind
+    return _kind(a.get("mediaType")) or ("text" if _text(a.get("post")) else "")
+
+
+def _instagram_media(a: dict) -> str:
+    product = _text(a.get("mediaProductType")).upper()
+    if product == "STORY":
+        return "story"
+    if product == "REELS":
+        return "reel"
+    return _kind(a.get("mediaType"))
+
+
+def _linkedin_media(a: dict) -> str:
+    ids = [_text(m.get("id")) for m in _media_urls(a) if isinstance(m, dict)]
+    if any(":video:" in media_id for media_id in ids):
+        return "video"
+    images = [media_id for media_id in ids if ":image:" in media_id]
+    if len(images) > 1:
+        return "carousel"
+    if ids:
+        return "image"
+    return "link" if _first(a, "article", "link") else "text"
+
+
+def _twitter_media(a: dict) -> str:
+    media = _media(a)
+    if not media:
+        return "text"
+    kinds = [_kind(m.get("type")) for m in media]
+    if "video" in kinds:
+        return "video"
+    return "carousel" if len(media) > 1 else (kinds[0] or "image")
+
+
+def _generic_media(a: dict) -> str:
+    kind = _kind(a.get("mediaType"))
+    if kind:
+        return kind
+    entries = _media_urls(a)
+    if len(entries) > 1:
+        return "carousel"
+    if entries:
+        return "image"
+    return "text" if _text(a.get("post")) else ""
+
+
+def media_type(platform: str, data: dict) -> str:
+    if not isinstance(data, dict):
+        return ""
+    if platform == "youtube":
+        return "video"
+    special = {
+        "facebook": _facebook_media,
+        "instagram": _instagram_media,
+        "linkedin": _linkedin_media,
+        "twitter": _twitter_media,
+    }
+    return special.get(platform, _generic_media)(data)
+
+
+def _thumbnail(a: dict) -> str:
+    direct = _first(a, "thumbnailUrl", "coverImageUrl", "fullPicture")
+    if isinstance(direct, str):
+        return direct
+    for m in _media(a):
+        if isinstance(m.get("previewImageUrl"), str):
+            return m["previewImageUrl"]
+    for entry in _media_urls(a):
+        if isinstance(entry, dict):
+            image = _dict(_dict(entry.get("media")).get("image")).get("src")
+            url = image or entry.get("thumbnailUrl") or entry.get("mediaUrl")
+            if isinstance(url, str) and url.startswith("http"):
+                return url
+    media_url = a.get("mediaUrl")
+    return media_url if isinstance(media_url, str) else ""
+
+
+# --- known fields ----------------------------------------------------------------------------
+
+_COMMON = {
+    "id",
+    "post",
+    "postUrl",
+    "created",
+    "lastUpdated",
+    "nextUpdate",
+    "mediaUrls",
+    "mediaType",
+    "mediaUrl",
+    "thumbnailUrl",
+    "status",
+    "errors",
+    "code",
+    "message",
+    "action",
+}
+_KNOWN = {
+    "bluesky": _COMMON
+    | {"cid", "indexedAt", "labels", "likeCount", "quoteCount", "replyCount", "repostCount"}
+    | {"viewer", "embed", "author", "record", "uri"},
+    "facebook": _COMMON
+    | {"clicks", "clicksUnique", "commentsCount", "engagedUsers", "fullPicture", "isPopular"}
+    | {"impressions", "impressionsUnique", "impressionsFanPaidUnique", "impressionsFanUnique"}
+    | {"impressionsOrganicUnique", "impressionsPaidUnique", "impressionsPaid"}
+    | {"impressionsOrganic", "impressionsViral", "impressionsFan", "likeCount", "likedBy"}
+    | {"mediaId", "mediaView", "negativeFeedback", "negativeFeedbackUnique", "parentId"}
+    | {"postId", "properties", "reactions", "reactionsByType", "sharesCount", "statusType"}
+    | {"videoViewTime", "videoViews", "videoViewsUnique", "totalVideoViews", "reach"}
+    | {"totalVideoAvgTimeWatched", "blueReelsPlayCount", "totalVideo10SViews"}
+    | {"totalVideo15SViews", "totalVideoCompleteViews", "totalVideoViewTime"},
+    "gmb": _COMMON | {"type", "callToAction", "topicType", "languageCode", "searchUrl"},
+    "instagram": _COMMON
+    | {"permalink", "commentsCount", "likeCount", "mediaProductType", "username", "isPopular"}
+    | {"caption", "engagementCount", "followsCount", "playsCount", "profileActivityCount"}
+    | {"profileVisitsCount", "reachCount", "savedCount", "sharesCount", "timestamp"}
+    | {"viewsCount", "impressionsCount", "impressions", "reach", "videoViews", "views"}
+    | {"igReelsAggregatedAllPlaysCount", "igReelsAvgWatchTimeCount", "clipsReplaysCount"}
+    | {"igReelsVideoViewTotalTimeCount", "navigationCount", "repliesCount", "tapForwardCount"}
+    | {"tapBackCount", "tapExitCount", "swipeForwardCount", "totalInteractionsCount"},
+    "linkedin": _COMMON
+    | {"clickCount", "commentCount", "engagement", "impressionCount", "lastModified"}
+    | {"likeCount", "publishedAt", "reactions", "shareCount", "uniqueImpressionsCount"}
+    | {"visibility", "comments", "commentsState", "likeBy", "likedByCurrentUser"}
+    | {"totalFirstLevelComments", "videoViews", "viewers", "timeWatched", "videoViewers"}
+    | {"timeWatchedForVideoViews", "videoWatchTimeMs", "article", "link"},
+    "pinterest": _COMMON
+    | {"altText", "boardId", "coverImageUrl", "dominantColor", "duration", "height", "link"}
+    | {"note", "productTags", "title", "username", "width", "impression", "outboundClick"}
+    | {"pinClick", "profileVisit", "save", "saveRate", "totalComments", "totalReactions"}
+    | {"userFollow", "videoMrcView", "videoAvgWatchTime", "videoStart", "videoV50WatchTime"}
+    | {"quartile95sPercentView", "outboundClickRate", "pinClickRate"},
+    "reddit": _COMMON
+    | {"approved", "author", "downs", "numComments", "score", "subreddit", "title"}
+    | {"totalAwardsReceived", "ups", "upvoteRatio", "viewCount", "numCrossposts", "url"},
+    "threads": _COMMON
+    | {"views", "likes", "replies", "reposts", "quotes", "shares", "permalink", "username"}
+    | {"text", "timestamp", "shortcode", "isQuotePost"},
+    "tiktok": _COMMON
+    | {"audienceCities", "audienceCountries", "averageTimeWatched", "commentsCount", "embedUrl"}
+    | {"engagementLikes", "fullVideoWatchedRate", "impressionSources", "likeCount"}
+    | {"musicTitle", "musicUrl", "name", "reach", "shareUrl", "shareCount", "tags"}
+    | {"thumbnailHeight", "thumbnailWidth", "totalTimeWatched", "url", "videoDuration"}
+    | {"videoViewRetention", "videoViews", "newFollowers", "profileViews", "audienceGenders"}
+    | {"audienceTypes", "title"},
+    "twitter": _COMMON
+    | {"media", "nonPublicMetrics", "organicMetrics", "possiblySensitive", "publicMetrics"}
+    | {"referencedTweets", "source", "text", "urls", "authorId", "createdAt", "name"}
+    | {"editHistoryTweetIds", "username", "conversationId", "inReplyToUserId", "lang"},
+    "youtube": _COMMON
+    | {"description", "position", "privacyStatus", "title", "averageViewDuration"}
+    | {"averageViewPercentage", "channelTitle", "comments", "dislikes", "engagedViews"}
+    | {"estimatedMinutesWatched", "likes", "madeForKids", "publishedAt", "shares", "tags"}
+    | {"subscribersGained", "subscribersLost", "videosAddedToPlaylists", "views"}
+    | {"videosRemovedFromPlaylists", "annotationClickThroughRate", "cardClickRate"},
+}
+# Fields we know (used or deliberately ignored) per platform; others are logged once.
+KNOWN_FIELDS = {platform: frozenset(fields) for platform, fields in _KNOWN.items()}
+
+HISTORY_FIELDS = frozenset(
+    {"id", "post", "status", "type", "platforms", "postIds", "errors", "urls", "notes"}
+    | {"created", "createDate", "scheduleDate", "mediaUrls", "tier", "shortenLinks", "refId"}
+    | {"profileTitle", "title", "approved", "approvedBy", "approvedDate", "requiresApproval"}
+    | {"isVideo", "autoHashtag", "shortenLinks", "timeZone", "deleted"}
+)
+# Keys of an /analytics/post response that are not platforms.
+ANALYTICS_ENVELOPE = frozenset({"status", "id", "errors", "code", "message", "action", "refId"})
+ANALYTICS_ENTRY = frozenset(
+    {"id", "postUrl", "analytics", "lastUpdated", "nextUpdate", "status", "code", "message"}
+    | {"action", "platform", "errors"}
+)
+
+
+# --- GET /history, GET /history/{id} ---------------------------------------------------------
+
+
+def history_post(item: dict) -> HistoryPost:
+    """One Ayrshare post of GET /history (the "history" items) or GET /history/{id}."""
+    item = _dict(item)
+    _check_fields("history", item, HISTORY_FIELDS)
+    return HistoryPost(
+        ayrshare_id=_str_id(item.get("id")),
+        text=_text(item.get("post")),
+        status=_text(item.get("status")).lower(),
+        post_type=_post_type(item.get("type")),
+        schedule_date=parse_time(item.get("scheduleDate")),
+        created_at=parse_time(item.get("created")) or parse_time(item.get("createDate")),
+        notes=_text(item.get("notes")),
+        platforms=[p.strip().lower() for p in _list(item.get("platforms")) if isinstance(p, str)],
+        errors=[e for e in _list(item.get("errors")) if e not in (None, "")],
+        media_urls=_url_list(item.get("mediaUrls")),
+        network_refs=tuple(_network_ref(ref) for ref in _list(item.get("postIds")) if ref),
+        raw=item,
+    )
+
+
+def history_posts(response) -> list[HistoryPost]:
+    """All posts of a GET /history answer ({"history": [...]}) or a GET /history/{id} array."""
+    items = response if isinstance(response, list) else _dict(response).get("history")
+    return [history_post(item) for item in _list(items) if isinstance(item, dict)]
+
+
+def _post_type(value) -> str:
+    word = _text(value).lower()
+    # The answer says "now" where the query parameter says "immediate"; we use the query's word.
+    return "immediate" if word in ("now", "immediate") else word
+
+
+def _url_list(value) -> list[str]:
+    urls = []
+    for entry in _list(value):
+        url = entry if isinstance(entry, str) else _first(_dict(entry), "mediaUrl", "url")
+        if isinstance(url, str) and url.strip():
+            urls.append(url.strip())
+    return urls
+
+
+def _network_ref(ref) -> NetworkRef:
+    ref = _dict(ref)
+    social_id = _str_id(ref.get("id"))
+    return NetworkRef(
+        platform=_text(ref.get("platform")).lower(),
+        # TikTok answers "pending" until the video is processed; that is not an id.
+        social_id="" if social_id.lower() == "pending" else social_id,
+        status=_text(ref.get("status")).lower(),
+        url=_text(ref.get("postUrl")),
+        is_video=ref.get("isVideo") is True,
+        raw=ref,
+    )
+
+
+# --- GET /history/{platform} -----------------------------------------------------------------
+
+
+def platform_post(platform: str, item: dict) -> NetworkPost:
+    """One item of GET /history/{platform}: the post and its metrics, flat in one object."""
+    platform = _text(platform).lower()
+    item = _dict(item)
+    if _check_platform(platform):
+        _check_fields(platform, item, KNOWN_FIELDS[platform])
+    return _network_post(platform, item, item, item, raw=item)
+
+
+def platform_posts(platform: str, response) -> list[NetworkPost]:
+    """All items of a GET /history/{platform} answer; items inherit its lastUpdated/nextUpdate."""
+    response = _dict(response)
+    posts = []
+    for item in _list(response.get("posts")):
+        if not isinstance(item, dict):
+            continue
+        post = platform_post(platform, item)
+        if post.last_updated is None and post.next_update is None:
+            post = _replace_times(post, response)
+        posts.append(post)
+    return posts
+
+
+def _replace_times(post: NetworkPost, source: dict) -> NetworkPost:
+    return replace(
+        post,
+        last_updated=parse_time(source.get("lastUpdated")),
+        next_update=parse_time(source.get("nextUpdate")),
+    )
+
+
+def _network_post(platform, entry: dict, data: dict, times: dict, raw, error="") -> NetworkPost:
+    """Build from ``entry`` (ids, url), ``data`` (content and metrics), ``times`` (freshness)."""
+    return NetworkPost(
+        platform=platform,
+        social_id=_str_id(entry.get("id")) or _str_id(data.get("id")),
+        published_at=_published(data),
+        text=_text(_first(data, "post", "text", "caption", "description", "title")),
+        url=_text(_first(entry, "postUrl") or _first(data, "postUrl", "permalink", "shareUrl")),
+        media_type=media_type(platform, data),
+        thumbnail_url=_thumbnail(data),
+        metrics=unified_metrics(platform, data),
+        last_updated=parse_time(times.get("lastUpdated") or data.get("lastUpdated")),
+        next_update=parse_time(times.get("nextUpdate") or data.get("nextUpdate")),
+        raw=raw,
+        error=error,
+    )
+
+
+def _published(data: dict) -> datetime | None:
+    for key in ("created", "publishedAt", "createdAt", "timestamp"):
+        parsed = parse_time(data.get(key))
+        if parsed:
+            return parsed
+    return None
+
+
+# --- POST /analytics/post --------------------------------------------------------------------
+
+
+def post_analytics(response: dict) -> list[NetworkPost]:
+    """One NetworkPost per platform of POST /analytics/post (by Ayrshare id or by social id).
+
+    An X/Twitter thread (a list, one object per tweet) becomes one NetworkPost: the first
+    tweet's id, url and text, metrics summed over the tweets, every tweet kept in ``raw``.
+    """
+    posts = []
+    for key, value in _dict(response).items():
+        if key in ANALYTICS_ENVELOPE:
+            continue
+        platform = key.strip().lower()
+        if isinstance(value, list):
+            tweets = [_analytics_entry(platform, v) for v in value if isinstance(v, dict)]
+            if tweets:
+                posts.append(_thread(tweets, value))
+        elif isinstance(value, dict):
+            posts.append(_analytics_entry(platform, value))
+        else:
+            _note_once(
+                ("analytics", key), "Ayrshare: unknown field %r in analytics data; ignored", key
+            )
+    return posts
+
+
+def _analytics_entry(platform: str, entry: dict) -> NetworkPost:
+    analytics = _dict(entry.get("analytics"))
+    if _check_platform(platform):
+        _check_fields(f"{platform} analytics", entry, ANALYTICS_ENTRY)
+        _check_fields(platform, analytics, KNOWN_FIELDS[platform])
+    error = ""
+    if _text(entry.get("status")).lower() == "error":
+        error = _text(entry.get("message")) or "error"
+    return _network_post(platform, entry, analytics, entry, raw=entry, error=error)
+
+
+def _thread(tweets: list[NetworkPost], raw: list) -> NetworkPost:
+    summed = {
+        name: _total(*(tweet.metrics.get(name) for tweet in tweets))
+        for name in METRICS
+        if name not in ("engagements", "engagement_rate")
+    }
+    updated = [t.last_updated for t in tweets if t.last_updated]
+    upcoming = [t.next_update for t in tweets if t.next_update]
+    return replace(
+        tweets[0],
+        metrics=with_engagement(summed),
+        # As fresh as the stalest tweet; due again when the first tweet is.
+        last_updated=min(updated) if updated else None,
+        next_update=min(upcoming) if upcoming else None,
+        raw=raw,
+        error=next((t.error for t in tweets if t.error), ""),
+    )
+
+
+def response_errors(response) -> list[dict]:
+    """The per-platform errors of an answer: [{"platform", "code", "message"}, ...]."""
+    errors = []
+    for entry in _list(_dict(response).get("errors")):
+        entry = _dict(entry)
+        if entry:
+            errors.append(
+                {
+                    "platform": _text(entry.get("platform")).lower(),
+                    "code": entry.get("code"),
+                    "message": _text(entry.get("message")),
+                }
+            )
+    return errors
+
+
+# --- POST /analytics/social ------------------------------------------------------------------
+
+# field -> candidate keys in the platform's "analytics" object, first present wins.
+_ACCOUNT_FIELDS = {
+    "followers": ("followersCount", "followerCount", "fanCount", "subscriberCount", "followers"),
+    "following": ("followsCount", "followingCount", "friendsCount"),
+    "posts_count": ("mediaCount", "videoCount", "tweetCount", "pinCount", "postsCount"),
+    "impressions": ("impressions", "pageImpressions", "impressionCount", "impression"),
+    "reach": ("reach", "pageImpressionsUnique", "uniqueImpressionsCount"),
+    "views": ("views", "pageMediaView", "viewCountTotal", "viewCount", "pageVideoViews"),
+}
+# Summed into engagements when the platform gives no total of its own.
+_ACCOUNT_INTERACTIONS = {
+    "facebook": ("pagePostEngagements",),
+    "instagram": ("totalInteractions",),
+    "linkedin": ("likeCount", "commentCount", "shareCount", "clickCount"),
+    "pinterest": ("engagement",),
+    "tiktok": ("likeCountTotal", "commentCountTotal", "shareCountTotal"),
+    "youtube": ("likes", "comments", "shares"),
+    "threads": ("likes", "replies", "reposts", "quotes"),
+    "gmb": (
+        "callClicks",
+        "websiteClicks",
+        "businessDirectionRequests",
+        "businessBookings",
+        "businessConversations",
+    ),
+}
+_GMB_IMPRESSIONS = (
+    "businessImpressionsDesktopMaps",
+    "businessImpressionsDesktopSearch",
+    "businessImpressionsMobileMaps",
+    "businessImpressionsMobileSearch",
+)
+
+
+def social_analytics(response: dict) -> list[AccountSnapshot]:
+    """One AccountSnapshot per platform of POST /analytics/social."""
+    snapshots = []
+    for key, value in _dict(response).items():
+        if key in ANALYTICS_ENVELOPE or not isinstance(value, dict):
+            continue
+        platform = key.strip().lower()
+        _check_platform(platform)
+        snapshots.append(_account(platform, value))
+    return snapshots
+
+
+def _account(platform: str, entry: dict) -> AccountSnapshot:
+    a = _dict(entry.get("analytics"))
+    fields = {name: _first_count(a, *keys) for name, keys in _ACCOUNT_FIELDS.items()}
+    if fields["followers"] is None:
+        # LinkedIn nests its follower totals.
+        fields["followers"] = count(_dict(a.get("followers")).get("totalFollowerCount"))
+    if platform == "gmb":
+        fields["impressions"] = _total(*(count(a.get(k)) for k in _GMB_IMPRESSIONS))
+    interactions = _ACCOUNT_INTERACTIONS.get(platform, ())
+    return AccountSnapshot(
+        platform=platform,
+        engagements=_total(*(count(a.get(k)) for k in interactions)),
+        last_updated=parse_time(entry.get("lastUpdated")),
+        next_update=parse_time(entry.get("nextUpdate")),
+        raw=entry,
+        **fields,
+    )
+
+
+# --- GET /analytics/links, GET /analytics/youTubePlaylists -----------------------------------
+
+
+def link_analytics(response) -> list[Link]:
+    items = response if isinstance(response, list) else _first(_dict(response), "links", "data")
+    return [_link(item) for item in _list(items) if isinstance(item, dict)]
+
+
+def _link(item: dict) -> Link:
+    return Link(
+        link_id=_str_id(item.get("id")),
+        short_url=_text(_first(item, "shortUrl", "shortLink", "short_url")),
+        original_url=_text(_first(item, "originalUrl", "url", "longUrl")),
+        clicks=_first_count(item, "clickCount", "clicks"),
+        created_at=parse_time(_first(item, "created", "createdAt")),
+        raw=item,
+    )
+
+
+def youtube_playlists(response) -> list[Playlist]:
+    items = (
+        response if isinstance(response, list) else _first(_dict(response), "playlists", "items")
+    )
+    return [_playlist(item) for item in _list(items) if isinstance(item, dict)]
+
+
+def _playlist(item: dict) -> Playlist:
+    snippet = _dict(item.get("snippet"))
+    details = _dict(item.get("contentDetails"))
+    return Playlist(
+        playlist_id=_str_id(_first(item, "id", "playlistId")),
+        title=_text(item.get("title") or snippet.get("title")),
+        item_count=_either(count(item.get("itemCount")), count(details.get("itemCount"))),
+        raw=item,
+    )

@@ -1,0 +1,95 @@
+"""The per-profile request budget shared by every worker.
+
+Ayrshare allows 300 requests per 5 minutes per profile and suspends a profile after 1,000
+rate-limit errors in a day, so we never want to meet a 429 in normal operation. Each request is
+charged against a sliding window before it is sent. With Redis configured the window lives there
+(every worker on every machine shares it; Celery's own rate_limit is per worker); without Redis,
+the embedded setup runs on one machine, so a locked file per profile does the same job.
+"""
+
+import fcntl
+import json
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+from dashboard.ayrshare.client import BudgetExhausted
+
+# Atomically: drop timestamps older than the window, then either record this request or say
+# how many seconds until the oldest one leaves the window.
+_REDIS_CHARGE = """
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local member = ARGV[4]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, member)
+  redis.call('EXPIRE', key, math.ceil(window) + 1)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + window - now)
+"""
+
+_redis_client = None
+
+
+def _redis():
+    global _redis_client
+    if _redis_client is None:
+        import redis
+
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis_client
+
+
+class Budget:
+    """Requests one profile may still send in the current window."""
+
+    def __init__(self, profile_id, *, limit=None, window=None, clock=time.time):
+        self.profile_id = profile_id
+        self.limit = limit or settings.AYRSHARE_BUDGET_REQUESTS
+        self.window = window or settings.AYRSHARE_BUDGET_WINDOW
+        self.clock = clock
+        self.spent = 0
+
+    def charge(self):
+        """Take one request from the budget or raise BudgetExhausted(seconds to wait)."""
+        now = self.clock()
+        wait = self._charge_redis(now) if settings.REDIS_URL else self._charge_file(now)
+        if wait > 0:
+            raise BudgetExhausted(wait)
+        self.spent += 1
+
+    @property
+    def key(self):
+        # Several deployments (or parallel test databases) may share one Redis.
+        database = Path(str(settings.DATABASES["default"]["NAME"])).name
+        return f"ayrshare-budget-{database}-{self.profile_id}"
+
+    def _charge_redis(self, now):
+        key = self.key
+        member = f"{now:.6f}:{id(self)}:{self.spent}"
+        result = _redis().eval(_REDIS_CHARGE, 1, key, now, self.window, self.limit, member)
+        return float(result)
+
+    def _charge_file(self, now):
+        folder = Path(settings.DATA_DIR) / "budget"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{self.key}.json", "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            try:
+                stamps = [t for t in json.loads(f.read() or "[]") if t > now - self.window]
+            except ValueError:
+                stamps = []
+            if len(stamps) >= self.limit:
+                return min(stamps) + self.window - now
+            stamps.append(now)
+            f.seek(0)
+            f.truncate()
+            f.write(json.dumps(stamps))
+            return 0.0

@@ -1,0 +1,500 @@
+"""Units of work: "refresh endpoint E for profile P" = fetch, normalize, upsert, record freshness.
+
+A unit is due when the API's nextUpdate for it has passed and it is not backing off. Units are
+claimed with a conditional UPDATE (a lease), so any number of workers can run them; a worker
+killed mid-unit leaves its transaction rolled back and its lease simply runs out. Each page of
+data is written in the same transaction as the unit's progress, so work resumes where it stopped.
+"""
+
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from accounts.models import Profile
+from dashboard import upsert
+from dashboard.ayrshare import normalize
+from dashboard.ayrshare.client import (
+    AuthError,
+    AyrshareClient,
+    AyrshareError,
+    BudgetExhausted,
+    NotFoundError,
+    RateLimitError,
+    TransientError,
+)
+from dashboard.models import PlatformPost, Post, ShortLink, SyncState, YouTubePlaylist
+from dashboard.ratelimit import Budget
+
+logger = logging.getLogger(__name__)
+
+# Networks GET /history/{platform} serves, and those POST /analytics/social reports on.
+HISTORY_PLATFORMS = (
+    "bluesky",
+    "facebook",
+    "instagram",
+    "linkedin",
+    "pinterest",
+    "tiktok",
+    "twitter",
+    "youtube",
+)
+SOCIAL_PLATFORMS = (
+    "facebook",
+    "gmb",
+    "instagram",
+    "linkedin",
+    "pinterest",
+    "reddit",
+    "tiktok",
+    "twitter",
+    "youtube",
+)
+HISTORY_PAGE = 1000  # the API's maximum for GET /history
+PLATFORM_PAGE = 500  # the API's maximum for GET /history/{platform}
+EPOCH = datetime(2010, 1, 1, tzinfo=UTC)
+MAX_BACKOFF = timedelta(hours=6)
+# Units whose responses carry no nextUpdate are refreshed this often.
+DEFAULT_INTERVALS = {
+    "history": timedelta(minutes=5),
+    "platform": timedelta(hours=1),
+    "post_analytics": timedelta(hours=1),
+    "social": timedelta(hours=6),
+    "links": timedelta(hours=1),
+    "playlists": timedelta(days=1),
+}
+DELETED_CHECK_INTERVAL = timedelta(hours=6)
+RECHECKS_PER_RUN = 20
+
+
+@dataclass
+class Outcome:
+    next_update: datetime
+    last_updated: datetime | None = None
+    summary: str = ""
+
+
+def units_for(profile):
+    """The units of work a profile needs, from the networks linked to it."""
+    units = ["history", "post_analytics", "links"]
+    units += [f"platform:{p}" for p in profile.platforms if p in HISTORY_PLATFORMS]
+    if any(p in SOCIAL_PLATFORMS for p in profile.platforms):
+        units.append("social")
+    if "youtube" in profile.platforms:
+        units.append("playlists")
+    return units
+
+
+def ensure_units(profiles=None):
+    """Create the SyncState rows active profiles need (existing rows are left alone)."""
+    if profiles is None:
+        profiles = Profile.objects.filter(archived_at__isnull=True)
+    rows = [SyncState(profile=p, unit=unit) for p in profiles for unit in units_for(p)]
+    SyncState.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def due_states(now=None):
+    now = now or timezone.now()
+    return SyncState.objects.filter(
+        Q(next_update__isnull=True) | Q(next_update__lte=now),
+        Q(backoff_until__isnull=True) | Q(backoff_until__lte=now),
+        Q(lease_until__isnull=True) | Q(lease_until__lte=now),
+        profile__archived_at__isnull=True,
+    )
+
+
+def claim(state_id, now=None):
+    """Take the unit's lease if nobody holds it; returns the lease token or None."""
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    claimed = (
+        SyncState.objects.filter(pk=state_id)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+        .update(lease_until=now + timedelta(seconds=settings.SYNC_LEASE_SECONDS), lease_token=token)
+    )
+    return token if claimed else None
+
+
+def claim_due(now=None, limit=500):
+    """The dispatcher's half: lease due units so a queued task is not queued again."""
+    now = now or timezone.now()
+    claimed = []
+    for state_id in due_states(now).order_by("next_update").values_list("pk", flat=True)[:limit]:
+        token = claim(state_id, now)
+        if token:
+            claimed.append((state_id, token))
+    return claimed
+
+
+def run_unit(state_id, token=None, *, force=False):
+    """Run one unit; returns a short word for logs: ok, busy, not-due, paused or failed."""
+    now = timezone.now()
+    if token is None:
+        token = claim(state_id, now)
+        if token is None:
+            return "busy"
+    state = (
+        SyncState.objects.select_related("profile__workspace")
+        .filter(pk=state_id, lease_token=token)
+        .first()
+    )
+    if state is None:
+        return "busy"  # the lease ran out and another worker took the unit
+    try:
+        if not force and not _is_due(state, now):
+            return "not-due"
+        return _run_claimed(state, now)
+    finally:
+        SyncState.objects.filter(pk=state_id, lease_token=token).update(
+            lease_until=None, lease_token=""
+        )
+
+
+def _is_due(state, now):
+    if state.backoff_until and state.backoff_until > now:
+        return False
+    return state.next_update is None or state.next_update <= now
+
+
+def _run_claimed(state, now):
+    profile = state.profile
+    budget = Budget(profile.pk)
+    client = client_for(profile, budget)
+    kind, _, arg = state.unit.partition(":")
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        _record_failure(state, now, "unknown-unit", f"Unknown unit of work {state.unit!r}.")
+        return "failed"
+    try:
+        outcome = handler(client, state, now, arg)
+    except BudgetExhausted as exc:
+        wait = float(exc.args[0]) if exc.args else 60.0
+        _pause(state, now + timedelta(seconds=wait))
+        logger.info("%s: request budget spent, resuming in %.0fs", state, wait)
+        return "paused"
+    except RateLimitError as exc:
+        _pause_profile(state, now, exc)
+        return "paused"
+    except AyrshareError as exc:
+        _record_failure(state, now, exc.code or type(exc).__name__, _plain_words(exc))
+        return "failed"
+    except Exception as exc:
+        # One bad row must not crash-loop the unit: record it and push the next attempt back.
+        logger.exception("%s failed unexpectedly", state)
+        _record_failure(state, now, "unexpected", f"Unexpected error: {type(exc).__name__}")
+        return "failed"
+    _record_success(state, now, outcome)
+    logger.info("%s ok: %s (next %s)", state, outcome.summary, outcome.next_update.isoformat())
+    return "ok"
+
+
+def client_for(profile, budget):
+    workspace = profile.workspace
+    return AyrshareClient(
+        workspace.api_key,
+        profile.profile_key,
+        x_api_key=workspace.x_api_key,
+        x_api_secret=workspace.x_api_secret,
+        before_request=budget.charge,
+    )
+
+
+# --- recording outcomes ---------------------------------------------------------------------
+
+
+def _record_success(state, now, outcome):
+    SyncState.objects.filter(pk=state.pk).update(
+        last_attempt=now,
+        last_success=now,
+        last_updated=outcome.last_updated or now,
+        next_update=outcome.next_update,
+        last_error="",
+        last_error_code="",
+        consecutive_failures=0,
+        backoff_until=None,
+    )
+
+
+def _record_failure(state, now, code, message):
+    failures = state.consecutive_failures + 1
+    delay = min(timedelta(minutes=1) * 2 ** (failures - 1), MAX_BACKOFF)
+    delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+    SyncState.objects.filter(pk=state.pk).update(
+        last_attempt=now,
+        last_error=message[:1000],
+        last_error_code=str(code)[:64],
+        consecutive_failures=failures,
+        backoff_until=now + delay,
+    )
+    logger.warning("%s failed (%s): %s", state, code, message)
+
+
+def _pause(state, until):
+    SyncState.objects.filter(pk=state.pk).update(next_update=until)
+
+
+def _pause_profile(state, now, exc):
+    """A 429 pauses every unit of that profile (the limit is per profile), and only those."""
+    until = now + timedelta(seconds=max(exc.retry_after, 1))
+    SyncState.objects.filter(profile_id=state.profile_id).filter(
+        Q(backoff_until__isnull=True) | Q(backoff_until__lt=until)
+    ).update(backoff_until=until)
+    SyncState.objects.filter(pk=state.pk).update(
+        last_attempt=now,
+        last_error=f"Rate limited by Ayrshare; retrying after {until:%H:%M:%S} UTC.",
+        last_error_code="rate-limited",
+        consecutive_failures=state.consecutive_failures + 1,
+    )
+    logger.warning("%s rate limited until %s", state, until.isoformat())
+
+
+def _plain_words(exc):
+    if isinstance(exc, AuthError):
+        return f"Ayrshare rejected the API key or Profile-Key: {exc.message}"
+    if isinstance(exc, NotFoundError):
+        return f"Ayrshare does not know this resource: {exc.message}"
+    return str(exc)
+
+
+def _next(api_next_update, now, kind):
+    """When to ask again: the API's nextUpdate, or our default where it gives none."""
+    if api_next_update and api_next_update > now:
+        return api_next_update
+    if api_next_update:
+        # The API says new data exists already; ask at the next beat, not in a tight loop.
+        return now + timedelta(seconds=settings.SYNC_BEAT_SECONDS)
+    return now + DEFAULT_INTERVALS[kind]
+
+
+# --- the units --------------------------------------------------------------------------------
+
+
+def sync_history(client, state, now, _arg):
+    """GET /history: a full backfill the first time, then a recent window and open posts."""
+    cursor = dict(state.cursor or {})
+    profile = state.profile
+    future = now + timedelta(days=400)
+    last = None
+    if not cursor.get("backfilled"):
+        last = _history_pages(client, state, cursor, "backfill_end", start=EPOCH, end=future)
+        cursor["backfilled"] = True
+        cursor.pop("backfill_end", None)
+        cursor["deleted_checked_at"] = None
+    else:
+        window = now - timedelta(days=settings.SYNC_HISTORY_WINDOW_DAYS)
+        last = _history_pages(client, state, cursor, "window_end", start=window, end=future)
+        cursor.pop("window_end", None)
+    checked = normalize.parse_time(cursor.get("deleted_checked_at"))
+    if checked is None or now - checked >= DELETED_CHECK_INTERVAL:
+        start = EPOCH if checked is None else checked - timedelta(days=1)
+        _history_pages(client, state, cursor, "deleted_end", start=start, end=future, deleted=True)
+        cursor.pop("deleted_end", None)
+        cursor["deleted_checked_at"] = now.isoformat()
+    rechecked = _recheck_open_posts(client, profile, now)
+    SyncState.objects.filter(pk=state.pk).update(cursor=cursor)
+    next_update = normalize.parse_time((last or {}).get("nextUpdate"))
+    last_updated = normalize.parse_time((last or {}).get("lastUpdated"))
+    return Outcome(
+        _next(next_update, now, "history"), last_updated, f"{rechecked} open posts re-checked"
+    )
+
+
+def _history_pages(client, state, cursor, cursor_key, *, start, end, deleted=False):
+    """Page backwards through /history by date; progress is saved with each page."""
+    end = normalize.parse_time(cursor.get(cursor_key)) or end
+    response = None
+    while True:
+        response = client.history(
+            start_date=start,
+            end_date=end,
+            limit=HISTORY_PAGE,
+            status="deleted" if deleted else None,
+        )
+        items = response.get("history") or []
+        posts = normalize.history_posts(response)
+        oldest = min((p.schedule_date for p in posts if p.schedule_date), default=None)
+        with transaction.atomic():
+            upsert.upsert_posts(state.profile, posts, timezone.now())
+            if len(items) >= HISTORY_PAGE and oldest is not None:
+                # endDate is inclusive: step one second back so a full page of posts sharing
+                # one timestamp cannot loop forever (their duplicates are upserted anyway).
+                end = oldest if oldest < end else oldest - timedelta(seconds=1)
+                cursor[cursor_key] = end.isoformat()
+                SyncState.objects.filter(pk=state.pk).update(cursor=cursor)
+        if len(items) < HISTORY_PAGE or oldest is None:
+            return response
+
+
+def _recheck_open_posts(client, profile, now):
+    """Scheduled posts whose time has passed but that /history did not report as sent."""
+    stale = Post.objects.filter(
+        profile=profile,
+        status__in=upsert.OPEN_STATUSES,
+        schedule_date__lte=now,
+        synced_at__lt=now,
+    ).order_by("schedule_date")[:RECHECKS_PER_RUN]
+    count = 0
+    for post in stale:
+        try:
+            item = client.history_post(post.ayrshare_id)
+        except NotFoundError:
+            Post.objects.filter(pk=post.pk).update(status="deleted", synced_at=now)
+            continue
+        with transaction.atomic():
+            upsert.upsert_posts(profile, [normalize.history_post(item)], now)
+        count += 1
+    return count
+
+
+def sync_platform(client, state, now, platform):
+    """GET /history/{platform}: the bulk source of metrics, including posts made elsewhere."""
+    response = client.platform_history(platform, limit=PLATFORM_PAGE)
+    posts = normalize.platform_posts(platform, response)
+    with transaction.atomic():
+        written = upsert.upsert_network_posts(state.profile, posts, now, source="history")
+    next_update = normalize.parse_time(response.get("nextUpdate"))
+    last_updated = normalize.parse_time(response.get("lastUpdated"))
+    return Outcome(_next(next_update, now, "platform"), last_updated, f"{written} posts")
+
+
+def analytics_due_at(published_at, now, api_next_update=None):
+    """The decaying schedule: hourly while a post is young, daily for a month, then weekly."""
+    age = now - published_at if published_at else timedelta(days=365)
+    if age < timedelta(days=2):
+        due = now + timedelta(hours=1)
+    elif age < timedelta(days=30):
+        due = now + timedelta(days=1)
+    else:
+        due = now + timedelta(days=7)
+    if api_next_update and api_next_update > due:
+        return api_next_update
+    return due
+
+
+def _due_analytics_posts(profile, now, limit):
+    """Ayrshare posts whose network posts are due for POST /analytics/post, newest first."""
+    rows = (
+        PlatformPost.objects.filter(profile=profile, post__isnull=False, status="success")
+        .filter(Q(analytics_due_at__isnull=True) | Q(analytics_due_at__lte=now))
+        .exclude(social_id__startswith="ayrshare:")
+        .order_by("-published_at")
+        .values_list("post_id", "post__ayrshare_id", "published_at")[: limit * 4]
+    )
+    chosen = {}
+    for post_id, ayrshare_id, published_at in rows:
+        chosen.setdefault(post_id, (ayrshare_id, published_at))
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def sync_post_analytics(client, state, now, _arg):
+    """POST /analytics/post for the posts due on the decaying schedule, within the budget."""
+    profile = state.profile
+    done = 0
+    for post_id, (ayrshare_id, published_at) in _due_analytics_posts(
+        profile, now, settings.SYNC_POST_ANALYTICS_BATCH
+    ).items():
+        rows = PlatformPost.objects.filter(profile=profile, post_id=post_id)
+        try:
+            response = client.post_analytics(ayrshare_id)
+        except (AuthError, TransientError):
+            raise  # the whole profile or API is affected: let the unit back off
+        except AyrshareError as exc:
+            # This one post's analytics failed; keep its numbers and try it again tomorrow.
+            rows.update(analytics_error=str(exc)[:500], analytics_due_at=now + timedelta(days=1))
+            continue
+        network_posts = normalize.post_analytics(response)
+        api_next = min((p.next_update for p in network_posts if p.next_update), default=None)
+        with transaction.atomic():
+            upsert.upsert_network_posts(profile, network_posts, now, source="analytics")
+            rows.update(
+                analytics_error="", analytics_due_at=analytics_due_at(published_at, now, api_next)
+            )
+        done += 1
+    remaining = _due_analytics_posts(profile, now, 1)
+    if remaining:
+        next_update = now + timedelta(seconds=settings.SYNC_BEAT_SECONDS)
+    else:
+        soonest = (
+            PlatformPost.objects.filter(profile=profile, post__isnull=False, status="success")
+            .exclude(social_id__startswith="ayrshare:")
+            .aggregate(soonest=Min("analytics_due_at"))["soonest"]
+        )
+        next_update = soonest or now + DEFAULT_INTERVALS["post_analytics"]
+    return Outcome(next_update, now, f"{done} posts' analytics")
+
+
+def sync_social(client, state, now, _arg):
+    """POST /analytics/social: followers and account totals per network, one row a day."""
+    platforms = [p for p in state.profile.platforms if p in SOCIAL_PLATFORMS]
+    response = client.social_analytics(platforms)
+    snapshots = normalize.social_analytics(response)
+    with transaction.atomic():
+        written = upsert.upsert_account_metrics(state.profile, snapshots, now.date())
+    next_update = min((s.next_update for s in snapshots if s.next_update), default=None)
+    return Outcome(_next(next_update, now, "social"), now, f"{written} networks")
+
+
+def sync_links(client, state, now, _arg):
+    """GET /analytics/links: clicks on shortened links of the last 30 days."""
+    links = normalize.link_analytics(client.link_analytics(last_days=30))
+    ShortLink.objects.bulk_create(
+        [
+            ShortLink(
+                profile=state.profile,
+                link_id=link.link_id,
+                short_url=link.short_url,
+                original_url=link.original_url,
+                clicks=link.clicks,
+                created_at=link.created_at,
+                raw=link.raw,
+                synced_at=now,
+            )
+            for link in links
+            if link.link_id
+        ],
+        update_conflicts=True,
+        unique_fields=["profile", "link_id"],
+        update_fields=["short_url", "original_url", "clicks", "created_at", "raw", "synced_at"],
+    )
+    return Outcome(_next(None, now, "links"), now, f"{len(links)} links")
+
+
+def sync_playlists(client, state, now, _arg):
+    """GET /analytics/youTubePlaylists."""
+    playlists = normalize.youtube_playlists(client.youtube_playlists())
+    YouTubePlaylist.objects.bulk_create(
+        [
+            YouTubePlaylist(
+                profile=state.profile,
+                playlist_id=p.playlist_id,
+                title=p.title,
+                item_count=p.item_count,
+                raw=p.raw,
+                synced_at=now,
+            )
+            for p in playlists
+            if p.playlist_id
+        ],
+        update_conflicts=True,
+        unique_fields=["profile", "playlist_id"],
+        update_fields=["title", "item_count", "raw", "synced_at"],
+    )
+    return Outcome(_next(None, now, "playlists"), now, f"{len(playlists)} playlists")
+
+
+HANDLERS = {
+    "history": sync_history,
+    "platform": sync_platform,
+    "post_analytics": sync_post_analytics,
+    "social": sync_social,
+    "links": sync_links,
+    "playlists": sync_playlists,
+}

@@ -1,0 +1,317 @@
+"""The bulk write path: normalized records into the cache, idempotently.
+
+Every function here inserts or updates in a few statements per batch (no row-by-row loops) and
+never deletes. A value the API did not send this time (None) never overwrites one we already
+have: networks drop fields (TikTok after 7 idle days), and a partial response must not zero the
+dashboard. Metric snapshots are appended only when a post's numbers changed.
+"""
+
+from django.db.models import Q
+
+from dashboard.models import METRICS, AccountMetrics, MetricSnapshot, PlatformPost, Post
+
+OPEN_STATUSES = ("pending", "processing")
+_POST_FIELDS = [
+    "text",
+    "status",
+    "post_type",
+    "schedule_date",
+    "created_at",
+    "notes",
+    "platforms",
+    "errors",
+    "media_urls",
+    "raw",
+    "synced_at",
+]
+_DESCRIPTIVE_FIELDS = ("published_at", "text", "url", "media_type", "thumbnail_url")
+
+
+def placeholder_id(ayrshare_id):
+    """The social id a network post has before the network gave it one (scheduled, failed)."""
+    return f"ayrshare:{ayrshare_id}"
+
+
+def upsert_posts(profile, history_posts, now):
+    """Store posts from /history and their per-network entries; returns {ayrshare_id: Post.pk}."""
+    history_posts = [hp for hp in history_posts if hp.ayrshare_id]
+    if not history_posts:
+        return {}
+    Post.objects.bulk_create(
+        [
+            Post(
+                profile=profile,
+                ayrshare_id=hp.ayrshare_id,
+                text=hp.text,
+                status=hp.status,
+                post_type=hp.post_type,
+                schedule_date=hp.schedule_date,
+                created_at=hp.created_at,
+                notes=hp.notes,
+                platforms=list(hp.platforms),
+                errors=list(hp.errors),
+                media_urls=list(hp.media_urls),
+                raw=hp.raw,
+                synced_at=now,
+            )
+            for hp in history_posts
+        ],
+        update_conflicts=True,
+        unique_fields=["profile", "ayrshare_id"],
+        update_fields=_POST_FIELDS,
+    )
+    post_ids = dict(
+        Post.objects.filter(
+            profile=profile, ayrshare_id__in=[hp.ayrshare_id for hp in history_posts]
+        ).values_list("ayrshare_id", "pk")
+    )
+    _upsert_network_entries(profile, history_posts, post_ids, now)
+    return post_ids
+
+
+def _network_entries(hp):
+    """One (platform, social_id, status, url, error) per network the post was sent to."""
+    refs = {ref.platform: ref for ref in hp.network_refs if ref.social_id}
+    errors = {e.get("platform"): e for e in hp.errors if isinstance(e, dict)}
+    for platform in dict.fromkeys([*hp.platforms, *refs]):
+        ref = refs.get(platform)
+        error = errors.get(platform)
+        if hp.status == "deleted":
+            status = "deleted"
+        elif ref is not None:
+            status = ref.status or "success"
+        elif error is not None or hp.status == "success":
+            status = "error"
+        else:
+            status = hp.status
+        message = ""
+        if error is not None:
+            message = str(error.get("message") or error.get("code") or "")
+        social_id = ref.social_id if ref else placeholder_id(hp.ayrshare_id)
+        yield platform, social_id, status, (ref.url if ref else ""), message
+
+
+def _upsert_network_entries(profile, history_posts, post_ids, now):
+    rows = []
+    promoted = []
+    for hp in history_posts:
+        for platform, social_id, status, url, message in _network_entries(hp):
+            if not social_id.startswith("ayrshare:"):
+                promoted.append((platform, social_id, placeholder_id(hp.ayrshare_id)))
+            rows.append(
+                PlatformPost(
+                    profile=profile,
+                    post_id=post_ids[hp.ayrshare_id],
+                    platform=platform,
+                    social_id=social_id,
+                    status=status,
+                    published_at=hp.schedule_date or hp.created_at,
+                    text=hp.text,
+                    url=url,
+                    error_message=message,
+                    synced_at=now,
+                )
+            )
+    _promote_placeholders(profile, promoted)
+    PlatformPost.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["profile", "platform", "social_id"],
+        update_fields=["post", "status", "error_message", "synced_at"],
+    )
+
+
+def _promote_placeholders(profile, promoted):
+    """A scheduled post went live: its placeholder row takes the real social id."""
+    if not promoted:
+        return
+    placeholders = {p for _, _, p in promoted}
+    existing = set(
+        PlatformPost.objects.filter(profile=profile, social_id__in=placeholders).values_list(
+            "platform", "social_id"
+        )
+    )
+    for platform, social_id, placeholder in promoted:
+        if (platform, placeholder) not in existing:
+            continue
+        taken = PlatformPost.objects.filter(
+            profile=profile, platform=platform, social_id=social_id
+        ).exists()
+        rows = PlatformPost.objects.filter(
+            profile=profile, platform=platform, social_id=placeholder
+        )
+        if taken:
+            # The network post arrived first through /history/{platform}; the placeholder only
+            # ever held what /history already told us again, so nothing is lost.
+            rows.delete()
+        else:
+            rows.update(social_id=social_id)
+
+
+def upsert_network_posts(profile, network_posts, now, *, source="history"):
+    """Store NetworkPosts from /history/{platform} or /analytics/post; returns rows written.
+
+    source "history" keeps the item in `raw`, "analytics" in `analytics_raw`.
+    """
+    by_key = {}
+    for np in network_posts:
+        if np.social_id:  # a platform's error entry carries no post to store
+            by_key[(np.platform, np.social_id)] = np  # a repeated item: the last one wins
+    if not by_key:
+        return 0
+    existing = _existing_rows(profile, by_key.keys())
+    rows = []
+    changed_keys = []
+    for key, np in by_key.items():
+        old = existing.get(key)
+        row = _merged_row(profile, np, old, now, source)
+        rows.append(row)
+        if _metrics_changed(old, row):
+            changed_keys.append(key)
+    update_fields = [
+        *_DESCRIPTIVE_FIELDS,
+        *METRICS,
+        "metric_notes",
+        "last_updated",
+        "next_update",
+        "synced_at",
+        "analytics_raw" if source == "analytics" else "raw",
+    ]
+    PlatformPost.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["profile", "platform", "social_id"],
+        update_fields=update_fields,
+    )
+    _append_snapshots(profile, [by_key[k] for k in changed_keys], now)
+    return len(rows)
+
+
+def _existing_rows(profile, keys):
+    condition = Q()
+    for platform in {p for p, _ in keys}:
+        ids = [s for p, s in keys if p == platform]
+        condition |= Q(platform=platform, social_id__in=ids)
+    fields = ["platform", "social_id", *_DESCRIPTIVE_FIELDS, *METRICS, "metric_notes"]
+    return {
+        (r["platform"], r["social_id"]): r
+        for r in PlatformPost.objects.filter(condition, profile=profile).values(*fields)
+    }
+
+
+def _merged_row(profile, np, old, now, source):
+    old = old or {}
+    notes = dict(old.get("metric_notes") or {})
+    metrics = {}
+    for name in METRICS:
+        value = np.metrics.get(name)
+        if value is None and old.get(name) is not None:
+            value = old[name]
+            notes[name] = "stale"  # the network stopped reporting it; keep the last value
+        else:
+            notes.pop(name, None)
+        metrics[name] = value
+    descriptive = {
+        "published_at": np.published_at or old.get("published_at"),
+        "text": np.text or old.get("text") or "",
+        "url": np.url or old.get("url") or "",
+        "media_type": np.media_type or old.get("media_type") or "",
+        "thumbnail_url": np.thumbnail_url or old.get("thumbnail_url") or "",
+    }
+    raw_field = "analytics_raw" if source == "analytics" else "raw"
+    return PlatformPost(
+        profile=profile,
+        platform=np.platform,
+        social_id=np.social_id,
+        status="success",
+        metric_notes=notes,
+        last_updated=np.last_updated,
+        next_update=np.next_update,
+        synced_at=now,
+        **descriptive,
+        **metrics,
+        **{raw_field: np.raw},
+    )
+
+
+def _metrics_changed(old, row):
+    if old is None:
+        return any(getattr(row, name) is not None for name in METRICS)
+    return any(old.get(name) != getattr(row, name) for name in METRICS)
+
+
+def _append_snapshots(profile, network_posts, now):
+    if not network_posts:
+        return
+    ids = _ids_for(profile, [(np.platform, np.social_id) for np in network_posts])
+    snapshots = []
+    for np in network_posts:
+        row_id = ids.get((np.platform, np.social_id))
+        if row_id is None:
+            continue
+        current = {name: np.metrics.get(name) for name in METRICS}
+        snapshots.append(
+            MetricSnapshot(platform_post_id=row_id, captured_at=np.last_updated or now, **current)
+        )
+    # A retried sync re-reads the same lastUpdated; the unique constraint makes that a no-op.
+    MetricSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
+
+
+def _ids_for(profile, keys):
+    condition = Q()
+    for platform in {p for p, _ in keys}:
+        condition |= Q(platform=platform, social_id__in=[s for p, s in keys if p == platform])
+    return {
+        (p, s): pk
+        for pk, p, s in PlatformPost.objects.filter(condition, profile=profile).values_list(
+            "pk", "platform", "social_id"
+        )
+    }
+
+
+def _first_known(new, old):
+    return new if new is not None else old
+
+
+def upsert_account_metrics(profile, snapshots, today):
+    """One row per network and day; a field missing today keeps the value we had."""
+    if not snapshots:
+        return 0
+    fields = [
+        "followers",
+        "following",
+        "posts_count",
+        "impressions",
+        "reach",
+        "views",
+        "engagements",
+    ]
+    existing = {
+        r["platform"]: r
+        for r in AccountMetrics.objects.filter(profile=profile, date=today).values(
+            "platform", *fields
+        )
+    }
+    rows = []
+    for snap in snapshots:
+        old = existing.get(snap.platform, {})
+        values = {
+            f: getattr(snap, f) if getattr(snap, f) is not None else old.get(f) for f in fields
+        }
+        rows.append(
+            AccountMetrics(
+                profile=profile,
+                platform=snap.platform,
+                date=today,
+                raw=snap.raw,
+                last_updated=snap.last_updated,
+                **values,
+            )
+        )
+    AccountMetrics.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["profile", "platform", "date"],
+        update_fields=[*fields, "raw", "last_updated"],
+    )
+    return len(rows)

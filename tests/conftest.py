@@ -1,0 +1,20 @@
+"""Suite-wide test setup: fast password hashing, and when integration tests may run."""
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # The default PBKDF2 hasher costs ~0.3 s per user; tests need no real password security.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_runtest_setup(item):
+    if os.environ.get("REDIS_URL") or not item.get_closest_marker("integration"):
+        return
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        # CI must run them: a skip there would hide a broken setup.
+        pytest.fail("CI is set but REDIS_URL is not: integration tests need Redis", pytrace=False)
+    pytest.skip("needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379/0)")

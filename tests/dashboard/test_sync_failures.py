@@ -1,0 +1,154 @@
+"""What a unit of work does when Ayrshare or our own budget says no: nothing cached is lost."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dashboard import sync
+from dashboard.ayrshare.client import (
+    AuthError,
+    BudgetExhausted,
+    RateLimitError,
+    TransientError,
+)
+from dashboard.models import SyncState
+from tests.accounts.factories import ProfileFactory
+from tests.dashboard.factories import PlatformPostFactory
+
+
+class RefusingClient:
+    """Answers every call by raising the given error."""
+
+    def __init__(self, error):
+        self.error = error
+        self.calls = 0
+
+    def __getattr__(self, name):
+        def call(*args, **kwargs):
+            self.calls += 1
+            raise self.error
+
+        return call
+
+
+@pytest.fixture
+def profile(db):
+    profile = ProfileFactory(platforms=["facebook", "instagram"])
+    sync.ensure_units([profile])
+    return profile
+
+
+def use_client(monkeypatch, client):
+    monkeypatch.setattr(sync, "client_for", lambda profile, budget: client)
+
+
+def state(profile, unit):
+    return SyncState.objects.get(profile=profile, unit=unit)
+
+
+def test_units_follow_the_linked_networks(profile):
+    units = set(SyncState.objects.filter(profile=profile).values_list("unit", flat=True))
+    assert units == {
+        "history",
+        "post_analytics",
+        "links",
+        "social",
+        "platform:facebook",
+        "platform:instagram",
+    }
+
+
+def test_rate_limit_pauses_every_unit_of_that_profile_only(profile, monkeypatch):
+    other = ProfileFactory(workspace=profile.workspace, platforms=["facebook"])
+    sync.ensure_units([other])
+    use_client(monkeypatch, RefusingClient(RateLimitError("Too many requests", retry_after=120)))
+
+    before = timezone.now()
+    assert sync.run_unit(state(profile, "platform:facebook").pk) == "paused"
+
+    paused = SyncState.objects.filter(profile=profile)
+    assert all(s.backoff_until >= before + timedelta(seconds=119) for s in paused)
+    assert not SyncState.objects.filter(profile=other, backoff_until__isnull=False).exists()
+    assert "Rate limited" in state(profile, "platform:facebook").last_error
+    # Nothing is due for the paused profile until Retry-After has passed.
+    assert not sync.due_states().filter(profile=profile).exists()
+
+
+def test_transient_failures_back_off_exponentially_and_keep_cached_metrics(profile, monkeypatch):
+    cached = PlatformPostFactory(profile=profile, platform="facebook", likes=42, impressions=900)
+    use_client(monkeypatch, RefusingClient(TransientError("Ayrshare did not answer")))
+    unit = state(profile, "platform:facebook")
+
+    assert sync.run_unit(unit.pk) == "failed"
+    first = state(profile, "platform:facebook")
+    SyncState.objects.filter(pk=unit.pk).update(backoff_until=None)
+    assert sync.run_unit(unit.pk) == "failed"
+    second = state(profile, "platform:facebook")
+
+    assert first.consecutive_failures == 1 and second.consecutive_failures == 2
+    assert second.backoff_until - second.last_attempt > first.backoff_until - first.last_attempt
+    assert "did not answer" in second.last_error
+    cached.refresh_from_db()
+    assert (cached.likes, cached.impressions) == (42, 900)
+
+
+def test_bad_key_is_reported_in_plain_words(profile, monkeypatch):
+    use_client(monkeypatch, RefusingClient(AuthError("API Key not valid", status=403)))
+    assert sync.run_unit(state(profile, "history").pk) == "failed"
+    assert "rejected the API key" in state(profile, "history").last_error
+
+
+def test_spent_budget_pauses_the_unit_without_counting_a_failure(profile, monkeypatch):
+    use_client(monkeypatch, RefusingClient(BudgetExhausted(90)))
+    before = timezone.now()
+    assert sync.run_unit(state(profile, "links").pk) == "paused"
+    unit = state(profile, "links")
+    assert unit.consecutive_failures == 0
+    assert unit.next_update >= before + timedelta(seconds=89)
+
+
+def test_unexpected_errors_are_recorded_and_pushed_back(profile, monkeypatch):
+    use_client(monkeypatch, RefusingClient(KeyError("surprise")))
+    assert sync.run_unit(state(profile, "social").pk) == "failed"
+    unit = state(profile, "social")
+    assert unit.last_error_code == "unexpected"
+    assert unit.backoff_until > timezone.now()
+    assert unit.lease_until is None  # the lease is released even after a crash
+
+
+def test_a_held_lease_keeps_a_second_worker_out(profile, monkeypatch):
+    client = RefusingClient(TransientError("should not be called"))
+    use_client(monkeypatch, client)
+    unit = state(profile, "history")
+    token = sync.claim(unit.pk)
+    assert token
+    assert sync.claim(unit.pk) is None
+    assert sync.run_unit(unit.pk) == "busy"
+    assert client.calls == 0
+
+
+def test_an_expired_lease_of_a_killed_worker_is_taken_over(profile, monkeypatch):
+    use_client(monkeypatch, RefusingClient(TransientError("down")))
+    unit = state(profile, "history")
+    SyncState.objects.filter(pk=unit.pk).update(
+        lease_until=timezone.now() - timedelta(seconds=1), lease_token="dead-worker"
+    )
+    assert sync.run_unit(unit.pk) == "failed"  # it ran, and failed on the refusing client
+
+
+def test_units_not_yet_due_are_left_alone_unless_forced(profile, monkeypatch):
+    client = RefusingClient(TransientError("down"))
+    use_client(monkeypatch, client)
+    unit = state(profile, "links")
+    SyncState.objects.filter(pk=unit.pk).update(next_update=timezone.now() + timedelta(hours=1))
+    assert sync.run_unit(unit.pk) == "not-due"
+    assert client.calls == 0
+    assert sync.run_unit(unit.pk, force=True) == "failed"
+    assert client.calls == 1
+
+
+def test_archived_profiles_are_never_due(profile):
+    profile.archived_at = timezone.now()
+    profile.save()
+    assert not sync.due_states().filter(profile=profile).exists()

@@ -1,0 +1,142 @@
+"""The bulk write path: idempotent, never zeroing, snapshots only when numbers move."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dashboard import upsert
+from dashboard.ayrshare.normalize import METRICS, HistoryPost, NetworkPost, NetworkRef
+from dashboard.models import MetricSnapshot, PlatformPost, Post
+from tests.accounts.factories import ProfileFactory
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def network_post(social_id="111_222", *, at=NOW, **metrics):
+    values = dict.fromkeys(METRICS)
+    values.update(metrics)
+    return NetworkPost(
+        platform="facebook",
+        social_id=social_id,
+        published_at=NOW - timedelta(days=1),
+        text="Spring launch <b>now</b>",
+        url=f"https://www.facebook.com/{social_id}",
+        media_type="image",
+        thumbnail_url="",
+        metrics=values,
+        last_updated=at,
+        next_update=at + timedelta(minutes=30),
+        raw={"id": social_id},
+    )
+
+
+def history_post(ayrshare_id="AyrA", *, status="success", refs=(), platforms=("facebook",)):
+    return HistoryPost(
+        ayrshare_id=ayrshare_id,
+        text="Spring launch",
+        status=status,
+        post_type="scheduled",
+        schedule_date=NOW - timedelta(hours=2),
+        created_at=NOW - timedelta(days=1),
+        notes="",
+        platforms=list(platforms),
+        errors=[],
+        media_urls=[],
+        network_refs=tuple(refs),
+        raw={"id": ayrshare_id},
+    )
+
+
+def ref(social_id, platform="facebook"):
+    return NetworkRef(platform, social_id, "success", "", False, {})
+
+
+@pytest.fixture
+def profile(db):
+    return ProfileFactory()
+
+
+def test_upserting_the_same_posts_twice_adds_nothing(profile):
+    posts = [network_post("1", likes=3), network_post("2", likes=5)]
+    upsert.upsert_network_posts(profile, posts, NOW)
+    upsert.upsert_network_posts(profile, posts, NOW)
+    assert PlatformPost.objects.filter(profile=profile).count() == 2
+    assert MetricSnapshot.objects.count() == 2
+
+
+def test_a_missing_metric_keeps_the_last_known_value_and_says_so(profile):
+    upsert.upsert_network_posts(profile, [network_post(likes=10, reach=500)], NOW)
+    later = NOW + timedelta(hours=1)
+    upsert.upsert_network_posts(profile, [network_post(at=later, likes=12)], later)
+    row = PlatformPost.objects.get(profile=profile)
+    assert (row.likes, row.reach) == (12, 500)
+    assert row.metric_notes == {"reach": "stale"}
+
+
+def test_a_snapshot_is_appended_only_when_numbers_change(profile):
+    upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW)
+    upsert.upsert_network_posts(profile, [network_post(at=NOW + timedelta(hours=1), likes=10)], NOW)
+    upsert.upsert_network_posts(profile, [network_post(at=NOW + timedelta(hours=2), likes=15)], NOW)
+    assert list(MetricSnapshot.objects.values_list("likes", flat=True)) == [10, 15]
+
+
+def test_analytics_do_not_erase_what_history_told_us(profile):
+    upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW)
+    bare = NetworkPost(**{**network_post(likes=11).__dict__, "text": "", "url": ""})
+    upsert.upsert_network_posts(profile, [bare], NOW, source="analytics")
+    row = PlatformPost.objects.get(profile=profile)
+    assert row.text == "Spring launch <b>now</b>"
+    assert row.url.endswith("111_222")
+    assert row.raw == {"id": "111_222"} and row.analytics_raw == {"id": "111_222"}
+
+
+def test_error_entries_without_a_social_id_are_not_stored(profile):
+    assert upsert.upsert_network_posts(profile, [network_post("")], NOW) == 0
+    assert not PlatformPost.objects.exists()
+
+
+def test_posts_from_history_get_one_network_row_per_platform(profile):
+    posts = [
+        history_post(
+            "AyrA", refs=[ref("fb_1"), ref("tw_1", "twitter")], platforms=["facebook", "twitter"]
+        )
+    ]
+    upsert.upsert_posts(profile, posts, NOW)
+    upsert.upsert_posts(profile, posts, NOW)
+    assert Post.objects.filter(profile=profile).count() == 1
+    rows = PlatformPost.objects.filter(profile=profile).order_by("platform")
+    assert [(r.platform, r.social_id, r.post.ayrshare_id) for r in rows] == [
+        ("facebook", "fb_1", "AyrA"),
+        ("twitter", "tw_1", "AyrA"),
+    ]
+
+
+def test_a_scheduled_post_keeps_its_row_when_it_goes_live(profile):
+    upsert.upsert_posts(profile, [history_post("AyrS", status="pending")], NOW)
+    placeholder = PlatformPost.objects.get(profile=profile)
+    assert placeholder.social_id == "ayrshare:AyrS" and placeholder.status == "pending"
+
+    upsert.upsert_posts(profile, [history_post("AyrS", refs=[ref("fb_live")])], NOW)
+    row = PlatformPost.objects.get(profile=profile)
+    assert row.pk == placeholder.pk
+    assert (row.social_id, row.status) == ("fb_live", "success")
+
+
+def test_a_failed_network_shows_its_error(profile):
+    failed = HistoryPost(
+        **{
+            **history_post("AyrE", status="error").__dict__,
+            "errors": [{"platform": "facebook", "code": 161, "message": "Authorization lost"}],
+        }
+    )
+    upsert.upsert_posts(profile, [failed], NOW)
+    row = PlatformPost.objects.get(profile=profile)
+    assert (row.status, row.error_message) == ("error", "Authorization lost")
+
+
+def test_network_posts_match_the_rows_history_created(profile):
+    upsert.upsert_posts(profile, [history_post("AyrA", refs=[ref("111_222")])], NOW)
+    upsert.upsert_network_posts(profile, [network_post("111_222", likes=7)], NOW)
+    row = PlatformPost.objects.get(profile=profile)
+    assert row.post.ayrshare_id == "AyrA"
+    assert row.likes == 7

@@ -1,0 +1,42 @@
+from tests.accounts.factories import MembershipFactory, ProfileFactory
+from tests.dashboard.factories import PlatformPostFactory
+
+
+def test_home_asks_for_a_login(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_home_shows_only_the_members_workspace_with_text_escaped(client, db):
+    membership = MembershipFactory()
+    mine = ProfileFactory(workspace=membership.workspace, title="Acme Coffee")
+    PlatformPostFactory(profile=mine, text="<script>alert(1)</script> launch", likes=0)
+    PlatformPostFactory(text="Someone else's secret post")  # another workspace
+    client.force_login(membership.user)
+
+    response = client.get("/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Acme Coffee" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; launch" in page
+    assert "<script>alert(1)" not in page
+    assert "Someone else" not in page
+
+
+def test_a_missing_metric_is_a_dash_and_a_real_zero_is_zero(client, db):
+    membership = MembershipFactory()
+    profile = ProfileFactory(workspace=membership.workspace)
+    PlatformPostFactory(profile=profile, likes=0, impressions=None)
+    client.force_login(membership.user)
+    page = client.get("/").content.decode()
+    row = page.split("<tbody>")[1].split("</tr>")[0]
+    cells = [c.split("</td>")[0].strip() for c in row.split('<td class="num">')[1:]]
+    assert cells == ["—", "0", "—", "—"]  # impressions, likes, comments, engagements
+
+
+def test_a_person_without_a_workspace_gets_a_404_not_a_crash(client, django_user_model, db):
+    user = django_user_model.objects.create_user("lonely", password="x")
+    client.force_login(user)
+    assert client.get("/").status_code == 404
