@@ -132,13 +132,13 @@ class Command(BaseCommand):
         workspace, _ = Workspace.objects.get_or_create(
             slug="demo-agency", defaults={"name": "Demo Agency"}
         )
-        workspace.api_key = keys["api_key"]
+        workspace.api_key = keys["apiKey"]
         workspace.save()
         profiles = []
         for i, entry in enumerate(keys["profiles"]):
             profile, _ = Profile.objects.get_or_create(workspace=workspace, title=entry["title"])
-            profile.profile_key = entry["profile_key"]
-            profile.ref_id = entry.get("ref_id", "")
+            profile.profile_key = entry["profileKey"]
+            profile.ref_id = entry.get("refId", "")
             profile.platforms = entry.get("platforms", [])
             profile.color = PALETTE[i % len(PALETTE)]
             profile.save()
@@ -184,12 +184,14 @@ class Command(BaseCommand):
 
 
 def _stop(children):
+    # One at a time, last started first, so the worker finishes its task while the sandbox still
+    # answers. SIGTERM goes to the child itself: Celery's main process then stops its own pool
+    # (a warm shutdown); only what still runs after ten seconds loses its whole process group.
     for child in reversed(children):
         if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    for child in children:
-        try:
-            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
