@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Q
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.access import membership_for, memberships, visible_profiles
 from dashboard.models import PlatformPost
@@ -19,7 +20,9 @@ def home(request):
         ),
     )
     recent = (
-        PlatformPost.objects.filter(profile__in=visible_profiles(membership))
+        PlatformPost.objects.filter(
+            profile__in=visible_profiles(membership), published_at__lte=timezone.now()
+        )
         .select_related("profile")
         .order_by("-published_at", "-pk")[:RECENT_POSTS]
     )

@@ -40,6 +40,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port, sandbox_port, posts, smoke, **options):
+        # Stopped by a signal rather than Ctrl-C, still stop the children on the way out.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
         Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
         call_command("migrate", verbosity=0)
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"

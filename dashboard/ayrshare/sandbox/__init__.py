@@ -1,0 +1,48 @@
+"""An Ayrshare-compatible HTTP server with deterministic synthetic data.
+
+The demo, the integration tests and the benchmarks talk to it over real HTTP exactly as they
+would to https://api.ayrshare.com/api. Run it with ``python manage.py ayrshare_sandbox`` or, in
+tests, ``start_sandbox(...)`` (a background thread on 127.0.0.1 and a free port)::
+
+    with start_sandbox(profiles=2, posts=300, seed=1, start="2026-03-01T12:00:00Z", speed=0) as sb:
+        requests.get(f"{sb.url}/history", headers={"Authorization": f"Bearer {sb.api_key}",
+                                                   "Profile-Key": sb.profile_keys[0]})
+        sb.clock.advance(3600)          # or POST /_sandbox/clock {"advance": 3600}
+        sb.calls.since(0)               # or GET /_sandbox/calls?since=0
+
+Endpoints (below /api): GET /history, /history/{id}, /history/{platform}, /analytics/links,
+/analytics/youTubePlaylists, /profiles, /user; POST /analytics/post (also by social id with
+searchPlatformId) and /analytics/social. Control (no key, below /_sandbox): GET /calls?since=,
+DELETE /calls, GET|POST /config, GET|POST /clock ({"advance": s}, {"set": iso}, {"speed": x}),
+GET /keys, GET /expected?profile=&offset=&limit=&at=, DELETE /ratelimit.
+
+Modules: world.py (profiles, posts and network posts computed from hashes), metrics.py (update
+ticks and growth curves), render.py (Ayrshare's JSON shapes), api.py (the endpoints), traffic.py
+(rate windows, promised nextUpdates, call log), faults.py, expected.py (ground truth),
+server.py (HTTP and /_sandbox control routes), config.py, clock.py, ids.py, content.py.
+
+Decisions where Ayrshare's documents are silent:
+- Keys: API key "sandbox-<seed>-api-key" unless given; Profile-Keys derive from seed and index.
+  A bad or missing API key answers 401 (code 102), an unknown Profile-Key 403 (code 136), a
+  suspended profile 403 (code 163).
+- No Profile-Key means the primary profile: its own rate-limit budget, no linked networks, no
+  posts. The user profiles (0..n-1) hold the data; profile 0 has all eight networks linked.
+- GET /history: everything inside the lastDays window when ``limit`` is omitted, capped at the
+  documented maximum of 1000; pending posts scheduled in the future are included; ``count`` is
+  the number of posts returned. The filter is read from ``platform`` or ``platforms``.
+- GET /history/{platform}: ``limit`` defaults to 10 and is capped at 500; ``skipAnalytics=true``
+  returns only ids for Facebook and Instagram; Facebook's page-only choice is
+  ``pagePublished=true`` (or ``type=pagePublished``). No pagination, as documented: only the
+  newest posts of a network can be read there.
+- Every answer is computed as of its resource's last update tick and carries lastUpdated and
+  nextUpdate (also on /analytics/links and /analytics/youTubePlaylists, whose documents print
+  no response). ``interval_scale`` shrinks every interval (tests on the real clock); ``speed``
+  runs the sandbox clock faster instead.
+- Call log: ``early`` means the same resource *and the same query/body* was promised a later
+  nextUpdate (so paging /history by date is not early); ``early_any_query`` ignores the query.
+"""
+
+from .config import SandboxConfig
+from .server import Sandbox, start_sandbox
+
+__all__ = ["Sandbox", "SandboxConfig", "start_sandbox"]
