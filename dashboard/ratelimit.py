@@ -10,20 +10,25 @@ the embedded setup runs on one machine, so a locked file per profile does the sa
 import fcntl
 import json
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
 
 from dashboard.ayrshare.client import BudgetExhausted
 
-# Atomically: drop timestamps older than the window, then either record this request or say
-# how many seconds until the oldest one leaves the window.
+# Atomically: honour a pause set after a 429, drop timestamps older than the window, then
+# either record this request or say how many seconds until the oldest one leaves the window.
 _REDIS_CHARGE = """
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 local member = ARGV[4]
+local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
+if paused > now then
+  return tostring(paused - now)
+end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 if redis.call('ZCARD', key) < limit then
   redis.call('ZADD', key, now, member)
@@ -32,6 +37,13 @@ if redis.call('ZCARD', key) < limit then
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return tostring(tonumber(oldest[2]) + window - now)
+"""
+
+_REDIS_PAUSE = """
+local resume_at = tonumber(ARGV[1])
+if resume_at > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', math.ceil(tonumber(ARGV[2]) * 1000) + 1000)
+end
 """
 
 _redis_client = None
@@ -56,6 +68,12 @@ class Budget:
         self.clock = clock
         self.spent = 0
 
+    @property
+    def key(self):
+        # Several deployments (or parallel test databases) may share one Redis.
+        database = Path(str(settings.DATABASES["default"]["NAME"])).name
+        return f"ayrshare-budget-{database}-{self.profile_id}"
+
     def charge(self):
         """Take one request from the budget or raise BudgetExhausted(seconds to wait)."""
         now = self.clock()
@@ -64,32 +82,45 @@ class Budget:
             raise BudgetExhausted(wait)
         self.spent += 1
 
-    @property
-    def key(self):
-        # Several deployments (or parallel test databases) may share one Redis.
-        database = Path(str(settings.DATABASES["default"]["NAME"])).name
-        return f"ayrshare-budget-{database}-{self.profile_id}"
+    def pause(self, seconds):
+        """After a 429: no worker sends this profile's requests for that long."""
+        until = self.clock() + seconds
+        if settings.REDIS_URL:
+            _redis().eval(_REDIS_PAUSE, 1, f"{self.key}-paused", until, seconds)
+        else:
+            with self._file() as state:
+                state["paused_until"] = max(state.get("paused_until", 0), until)
 
     def _charge_redis(self, now):
-        key = self.key
         member = f"{now:.6f}:{id(self)}:{self.spent}"
-        result = _redis().eval(_REDIS_CHARGE, 1, key, now, self.window, self.limit, member)
-        return float(result)
+        keys = (self.key, f"{self.key}-paused")
+        return float(_redis().eval(_REDIS_CHARGE, 2, *keys, now, self.window, self.limit, member))
 
     def _charge_file(self, now):
+        with self._file() as state:
+            if state.get("paused_until", 0) > now:
+                return state["paused_until"] - now
+            stamps = [t for t in state.get("stamps", []) if t > now - self.window]
+            if len(stamps) >= self.limit:
+                return min(stamps) + self.window - now
+            state["stamps"] = [*stamps, now]
+            return 0.0
+
+    @contextmanager
+    def _file(self):
+        """The profile's budget state in a locked JSON file, written back on exit."""
         folder = Path(settings.DATA_DIR) / "budget"
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / f"{self.key}.json", "a+") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
             f.seek(0)
             try:
-                stamps = [t for t in json.loads(f.read() or "[]") if t > now - self.window]
+                state = json.loads(f.read() or "{}")
             except ValueError:
-                stamps = []
-            if len(stamps) >= self.limit:
-                return min(stamps) + self.window - now
-            stamps.append(now)
+                state = {}
+            if not isinstance(state, dict):
+                state = {}
+            yield state
             f.seek(0)
             f.truncate()
-            f.write(json.dumps(stamps))
-            return 0.0
+            f.write(json.dumps(state))

@@ -179,6 +179,8 @@ def _run_claimed(state, now):
         logger.info("%s: request budget spent, resuming in %.0fs", state, wait)
         return "paused"
     except RateLimitError as exc:
+        # First the shared budget, so units of this profile running elsewhere stop at once.
+        budget.pause(max(exc.retry_after, 1))
         _pause_profile(state, now, exc)
         return "paused"
     except AyrshareError as exc:
@@ -223,7 +225,8 @@ def _record_success(state, now, outcome):
 
 def _record_failure(state, now, code, message):
     failures = state.consecutive_failures + 1
-    delay = min(timedelta(minutes=1) * 2 ** (failures - 1), MAX_BACKOFF)
+    base = timedelta(seconds=settings.SYNC_RETRY_BASE_SECONDS)
+    delay = min(base * 2 ** (failures - 1), MAX_BACKOFF)
     delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
     SyncState.objects.filter(pk=state.pk).update(
         last_attempt=now,
@@ -236,7 +239,7 @@ def _record_failure(state, now, code, message):
 
 
 def _pause(state, until):
-    SyncState.objects.filter(pk=state.pk).update(next_update=until)
+    SyncState.objects.filter(pk=state.pk).update(last_attempt=timezone.now(), next_update=until)
 
 
 def _pause_profile(state, now, exc):
@@ -292,8 +295,9 @@ def sync_history(client, state, now, _arg):
         cursor.pop("window_end", None)
     checked = normalize.parse_time(cursor.get("deleted_checked_at"))
     if checked is None or now - checked >= DELETED_CHECK_INTERVAL:
-        start = EPOCH if checked is None else checked - timedelta(days=1)
-        _history_pages(client, state, cursor, "deleted_end", start=start, end=future, deleted=True)
+        # The dates filter on a post's schedule date, not on when it was deleted, and a post
+        # may be deleted long after it went out: read every deleted post (only those come back).
+        _history_pages(client, state, cursor, "deleted_end", start=EPOCH, end=future, deleted=True)
         cursor.pop("deleted_end", None)
         cursor["deleted_checked_at"] = now.isoformat()
     rechecked = _recheck_open_posts(client, profile, now)
@@ -397,11 +401,12 @@ def _due_analytics_posts(profile, now, limit):
 def sync_post_analytics(client, state, now, _arg):
     """POST /analytics/post for the posts due on the decaying schedule, within the budget."""
     profile = state.profile
-    done = 0
+    asked = 0
     for post_id, (ayrshare_id, published_at) in _due_analytics_posts(
         profile, now, settings.SYNC_POST_ANALYTICS_BATCH
     ).items():
         rows = PlatformPost.objects.filter(profile=profile, post_id=post_id)
+        asked += 1
         try:
             response = client.post_analytics(ayrshare_id)
         except (AuthError, TransientError):
@@ -417,7 +422,6 @@ def sync_post_analytics(client, state, now, _arg):
             rows.update(
                 analytics_error="", analytics_due_at=analytics_due_at(published_at, now, api_next)
             )
-        done += 1
     remaining = _due_analytics_posts(profile, now, 1)
     if remaining:
         next_update = now + timedelta(seconds=settings.SYNC_BEAT_SECONDS)
@@ -428,7 +432,7 @@ def sync_post_analytics(client, state, now, _arg):
             .aggregate(soonest=Min("analytics_due_at"))["soonest"]
         )
         next_update = soonest or now + DEFAULT_INTERVALS["post_analytics"]
-    return Outcome(next_update, now, f"{done} posts' analytics")
+    return Outcome(next_update, now, f"{asked} posts' analytics")
 
 
 def sync_social(client, state, now, _arg):
@@ -444,7 +448,8 @@ def sync_social(client, state, now, _arg):
 
 def sync_links(client, state, now, _arg):
     """GET /analytics/links: clicks on shortened links of the last 30 days."""
-    links = normalize.link_analytics(client.link_analytics(last_days=30))
+    response = client.link_analytics(last_days=30)
+    links = normalize.link_analytics(response)
     ShortLink.objects.bulk_create(
         [
             ShortLink(
@@ -464,12 +469,13 @@ def sync_links(client, state, now, _arg):
         unique_fields=["profile", "link_id"],
         update_fields=["short_url", "original_url", "clicks", "created_at", "raw", "synced_at"],
     )
-    return Outcome(_next(None, now, "links"), now, f"{len(links)} links")
+    return Outcome(_next(_api_next_update(response), now, "links"), now, f"{len(links)} links")
 
 
 def sync_playlists(client, state, now, _arg):
     """GET /analytics/youTubePlaylists."""
-    playlists = normalize.youtube_playlists(client.youtube_playlists())
+    response = client.youtube_playlists()
+    playlists = normalize.youtube_playlists(response)
     YouTubePlaylist.objects.bulk_create(
         [
             YouTubePlaylist(
@@ -487,7 +493,13 @@ def sync_playlists(client, state, now, _arg):
         unique_fields=["profile", "playlist_id"],
         update_fields=["title", "item_count", "raw", "synced_at"],
     )
-    return Outcome(_next(None, now, "playlists"), now, f"{len(playlists)} playlists")
+    next_update = _next(_api_next_update(response), now, "playlists")
+    return Outcome(next_update, now, f"{len(playlists)} playlists")
+
+
+def _api_next_update(response):
+    """nextUpdate where an answer carries one; the links and playlists pages print none."""
+    return normalize.parse_time(response.get("nextUpdate")) if isinstance(response, dict) else None
 
 
 HANDLERS = {

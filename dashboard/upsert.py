@@ -8,9 +8,12 @@ dashboard. Metric snapshots are appended only when a post's numbers changed.
 
 from django.db.models import Q
 
+from dashboard.ayrshare import normalize
 from dashboard.models import METRICS, AccountMetrics, MetricSnapshot, PlatformPost, Post
 
 OPEN_STATUSES = ("pending", "processing")
+# The counts we store; engagements and the rate are derived from them on every write.
+COUNTERS = tuple(m for m in METRICS if m not in ("engagements", "engagement_rate"))
 _POST_FIELDS = [
     "text",
     "status",
@@ -161,13 +164,13 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
         return 0
     existing = _existing_rows(profile, by_key.keys())
     rows = []
-    changed_keys = []
+    changed = []
     for key, np in by_key.items():
         old = existing.get(key)
         row = _merged_row(profile, np, old, now, source)
         rows.append(row)
         if _metrics_changed(old, row):
-            changed_keys.append(key)
+            changed.append(row)
     update_fields = [
         *_DESCRIPTIVE_FIELDS,
         *METRICS,
@@ -183,7 +186,7 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
         unique_fields=["profile", "platform", "social_id"],
         update_fields=update_fields,
     )
-    _append_snapshots(profile, [by_key[k] for k in changed_keys], now)
+    _append_snapshots(profile, changed, now)
     return len(rows)
 
 
@@ -203,14 +206,19 @@ def _merged_row(profile, np, old, now, source):
     old = old or {}
     notes = dict(old.get("metric_notes") or {})
     metrics = {}
-    for name in METRICS:
-        value = np.metrics.get(name)
-        if value is None and old.get(name) is not None:
-            value = old[name]
+    for name in COUNTERS:
+        value, previous = np.metrics.get(name), old.get(name)
+        if value is None and previous is not None:
+            value = previous
             notes[name] = "stale"  # the network stopped reporting it; keep the last value
         else:
             notes.pop(name, None)
+        if value is not None and previous is not None and value < previous:
+            # Lifetime totals: a lower figure from the other endpoint, or one that lags behind,
+            # must not move the dashboard backwards.
+            value = previous
         metrics[name] = value
+    metrics = normalize.with_engagement(metrics)
     descriptive = {
         "published_at": np.published_at or old.get("published_at"),
         "text": np.text or old.get("text") or "",
@@ -240,19 +248,19 @@ def _metrics_changed(old, row):
     return any(old.get(name) != getattr(row, name) for name in METRICS)
 
 
-def _append_snapshots(profile, network_posts, now):
-    if not network_posts:
+def _append_snapshots(profile, rows, now):
+    if not rows:
         return
-    ids = _ids_for(profile, [(np.platform, np.social_id) for np in network_posts])
-    snapshots = []
-    for np in network_posts:
-        row_id = ids.get((np.platform, np.social_id))
-        if row_id is None:
-            continue
-        current = {name: np.metrics.get(name) for name in METRICS}
-        snapshots.append(
-            MetricSnapshot(platform_post_id=row_id, captured_at=np.last_updated or now, **current)
+    ids = _ids_for(profile, [(row.platform, row.social_id) for row in rows])
+    snapshots = [
+        MetricSnapshot(
+            platform_post_id=ids[(row.platform, row.social_id)],
+            captured_at=row.last_updated or now,
+            **row.metrics(),
         )
+        for row in rows
+        if (row.platform, row.social_id) in ids
+    ]
     # A retried sync re-reads the same lastUpdated; the unique constraint makes that a no-op.
     MetricSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
 

@@ -140,3 +140,13 @@ def test_network_posts_match_the_rows_history_created(profile):
     row = PlatformPost.objects.get(profile=profile)
     assert row.post.ayrshare_id == "AyrA"
     assert row.likes == 7
+
+
+def test_a_lower_figure_from_the_other_endpoint_does_not_move_totals_back(profile):
+    upsert.upsert_network_posts(profile, [network_post(likes=10, shares=4, impressions=100)], NOW)
+    lagging = network_post(likes=9, impressions=120)  # no shares, fewer likes
+    upsert.upsert_network_posts(profile, [lagging], NOW, source="analytics")
+    row = PlatformPost.objects.get(profile=profile)
+    assert (row.likes, row.shares, row.impressions) == (10, 4, 120)
+    assert row.engagements == 14
+    assert row.engagement_rate == pytest.approx(14 / 120, abs=1e-6)

@@ -15,7 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -67,6 +69,7 @@ class Worker:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its own process group, so a test can kill -9 all of it
         )
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -97,16 +100,23 @@ class Worker:
                 self.process.wait()
 
 
+def _marker_kwargs(request, name):
+    marker = request.node.get_closest_marker(name)
+    return marker.kwargs if marker else {}
+
+
 @pytest.fixture
-def sandbox():
+def sandbox(request):
     # Real time (speed 1) with update intervals scaled down, so nextUpdate values come every few
     # seconds of wall-clock time, the same clock the dashboard reads.
-    with start_sandbox(profiles=3, posts=40, seed=11, interval_scale=0.004) as sb:
+    knobs = {"profiles": 3, "posts": 40, "seed": 11, "interval_scale": 0.004}
+    knobs.update(_marker_kwargs(request, "sandbox"))
+    with start_sandbox(**knobs) as sb:
         yield sb
 
 
 @pytest.fixture
-def worker_env(transactional_db, sandbox, tmp_path):
+def worker_env(request, transactional_db, sandbox, tmp_path):
     queue = f"it-{uuid.uuid4().hex[:10]}"
     env = {
         **os.environ,
@@ -116,10 +126,22 @@ def worker_env(transactional_db, sandbox, tmp_path):
         "AYRSHARE_API_URL": sandbox.url,
         "DATA_DIR": str(tmp_path),
         "SYNC_BEAT_SECONDS": "1",
-        "SYNC_LEASE_SECONDS": "20",
+        "SYNC_LEASE_SECONDS": "10",
+        "AYRSHARE_READ_TIMEOUT": "2",
         "DEBUG": "True",
     }
+    env.update(_marker_kwargs(request, "worker_env"))
+    _forget_request_budgets()
     return env
+
+
+def _forget_request_budgets():
+    # Profile ids repeat between runs on a fresh test database; the budget in Redis is keyed by
+    # database name and profile id, so an earlier run's spending would count against this one.
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    database = connection.settings_dict["NAME"]
+    for key in client.scan_iter(f"ayrshare-budget-{database}-*"):
+        client.delete(key)
 
 
 @pytest.fixture
@@ -134,7 +156,7 @@ def worker(worker_env, settings):
 
 
 @pytest.fixture
-def agency(sandbox):
+def agency(transactional_db, sandbox):
     """A workspace with one Profile per sandbox profile, keys and networks as the sandbox says."""
     keys = sandbox.keys()
     workspace = WorkspaceFactory(api_key=keys["apiKey"])
@@ -155,28 +177,49 @@ def dispatch(worker):
     dispatch_due_units.apply_async(queue=worker.queue)
 
 
-def wait_quiet(timeout=120):
-    """Until no unit is leased and none is due (everything due has run, failed or paused)."""
-    deadline = time.monotonic() + timeout
-    quiet_polls = 0
-    while time.monotonic() < deadline:
-        busy = SyncState.objects.filter(lease_until__gt=timezone.now()).exists()
-        due = sync.due_states().exists()
-        quiet_polls = quiet_polls + 1 if not (busy or due) else 0
-        if quiet_polls >= 3:
-            return
-        time.sleep(0.2)
-    raise AssertionError("units were still running or due after the timeout")
-
-
 def run_cycle(worker, timeout=120):
+    """One beat: dispatch, then wait until every unit due at that moment has run (or paused).
+
+    Returns the ids of the units that were due.
+    """
+    started = timezone.now()
+    due = set(sync.due_states(started).values_list("pk", flat=True))
     dispatch(worker)
-    wait_quiet(timeout)
+    deadline = time.monotonic() + timeout
+    next_beat = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        if time.monotonic() > next_beat:  # like beat: units paused briefly are picked up again
+            dispatch(worker)
+            next_beat = time.monotonic() + 2
+        # Still due now and not tried since the dispatch (paused and backing-off units are not).
+        pending = (
+            sync.due_states()
+            .filter(pk__in=due)
+            .filter(Q(last_attempt__isnull=True) | Q(last_attempt__lt=started))
+            .exists()
+        )
+        leased = SyncState.objects.filter(lease_until__gt=timezone.now()).exists()
+        if not pending and not leased:
+            return due
+        time.sleep(0.1)
+    log = worker.log()[-3000:]
+    raise AssertionError(f"units due at dispatch had not run after the timeout:\n{log}")
+
+
+def wait_until_idle(timeout=30):
+    deadline = time.monotonic() + timeout
+    while SyncState.objects.filter(lease_until__gt=timezone.now()).exists():
+        assert time.monotonic() < deadline, "units still running"
+        time.sleep(0.1)
 
 
 def wait_until_due(limit=timedelta(seconds=60)):
     """Sleep until the earliest unit becomes due again (the sandbox's next update)."""
-    soonest = SyncState.objects.order_by("next_update").values_list("next_update", flat=True)[0]
+    now = timezone.now()
+    soonest = min(
+        max(filter(None, (s.next_update, s.backoff_until)), default=now)
+        for s in SyncState.objects.all()
+    )
     delay = (soonest - timezone.now()).total_seconds()
     assert delay < limit.total_seconds(), f"nothing due for {delay:.0f}s"
     time.sleep(max(delay, 0) + 0.2)

@@ -256,6 +256,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             self._serve(entry, profile, method, path, query, raw, began)
+        except (BrokenPipeError, ConnectionResetError):
+            raise  # the client gave up; nobody is left to answer
         except Exception:
             logger.exception("sandbox failed on %s %s", method, path)
             self._finish(entry, _error(500, "request", 500, "Sandbox internal error."), {})

@@ -1,6 +1,7 @@
 """Set up a workspace (and a profile) headlessly, with keys from the environment or a prompt."""
 
 import os
+import sys
 from getpass import getpass
 
 from django.core.management.base import BaseCommand, CommandError
@@ -29,19 +30,24 @@ class Command(BaseCommand):
     def handle(self, *args, workspace, title=None, platforms=None, **options):
         api_key = os.environ.get("AYRSHARE_API_KEY") or self._prompt("Ayrshare API key: ")
         if not api_key:
-            raise CommandError("An API key is needed: set AYRSHARE_API_KEY or type it.")
+            raise CommandError(
+                "An Ayrshare API key is needed: set AYRSHARE_API_KEY, or run this command in a "
+                "terminal to type it."
+            )
+        profile_key = os.environ.get("AYRSHARE_PROFILE_KEY", "")
+        wants_profile = bool(profile_key or title)
+        info = {}
+        if wants_profile and (platforms is None or not title):
+            # Ask Ayrshare before saving anything, so a rejected key changes nothing here.
+            info = self._profile_info(api_key, profile_key)
         ws, created = Workspace.objects.get_or_create(
             slug=slugify(workspace)[:100] or "workspace", defaults={"name": workspace}
         )
         ws.api_key = api_key
         ws.save()
         self.stdout.write(f"{'Created' if created else 'Updated'} workspace {ws.name!r}.")
-        profile_key = os.environ.get("AYRSHARE_PROFILE_KEY", "")
-        if not profile_key and not title:
+        if not wants_profile:
             return
-        info = {}
-        if platforms is None or not title:
-            info = self._profile_info(api_key, profile_key)
         title = title or info.get("title") or "Primary profile"
         profile, _ = Profile.objects.get_or_create(workspace=ws, title=title)
         profile.profile_key = profile_key
@@ -53,6 +59,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Profile {profile.title!r} (id {profile.pk}) linked to: {linked}.")
 
     def _prompt(self, label):
+        # Without a terminal getpass would read stdin with echo on, or block in a script.
+        if sys.stdin is None or not sys.stdin.isatty():
+            return ""
         try:
             return getpass(label).strip()
         except EOFError:
