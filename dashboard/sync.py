@@ -121,15 +121,28 @@ def claim(state_id, now=None):
     return token if claimed else None
 
 
-def claim_due(now=None, limit=500):
-    """The dispatcher's half: lease due units so a queued task is not queued again."""
+def claim_due(now=None, limit=1000):
+    """The dispatcher's half: lease due units so a queued task is not queued again.
+
+    Returns {profile_id: [(state_id, token), ...]}, each profile's units in the order they
+    should run: /history first, since it creates the posts the other units attach metrics to.
+    """
     now = now or timezone.now()
-    claimed = []
-    for state_id in due_states(now).order_by("next_update").values_list("pk", flat=True)[:limit]:
+    due = due_states(now).order_by("next_update").values_list("pk", "profile_id", "unit")
+    claimed = {}
+    for state_id, profile_id, unit in due[:limit]:
         token = claim(state_id, now)
         if token:
-            claimed.append((state_id, token))
-    return claimed
+            claimed.setdefault(profile_id, []).append((_run_order(unit), state_id, token))
+    return {
+        profile_id: [(state_id, token) for _, state_id, token in sorted(units)]
+        for profile_id, units in claimed.items()
+    }
+
+
+def _run_order(unit):
+    kind = unit.partition(":")[0]
+    return list(HANDLERS).index(kind) if kind in HANDLERS else len(HANDLERS)
 
 
 def run_unit(state_id, token=None, *, force=False):

@@ -2,7 +2,7 @@
 
 import logging
 
-from celery import shared_task
+from celery import chain, shared_task
 
 from dashboard import sync
 
@@ -11,14 +11,20 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def dispatch_due_units():
-    """Every beat: lease what is due and queue one task per unit (no countdowns, no ETAs)."""
+    """Every beat: lease what is due and queue it (no countdowns, no ETAs).
+
+    A profile's units run one after another (a chain), never side by side: Ayrshare's limit is
+    per profile, and after a 429 no second request of that profile may already be on its way.
+    Different profiles run in parallel on every worker.
+    """
     sync.ensure_units()
     claimed = sync.claim_due()
-    for state_id, token in claimed:
-        run_unit.delay(state_id, token)
-    if claimed:
-        logger.info("queued %d due units", len(claimed))
-    return len(claimed)
+    for units in claimed.values():
+        chain(run_unit.si(state_id, token) for state_id, token in units).apply_async()
+    count = sum(len(units) for units in claimed.values())
+    if count:
+        logger.info("queued %d due units of %d profiles", count, len(claimed))
+    return count
 
 
 @shared_task
