@@ -1,20 +1,34 @@
-"""The one gate: which workspaces and profiles a person may see.
+"""The one gate: which workspaces and profiles a person may see, and what they may change.
 
-Every page, fragment, chart, export and task trigger asks these functions; nothing else decides.
+Every page, fragment, chart, export and task trigger loads its workspace through
+`workspace_member` (or `membership_for`) and its profiles through `visible_profiles`; nothing
+else decides who sees what. A workspace the person is not a member of is a 404, so its existence
+does not leak; a page above their role is a 403.
 """
 
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.models import Membership, Profile
 
+Role = Membership.Role
+# Who may change profiles, keys and members.
+MANAGERS = (Role.OWNER, Role.MANAGER)
+
 
 def memberships(user):
-    return Membership.objects.filter(user=user).select_related("workspace")
+    return (
+        Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    )
 
 
 def membership_for(user, workspace_slug=None):
     """The person's membership in the named workspace (or their first one), else 404."""
-    qs = memberships(user).order_by("workspace__name")
+    qs = memberships(user)
     if workspace_slug:
         qs = qs.filter(workspace__slug=workspace_slug)
     membership = qs.first()
@@ -23,9 +37,38 @@ def membership_for(user, workspace_slug=None):
     return membership
 
 
-def visible_profiles(membership):
-    """Active profiles of the workspace this member may see: clients only their assigned ones."""
-    profiles = Profile.objects.filter(workspace=membership.workspace, archived_at__isnull=True)
-    if membership.role == Membership.Role.CLIENT:
+def visible_profiles(membership, *, include_archived=False):
+    """Profiles of the workspace this member may see: clients only their assigned ones."""
+    profiles = Profile.objects.filter(workspace=membership.workspace)
+    if not include_archived:
+        profiles = profiles.filter(archived_at__isnull=True)
+    if membership.role == Role.CLIENT:
         profiles = profiles.filter(client_memberships=membership)
     return profiles
+
+
+def visible_profile(membership, profile_id, *, include_archived=False):
+    """One profile this member may see, else 404."""
+    return get_object_or_404(
+        visible_profiles(membership, include_archived=include_archived), pk=profile_id
+    )
+
+
+def workspace_member(*roles):
+    """Decorator for views under /w/<workspace>/: loads the membership or 404s, checks the role.
+
+    The view receives the Membership instead of the slug.
+    """
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, workspace, *args, **kwargs):
+            membership = membership_for(request.user, workspace)
+            if roles and membership.role not in roles:
+                raise PermissionDenied("Your role in this workspace does not allow this.")
+            return view(request, membership, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

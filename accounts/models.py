@@ -1,5 +1,9 @@
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
 
@@ -32,6 +36,8 @@ class Profile(models.Model):
     profile_key = EncryptedTextField(blank=True)
     platforms = models.JSONField(default=list, blank=True)
     color = models.CharField(max_length=7, default="#4f46e5")
+    # Ayrshare suspends a profile after too many rate-limit errors (GET /profiles says so).
+    suspended = models.BooleanField(default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -70,3 +76,45 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.workspace} as {self.role}"
+
+
+class Invitation(models.Model):
+    """A link that lets someone join a workspace in a given role, until it expires.
+
+    Only a hash of the token is stored: the link itself is the secret, shown once.
+    """
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Membership.Role.choices)
+    profiles = models.ManyToManyField(Profile, blank=True, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.email} to {self.workspace} as {self.role}"
+
+    @staticmethod
+    def new_token():
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_open(self):
+        used = self.accepted_at is not None or self.revoked_at is not None
+        return not used and self.expires_at > timezone.now()

@@ -1,18 +1,24 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.access import membership_for, memberships, visible_profiles
+from accounts.access import membership_for, memberships, visible_profiles, workspace_member
 from dashboard.models import PlatformPost
 
 RECENT_POSTS = 25
 
 
 @login_required
-def home(request):
-    membership = membership_for(request.user, request.GET.get("workspace"))
-    profiles = visible_profiles(membership).annotate(
+def start(request):
+    """The person's first workspace (a person with none gets a 404, not an empty page)."""
+    return redirect("home", workspace=membership_for(request.user).workspace.slug)
+
+
+@workspace_member()
+def home(request, membership):
+    visible = visible_profiles(membership)
+    profiles = visible.annotate(
         network_posts=Count("platform_posts", distinct=True),
         last_sync=Max("sync_states__last_success"),
         failing_units=Count(
@@ -20,9 +26,7 @@ def home(request):
         ),
     )
     recent = (
-        PlatformPost.objects.filter(
-            profile__in=visible_profiles(membership), published_at__lte=timezone.now()
-        )
+        PlatformPost.objects.filter(profile__in=visible, published_at__lte=timezone.now())
         .select_related("profile")
         .order_by("-published_at", "-pk")[:RECENT_POSTS]
     )

@@ -2,20 +2,33 @@ from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
 
 
-def test_home_asks_for_a_login(client, db):
+def home(membership):
+    return f"/w/{membership.workspace.slug}/"
+
+
+def test_pages_ask_for_a_login(client, db):
+    membership = MembershipFactory()
+    for url in ("/", home(membership)):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_start_page_opens_the_first_workspace(client, db):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
     response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 302 and response["Location"] == home(membership)
 
 
-def test_home_shows_only_the_members_workspace_with_text_escaped(client, db):
+def test_home_shows_the_workspace_posts_with_text_escaped(client, db):
     membership = MembershipFactory()
     mine = ProfileFactory(workspace=membership.workspace, title="Acme Coffee")
     PlatformPostFactory(profile=mine, text="<script>alert(1)</script> launch", likes=0)
     PlatformPostFactory(text="Someone else's secret post")  # another workspace
     client.force_login(membership.user)
 
-    response = client.get("/")
+    response = client.get(home(membership))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -25,12 +38,22 @@ def test_home_shows_only_the_members_workspace_with_text_escaped(client, db):
     assert "Someone else" not in page
 
 
+def test_another_workspace_is_a_404(client, db):
+    membership = MembershipFactory()
+    other = MembershipFactory()
+    PlatformPostFactory(profile=ProfileFactory(workspace=other.workspace), text="Their post")
+    client.force_login(membership.user)
+    response = client.get(home(other))
+    assert response.status_code == 404
+    assert b"Their post" not in response.content
+
+
 def test_a_missing_metric_is_a_dash_and_a_real_zero_is_zero(client, db):
     membership = MembershipFactory()
     profile = ProfileFactory(workspace=membership.workspace)
     PlatformPostFactory(profile=profile, likes=0, impressions=None)
     client.force_login(membership.user)
-    page = client.get("/").content.decode()
+    page = client.get(home(membership)).content.decode()
     row = page.split("<tbody>")[1].split("</tr>")[0]
     cells = [c.split("</td>")[0].strip() for c in row.split('<td class="num">')[1:]]
     assert cells == ["—", "0", "—", "—"]  # impressions, likes, comments, engagements
