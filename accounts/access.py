@@ -69,6 +69,8 @@ def workspace_member(*roles):
                 raise PermissionDenied("Your role in this workspace does not allow this.")
             return view(request, membership, *args, **kwargs)
 
+        # Read by the access-matrix test, which checks every gated URL against it.
+        wrapper.allowed_roles = tuple(roles) or tuple(Role.values)
         return wrapper
 
     return decorator

@@ -37,6 +37,14 @@ def decrypt(token: str) -> str:
         ) from None
 
 
+def decrypt_if_token(value: str) -> str:
+    """The plaintext of a token we made, or the value itself when it is not one."""
+    try:
+        return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(value.encode()).decode()
+    except (InvalidToken, ValueError):
+        return value
+
+
 def mask(plaintext: str) -> str:
     """What a form shows of a stored secret: never more than its last four characters."""
     if not plaintext:
