@@ -5,6 +5,7 @@ needs no server. Production sets DEBUG=False and must then provide real secrets.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,7 +137,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "start"
+INVITATION_DAYS = envint("INVITATION_DAYS", "7")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -211,3 +214,115 @@ CELERY_BEAT_SCHEDULE = {
     }
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# --- Sign-in, sessions, email ---------------------------------------------------------------
+
+
+def _meta_header(name, variable):
+    """A header name as its request.META key: X-Forwarded-For -> HTTP_X_FORWARDED_FOR."""
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        raise ImproperlyConfigured(f"{variable} must be a header name such as X-Forwarded-Proto")
+    return "HTTP_" + name.upper().replace("-", "_")
+
+
+# Sign in again two weeks after signing in (Django renews the cookie only when the session changes).
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(14 * 24 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = envbool("SESSION_EXPIRE_AT_BROWSER_CLOSE", "False")
+
+# Per username (guards one account) and per address (guards against trying many usernames;
+# higher because an office or a proxy shares one address).
+LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+LOGIN_FAILURE_LIMIT_PER_IP = envint("LOGIN_FAILURE_LIMIT_PER_IP", "20")
+LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", "900")
+for _name, _value in (
+    ("SESSION_COOKIE_AGE", SESSION_COOKIE_AGE),
+    ("LOGIN_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT),
+    ("LOGIN_FAILURE_LIMIT_PER_IP", LOGIN_FAILURE_LIMIT_PER_IP),
+    ("LOGIN_FAILURE_WINDOW", LOGIN_FAILURE_WINDOW),
+):
+    if _value <= 0:
+        raise ImproperlyConfigured(f"{_name} must be above zero, not {_value}")
+# Behind a proxy every request comes from the proxy's address: name the header it puts the
+# client's address in, or the per-address limit would lock everybody out at once.
+_client_ip_header = os.environ.get("LOGIN_CLIENT_IP_HEADER", "")
+LOGIN_CLIENT_IP_HEADER = (
+    _meta_header(_client_ip_header, "LOGIN_CLIENT_IP_HEADER") if _client_ip_header else ""
+)
+
+# The throttle's counters (and anything else cached) live where every web process sees them.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "dashboard",
+        }
+    }
+else:
+    # One process (the demo's runserver); several processes would each count on their own.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+    }
+
+# Password reset mail: printed to the console unless an SMTP server is configured.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "True")
+# A stuck mail server must not hang the request that sends the mail.
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dashboard@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Security -------------------------------------------------------------------------------
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Links out to the networks carry no URL of ours (a reset link's token, a workspace's slug).
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False" if DEBUG else "True")
+# Behind a TLS-terminating proxy: the header it sets to "https" (e.g. X-Forwarded-Proto). Set it
+# only when the proxy always sets or strips that header, or clients could claim HTTPS.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = (
+        _meta_header(_proxy_ssl_header, "SECURE_PROXY_SSL_HEADER"),
+        "https",
+    )
+# HSTS is sent only over HTTPS. Subdomains are included (the dashboard's host has none of its
+# own). Preloading commits the whole registrable domain to HTTPS for months and anyone may
+# submit a domain that sends "preload", so it is the operator's choice, off by default; Django's
+# reminder about it (security.W021) is silenced while it is off.
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy, set by accounts.csp (same names and shape as Django 6's settings).
+# htmx and Chart.js are static files of our own; post thumbnails come from the networks' CDNs.
+# No inline script or style: htmx must run with includeIndicatorStyles off and no hx-on.
+# Enforced in production; in development reported only, so violations show in the browser's
+# console without breaking Django's debug pages (which use inline styles).
+_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "https:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+}
+SECURE_CSP = {} if DEBUG else _CSP
+SECURE_CSP_REPORT_ONLY = _CSP if DEBUG else {}

@@ -92,9 +92,16 @@ def units_for(profile):
 
 
 def ensure_units(profiles=None):
-    """Create the SyncState rows active profiles need (existing rows are left alone)."""
+    """Create the SyncState rows active profiles need (existing rows are left alone).
+
+    Given profiles (one was just edited), also drop units of networks no longer linked: they
+    hold only scheduling state, never cached data.
+    """
     if profiles is None:
         profiles = Profile.objects.filter(archived_at__isnull=True)
+    else:
+        for profile in profiles:
+            SyncState.objects.filter(profile=profile).exclude(unit__in=units_for(profile)).delete()
     rows = [SyncState(profile=p, unit=unit) for p in profiles for unit in units_for(p)]
     SyncState.objects.bulk_create(rows, ignore_conflicts=True)
 

@@ -152,3 +152,11 @@ def test_archived_profiles_are_never_due(profile):
     profile.archived_at = timezone.now()
     profile.save()
     assert not sync.due_states().filter(profile=profile).exists()
+
+
+def test_unlinking_a_network_drops_its_unit(profile):
+    profile.platforms = ["facebook"]
+    profile.save()
+    sync.ensure_units([profile])
+    units = set(SyncState.objects.filter(profile=profile).values_list("unit", flat=True))
+    assert "platform:instagram" not in units and "platform:facebook" in units

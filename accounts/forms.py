@@ -1,0 +1,241 @@
+"""Forms for workspaces and profiles; API keys in them are write-only.
+
+A stored key is never put back into a form: the page shows its mask ("••••1234") or "not set",
+a blank field keeps the stored value, and a "remove" box clears it.
+"""
+
+import re
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.text import slugify
+
+from accounts import crypto
+from accounts.models import Profile, Workspace
+
+PLATFORM_CHOICES = [
+    ("bluesky", "Bluesky"),
+    ("facebook", "Facebook"),
+    ("gmb", "Google Business Profile"),
+    ("instagram", "Instagram"),
+    ("linkedin", "LinkedIn"),
+    ("pinterest", "Pinterest"),
+    ("reddit", "Reddit"),
+    ("threads", "Threads"),
+    ("tiktok", "TikTok"),
+    ("twitter", "X (Twitter)"),
+    ("youtube", "YouTube"),
+]
+# The client refuses keys with spaces or control characters; say so here instead of at sync time.
+KEY_CHARACTERS = re.compile(r"^[\x21-\x7e]+$")
+
+
+def secret_field(label, help_text=""):
+    # render_value=False: not even a value typed into a form that failed validation comes back.
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=True,
+        max_length=500,
+        help_text=help_text,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+
+class SecretFieldsMixin:
+    """Write-only handling for the model fields named in ``secret_fields``.
+
+    Each secret ``name`` comes with a ``remove_<name>`` checkbox declared on the form.
+    """
+
+    secret_fields = ()
+
+    def secret_rows(self):
+        """(field, remove box, what is stored) for each secret, for the template."""
+        for name in self.secret_fields:
+            stored = getattr(self.instance, name)
+            yield self[name], self[f"remove_{name}"], crypto.mask(stored) if stored else ""
+
+    def clean_secrets(self):
+        for name in self.secret_fields:
+            value = self.cleaned_data.get(name, "")
+            if value and not KEY_CHARACTERS.match(value):
+                self.add_error(name, "A key has no spaces or special characters; check the paste.")
+            if value and self.cleaned_data.get(f"remove_{name}"):
+                self.add_error(name, "Type a new key or tick “remove”, not both.")
+
+    def secret_after_save(self, name):
+        """The value the secret will have once the form is applied."""
+        if self.cleaned_data.get(f"remove_{name}"):
+            return ""
+        return self.cleaned_data.get(name) or getattr(self.instance, name)
+
+    def apply_secrets(self):
+        for name in self.secret_fields:
+            setattr(self.instance, name, self.secret_after_save(name))
+
+
+class WorkspaceNewForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+    def save(self):
+        name = self.cleaned_data["name"]
+        return Workspace.objects.create(name=name, slug=unique_slug(name))
+
+
+def unique_slug(name):
+    base = slugify(name)[:90] or "workspace"
+    slug, n = base, 1
+    while Workspace.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
+    secret_fields = ("api_key", "x_api_key", "x_api_secret")
+
+    api_key = secret_field("Ayrshare API key", "From Ayrshare's dashboard, API Key page.")
+    remove_api_key = forms.BooleanField(required=False, label="Remove the stored API key")
+    x_api_key = secret_field(
+        "X app API key", "Your own X (Twitter) app's key; Ayrshare needs it for X since 2026."
+    )
+    remove_x_api_key = forms.BooleanField(required=False, label="Remove the stored X app key")
+    x_api_secret = secret_field("X app API secret")
+    remove_x_api_secret = forms.BooleanField(required=False, label="Remove the stored X app secret")
+
+    class Meta:
+        model = Workspace
+        fields = ["name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_secrets()
+        if not self.errors and bool(self.secret_after_save("x_api_key")) != bool(
+            self.secret_after_save("x_api_secret")
+        ):
+            raise forms.ValidationError(
+                "The X app key and secret go together: set both, or remove both."
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        self.apply_secrets()
+        return super().save(commit)
+
+
+class ProfileForm(SecretFieldsMixin, forms.ModelForm):
+    secret_fields = ("profile_key",)
+
+    profile_key = secret_field("Profile-Key", "From Ayrshare's User Profiles page.")
+    remove_profile_key = forms.BooleanField(
+        required=False, label="Remove the stored Profile-Key (makes this the primary profile)"
+    )
+    platforms = forms.MultipleChoiceField(
+        choices=PLATFORM_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Linked networks",
+    )
+    color = forms.CharField(
+        label="Colour in charts",
+        max_length=7,
+        validators=[
+            RegexValidator(
+                r"^#[0-9a-fA-F]{6}$", "Use a colour like #4f46e5 (# and six hex digits)."
+            )
+        ],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["title", "platforms", "color"]
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.workspace = workspace
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        others = Profile.objects.filter(workspace=self.instance.workspace, title__iexact=title)
+        if others.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another profile of this workspace has this title.")
+        return title
+
+    def clean_platforms(self):
+        # Networks this form has no box for (Ayrshare adds some) stay linked when editing.
+        known = {value for value, _ in PLATFORM_CHOICES}
+        kept = [p for p in self.instance.platforms or [] if p not in known]
+        return [*self.cleaned_data["platforms"], *kept]
+
+    def clean_color(self):
+        return self.cleaned_data["color"].lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_secrets()
+        if "profile_key" not in self.errors and not self.secret_after_save("profile_key"):
+            primary = (
+                Profile.objects.filter(workspace=self.instance.workspace, profile_key="")
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if primary is not None:
+                self.add_error(
+                    "profile_key",
+                    f"“{primary.title}” is already the primary profile (no Profile-Key); "
+                    "this one needs its Profile-Key.",
+                )
+        return cleaned
+
+    def save(self, commit=True):
+        self.apply_secrets()
+        return super().save(commit)
+
+
+class ImportProfilesForm(forms.Form):
+    """A checkbox and a Profile-Key field for each listed profile that is not here yet.
+
+    GET /profiles never returns Profile-Keys, so each chosen profile needs its key typed in.
+    ``listed`` holds dicts with refId, title, platforms and suspended; ``present`` the refIds
+    the workspace has already.
+    """
+
+    def __init__(self, *args, listed, present, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.listed = listed
+        self.present = present
+        self.candidates = [item for item in listed if item["refId"] not in present]
+        for item in self.candidates:
+            ref = item["refId"]
+            self.fields[f"pick_{ref}"] = forms.BooleanField(
+                required=False, label=f"Import {item['title']}"
+            )
+            self.fields[f"key_{ref}"] = secret_field(f"Profile-Key of {item['title']}")
+
+    def rows(self):
+        """(listed profile, its checkbox, its key field); no fields for those already here."""
+        for item in self.listed:
+            ref = item["refId"]
+            if ref in self.present:
+                yield item, None, None
+            else:
+                yield item, self[f"pick_{ref}"], self[f"key_{ref}"]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.chosen = [item for item in self.candidates if cleaned.get(f"pick_{item['refId']}")]
+        if not self.chosen:
+            raise forms.ValidationError("Tick at least one profile to import.")
+        for item in self.chosen:
+            name = f"key_{item['refId']}"
+            key = cleaned.get(name, "")
+            if not key:
+                self.add_error(name, "Type this profile's Profile-Key to import it.")
+            elif not KEY_CHARACTERS.match(key):
+                self.add_error(name, "A key has no spaces or special characters; check the paste.")
+        return cleaned
+
+    def key_for(self, item):
+        return self.cleaned_data[f"key_{item['refId']}"]

@@ -1,0 +1,138 @@
+"""Sign-in, sign-out and passwords: Django's auth views, with repeated failed sign-ins throttled.
+
+Failed sign-ins are counted in Django's cache per username and per client address. When either
+reaches its limit within LOGIN_FAILURE_WINDOW seconds, sign-in for that username or address is
+refused for the next LOGIN_FAILURE_WINDOW seconds, even with the right password, with a plain
+message and HTTP 429. The "next" redirect goes only to this site (Django's LoginView checks it).
+"""
+
+import hashlib
+import math
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.views.generic import RedirectView
+
+# --- throttling ------------------------------------------------------------------------------
+
+
+def client_ip(request):
+    """The address failures are counted against: the peer, or what the trusted proxy says."""
+    header = settings.LOGIN_CLIENT_IP_HEADER
+    if header and request.META.get(header):
+        # The proxy appends the address it saw; anything before it came from the client.
+        return request.META[header].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _counters(username, ip):
+    """(cache key, limit) of each failure counter a sign-in attempt belongs to."""
+
+    def key(kind, value):
+        # Hashed: cache keys must be short and plain, usernames are neither.
+        return f"signin-failures:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+    counters = [(key("username", username.strip().casefold()), settings.LOGIN_FAILURE_LIMIT)]
+    if ip:
+        counters.append((key("ip", ip), settings.LOGIN_FAILURE_LIMIT_PER_IP))
+    return counters
+
+
+def seconds_locked(username, ip):
+    """How long sign-in stays refused for this username or address; 0 when it is allowed."""
+    until = max(cache.get(f"{key}:locked-until", 0) for key, _ in _counters(username, ip))
+    return max(0, math.ceil(until - time.time()))
+
+
+def record_failure(username, ip):
+    window = settings.LOGIN_FAILURE_WINDOW
+    for key, limit in _counters(username, ip):
+        # The window opens with the first failure; incr keeps the key's expiry (Redis, locmem).
+        cache.add(key, 0, window)
+        try:
+            failures = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window)
+            failures = 1
+        if failures >= limit:
+            cache.set(f"{key}:locked-until", time.time() + window, window)
+            cache.delete(key)
+
+
+def clear_failures(username):
+    """A successful sign-in forgives the username's failures (not the address's)."""
+    key, _ = _counters(username, "")[0]
+    cache.delete(key)
+
+
+def wait_message(seconds):
+    minutes = max(1, math.ceil(seconds / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Too many failed sign-ins; try again in {minutes} {unit}."
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+class SignInView(auth_views.LoginView):
+    """Django's login, refusing a username or address that failed too often."""
+
+    def post(self, request, *args, **kwargs):
+        wait = seconds_locked(self.typed_username(), client_ip(request))
+        if wait:
+            # Refused before the password is checked, so a throttled guess learns nothing.
+            return self.refuse(wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        clear_failures(self.typed_username())
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        username = self.typed_username()
+        if username:
+            record_failure(username, client_ip(self.request))
+            wait = seconds_locked(username, client_ip(self.request))
+            if wait:
+                return self.refuse(wait)
+        return super().form_invalid(form)
+
+    def typed_username(self):
+        return self.request.POST.get("username", "")
+
+    def refuse(self, wait):
+        # An unbound form: a bound one would try the password again when rendered.
+        form = self.get_form_class()(self.request, initial={"username": self.typed_username()})
+        context = self.get_context_data(form=form, throttled=wait_message(wait))
+        response = self.render_to_response(context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+
+class SignOutView(auth_views.LogoutView):
+    """Django's logout (POST only, CSRF-checked), back to the sign-in page with a note."""
+
+    next_page = "login"
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You have signed out.")
+        return response
+
+
+login = SignInView.as_view()
+logout = SignOutView.as_view()
+password_change = auth_views.PasswordChangeView.as_view()
+password_change_done = auth_views.PasswordChangeDoneView.as_view()
+password_reset = auth_views.PasswordResetView.as_view(
+    email_template_name="registration/password_reset_email.txt",
+    subject_template_name="registration/password_reset_subject.txt",
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view()
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view()
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view()
+# The admin signs in through the throttled page above, not through its own unthrottled form.
+admin_login = RedirectView.as_view(pattern_name="login", query_string=True)

@@ -1,0 +1,306 @@
+"""Signing in and out, throttled failures, safe redirects, password change and reset."""
+
+import re
+import time
+import uuid
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from tests.accounts.factories import MembershipFactory, UserFactory
+
+PASSWORD = "correct horse battery"
+NEW_PASSWORD = "a brand new passphrase 42"
+LOGIN = "/accounts/login/"
+THROTTLED = "Too many failed sign-ins; try again in 15 minutes."
+WRONG = "Please enter a correct username and password."
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    # Failure counters of this test only, whatever cache the environment configures.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"signin-{uuid.uuid4()}",
+        }
+    }
+    settings.LOGIN_FAILURE_LIMIT = 5
+    settings.LOGIN_FAILURE_LIMIT_PER_IP = 20
+    settings.LOGIN_FAILURE_WINDOW = 900
+    settings.LOGIN_CLIENT_IP_HEADER = ""
+
+
+@pytest.fixture
+def member(db):
+    return MembershipFactory()
+
+
+def sign_in(client, username, password=PASSWORD, **fields):
+    return client.post(LOGIN, {"username": username, "password": password, **fields})
+
+
+def signed_in(client):
+    return SESSION_KEY in client.session
+
+
+# --- signing in and out ----------------------------------------------------------------------
+
+
+def test_sign_in_lands_on_the_dashboard_and_sign_out_ends_the_session(client, member):
+    page = client.get(LOGIN)
+    assert page.status_code == 200
+    assert b'autocomplete="current-password"' in page.content
+
+    response = sign_in(client, member.user.username)
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/", follow=True).redirect_chain[-1][0] == f"/w/{member.workspace.slug}/"
+
+    response = client.post("/accounts/logout/", follow=True)
+    assert response.redirect_chain[-1][0] == LOGIN
+    assert b"You have signed out." in response.content
+    assert not signed_in(client)
+    home = client.get(f"/w/{member.workspace.slug}/")
+    assert home.status_code == 302 and home["Location"].startswith(LOGIN)
+
+
+def test_a_wrong_password_says_so_and_signs_nobody_in(client, member):
+    response = sign_in(client, member.user.username, "not my password")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert WRONG in html
+    assert 'aria-describedby="signin-error"' in html and 'id="signin-error"' in html
+    assert f'value="{member.user.username}"' in html
+    assert not signed_in(client)
+
+
+def test_sign_out_needs_a_post(client, member):
+    client.force_login(member.user)
+    assert client.get("/accounts/logout/").status_code == 405
+    assert signed_in(client)
+
+
+def test_sign_out_needs_the_csrf_token(member):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member.user)
+    assert client.post("/accounts/logout/").status_code == 403
+    assert signed_in(client)
+
+
+# --- throttling ------------------------------------------------------------------------------
+
+
+def test_five_failures_lock_the_username_even_against_the_right_password(client, member):
+    username = member.user.username
+    for _ in range(4):
+        response = sign_in(client, username, "guess")
+        assert response.status_code == 200 and WRONG in response.content.decode()
+
+    fifth = sign_in(client, username, "guess")
+    assert fifth.status_code == 429
+    assert THROTTLED in fifth.content.decode()
+    assert fifth["Retry-After"] == "900"
+
+    right = sign_in(client, username, PASSWORD)
+    assert right.status_code == 429 and THROTTLED in right.content.decode()
+    assert not signed_in(client)
+    # Typing the name differently is the same account.
+    assert sign_in(client, f" {username.upper()} ", PASSWORD).status_code == 429
+
+
+def test_the_lock_lifts_after_the_window(client, member, monkeypatch):
+    for _ in range(5):
+        sign_in(client, member.user.username, "guess")
+    later = time.time() + 901
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert sign_in(client, member.user.username).status_code == 302
+    assert signed_in(client)
+
+
+def test_the_wait_is_rounded_up_to_whole_minutes(client, member, monkeypatch):
+    for _ in range(5):
+        sign_in(client, member.user.username, "guess")
+    later = time.time() + 900 - 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = sign_in(client, member.user.username)
+    assert "Too many failed sign-ins; try again in 2 minutes." in response.content.decode()
+
+
+def test_signing_in_forgives_earlier_failures(client, member):
+    for _ in range(4):
+        sign_in(client, member.user.username, "guess")
+    assert sign_in(client, member.user.username).status_code == 302
+    client.logout()
+    for _ in range(4):
+        assert sign_in(client, member.user.username, "guess").status_code == 200
+    assert sign_in(client, member.user.username).status_code == 302
+
+
+def test_one_address_trying_many_usernames_is_locked_out(client, settings, member):
+    settings.LOGIN_FAILURE_LIMIT_PER_IP = 3
+    for name in ("ann", "bob", "cat"):
+        sign_in(client, name, "guess")
+    response = sign_in(client, member.user.username)
+    assert response.status_code == 429 and THROTTLED in response.content.decode()
+
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    assert sign_in(elsewhere, member.user.username).status_code == 302
+
+
+def test_behind_a_proxy_the_forwarded_address_is_counted(client, settings, member):
+    settings.LOGIN_FAILURE_LIMIT_PER_IP = 3
+    settings.LOGIN_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    attacker = {"HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    for name in ("ann", "bob", "cat"):
+        # A forged first address does not help: the proxy's (last) one counts.
+        forged = {"HTTP_X_FORWARDED_FOR": f"10.0.0.{len(name)}, 198.51.100.7"}
+        client.post(LOGIN, {"username": name, "password": "guess"}, **forged)
+    locked = client.post(LOGIN, {"username": "dan", "password": "guess"}, **attacker)
+    assert locked.status_code == 429
+
+    colleague = {"HTTP_X_FORWARDED_FOR": "198.51.100.8"}
+    response = client.post(
+        LOGIN, {"username": member.user.username, "password": PASSWORD}, **colleague
+    )
+    assert response.status_code == 302
+
+
+# --- the "next" redirect ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.com",
+        "https://evil.com",
+        "/\\evil.com",
+        "http://evil.com/w/",
+        "\\\\evil.com",
+        "///evil.com",
+    ],
+)
+def test_next_never_leads_off_the_site(client, member, target):
+    page = client.get(LOGIN, {"next": target})
+    assert b"evil.com" not in page.content
+    response = sign_in(client, member.user.username, next=target)
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_next_on_the_site_is_followed(client, member):
+    target = f"/w/{member.workspace.slug}/?platform=instagram"
+    page = client.get(LOGIN, {"next": target})
+    assert b'name="next" value="/w/' in page.content
+    response = sign_in(client, member.user.username, next=target)
+    assert response["Location"] == target
+
+
+def test_the_admin_signs_in_through_the_throttled_page(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN}?next=/admin/"
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def test_a_session_lasts_session_cookie_age(client, settings, member):
+    settings.SESSION_COOKIE_AGE = 600
+    response = sign_in(client, member.user.username)
+    assert response.cookies["sessionid"]["max-age"] == 600
+    home = f"/w/{member.workspace.slug}/"
+    assert client.get(home).status_code == 200
+
+    # Ten minutes on: the server no longer knows the session.
+    Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    response = client.get(home)
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_sessions_can_end_with_the_browser(client, settings, member):
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    response = sign_in(client, member.user.username)
+    cookie = response.cookies["sessionid"]
+    assert cookie["max-age"] == "" and cookie["expires"] == ""
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+
+def test_changing_the_password(client, member):
+    user = member.user
+    assert client.get("/accounts/password_change/").status_code == 302  # signed out
+    client.force_login(user)
+    page = client.get("/accounts/password_change/")
+    assert page.status_code == 200
+    assert b'autocomplete="new-password"' in page.content
+
+    wrong = client.post(
+        "/accounts/password_change/",
+        {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    html = wrong.content.decode()
+    assert "Your old password was entered incorrectly." in html
+    assert 'aria-invalid="true"' in html and 'aria-describedby="id_old_password_error"' in html
+    assert 'id="id_old_password_error"' in html
+
+    done = client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+    assert done.redirect_chain[-1][0] == "/accounts/password_change/done/"
+    assert b"Your password is changed." in done.content
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert signed_in(client)  # this browser stays signed in
+
+
+def test_resetting_a_forgotten_password(client, member):
+    user = member.user
+    response = client.post("/accounts/password_reset/", {"email": user.email.upper()})
+    assert response["Location"] == "/accounts/password_reset/done/"
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [user.email]
+    assert message.subject == "Reset your password for Social performance"
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+
+    form = client.get(link, follow=True)
+    assert b"Choose a new password" in form.content
+    set_url = form.redirect_chain[-1][0]
+    done = client.post(
+        set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
+    )
+    assert done.redirect_chain[-1][0] == "/accounts/reset/done/"
+    assert sign_in(client, user.username, NEW_PASSWORD).status_code == 302
+
+    client.logout()
+    used = client.get(link, follow=True)
+    assert b"This link does not work" in used.content
+
+
+def test_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, member):
+    response = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
+    assert response["Location"] == "/accounts/password_reset/done/"
+    assert mail.outbox == []
+
+
+def test_new_passwords_must_match_and_the_error_sits_by_the_field(client, member):
+    client.post("/accounts/password_reset/", {"email": member.user.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    set_url = client.get(link, follow=True).redirect_chain[-1][0]
+    response = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": "other"})
+    html = response.content.decode()
+    assert "The two password fields didn" in html
+    assert 'id="id_new_password2_error"' in html
+
+
+def test_inactive_accounts_cannot_sign_in(client, db):
+    user = UserFactory(is_active=False)
+    response = sign_in(client, user.username)
+    assert response.status_code == 200 and not signed_in(client)
