@@ -133,7 +133,9 @@ def test_faults_and_429s_lose_nothing_and_respect_retry_after(agency, sandbox, w
         SyncState.objects.update(next_update=None)
         run_cycle(worker)
         _assert_nothing_lost(before)
-    failed = SyncState.objects.filter(consecutive_failures__gt=0).count()
+    # Most faults are absorbed by the client's retries; a unit fails only when all attempts do.
+    retried = worker.log().count("(attempt ")
+    failed = worker.log().count(" failed (")
 
     # A burst of 429s, with Retry-After: the profiles pause, then resume no earlier.
     sandbox.configure(error_rate=0, timeout_rate=0, malformed_rate=0, burst_429=4)
@@ -145,9 +147,12 @@ def test_faults_and_429s_lose_nothing_and_respect_retry_after(agency, sandbox, w
 
     calls = sandbox.calls.since(0)
     faults = Counter(c["fault"] for c in calls if c["fault"])
-    print(f"\nfaults injected: {dict(faults)}; units failed: {failed}; rate-limited: {paused}")
+    print(
+        f"\nfaults injected: {dict(faults)} in {len(calls)} calls; retried: {retried}; "
+        f"units failed: {failed}; rate-limited: {paused}"
+    )
     assert {"error", "timeout", "malformed", "burst_429"} <= faults.keys()
-    assert failed and paused
+    assert retried and paused
     assert not [c for c in calls if c["retry_after_violation"]], "a call came before Retry-After"
     _assert_nothing_lost(before)
     assert_mirrors_sandbox(sandbox)
