@@ -7,20 +7,7 @@ update, so a failed or partial response can never delete or zero what is already
 from django.db import models
 
 from accounts.models import Profile
-
-# The unified metrics, in display order. Each is a nullable column: None means "not reported".
-METRICS = (
-    "impressions",
-    "reach",
-    "views",
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "clicks",
-    "engagements",
-    "engagement_rate",
-)
+from dashboard.ayrshare.normalize import METRICS  # each is a nullable column: None = not reported
 
 
 class MetricColumns(models.Model):

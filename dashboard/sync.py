@@ -29,7 +29,7 @@ from dashboard.ayrshare.client import (
     RateLimitError,
     TransientError,
 )
-from dashboard.models import PlatformPost, Post, ShortLink, SyncState, YouTubePlaylist
+from dashboard.models import PlatformPost, Post, SyncState
 from dashboard.ratelimit import Budget
 
 logger = logging.getLogger(__name__)
@@ -469,52 +469,18 @@ def sync_social(client, state, now, _arg):
 def sync_links(client, state, now, _arg):
     """GET /analytics/links: clicks on shortened links of the last 30 days."""
     response = client.link_analytics(last_days=30)
-    links = normalize.link_analytics(response)
-    ShortLink.objects.bulk_create(
-        [
-            ShortLink(
-                profile=state.profile,
-                link_id=link.link_id,
-                short_url=link.short_url,
-                original_url=link.original_url,
-                clicks=link.clicks,
-                created_at=link.created_at,
-                raw=link.raw,
-                synced_at=now,
-            )
-            for link in links
-            if link.link_id
-        ],
-        update_conflicts=True,
-        unique_fields=["profile", "link_id"],
-        update_fields=["short_url", "original_url", "clicks", "created_at", "raw", "synced_at"],
-    )
-    return Outcome(_next(_api_next_update(response), now, "links"), now, f"{len(links)} links")
+    with transaction.atomic():
+        written = upsert.upsert_links(state.profile, normalize.link_analytics(response), now)
+    return Outcome(_next(_api_next_update(response), now, "links"), now, f"{written} links")
 
 
 def sync_playlists(client, state, now, _arg):
     """GET /analytics/youTubePlaylists."""
     response = client.youtube_playlists()
-    playlists = normalize.youtube_playlists(response)
-    YouTubePlaylist.objects.bulk_create(
-        [
-            YouTubePlaylist(
-                profile=state.profile,
-                playlist_id=p.playlist_id,
-                title=p.title,
-                item_count=p.item_count,
-                raw=p.raw,
-                synced_at=now,
-            )
-            for p in playlists
-            if p.playlist_id
-        ],
-        update_conflicts=True,
-        unique_fields=["profile", "playlist_id"],
-        update_fields=["title", "item_count", "raw", "synced_at"],
-    )
+    with transaction.atomic():
+        written = upsert.upsert_playlists(state.profile, normalize.youtube_playlists(response), now)
     next_update = _next(_api_next_update(response), now, "playlists")
-    return Outcome(next_update, now, f"{len(playlists)} playlists")
+    return Outcome(next_update, now, f"{written} playlists")
 
 
 def _api_next_update(response):

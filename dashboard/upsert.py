@@ -9,7 +9,15 @@ dashboard. Metric snapshots are appended only when a post's numbers changed.
 from django.db.models import Q
 
 from dashboard.ayrshare import normalize
-from dashboard.models import METRICS, AccountMetrics, MetricSnapshot, PlatformPost, Post
+from dashboard.models import (
+    METRICS,
+    AccountMetrics,
+    MetricSnapshot,
+    PlatformPost,
+    Post,
+    ShortLink,
+    YouTubePlaylist,
+)
 
 OPEN_STATUSES = ("pending", "processing")
 # The counts we store; engagements and the rate are derived from them on every write.
@@ -321,5 +329,51 @@ def upsert_account_metrics(profile, snapshots, today):
         update_conflicts=True,
         unique_fields=["profile", "platform", "date"],
         update_fields=[*fields, "raw", "last_updated"],
+    )
+    return len(rows)
+
+
+def upsert_links(profile, links, now):
+    rows = [
+        ShortLink(
+            profile=profile,
+            link_id=link.link_id,
+            short_url=link.short_url,
+            original_url=link.original_url,
+            clicks=link.clicks,
+            created_at=link.created_at,
+            raw=link.raw,
+            synced_at=now,
+        )
+        for link in links
+        if link.link_id
+    ]
+    ShortLink.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["profile", "link_id"],
+        update_fields=["short_url", "original_url", "clicks", "created_at", "raw", "synced_at"],
+    )
+    return len(rows)
+
+
+def upsert_playlists(profile, playlists, now):
+    rows = [
+        YouTubePlaylist(
+            profile=profile,
+            playlist_id=p.playlist_id,
+            title=p.title,
+            item_count=p.item_count,
+            raw=p.raw,
+            synced_at=now,
+        )
+        for p in playlists
+        if p.playlist_id
+    ]
+    YouTubePlaylist.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["profile", "playlist_id"],
+        update_fields=["title", "item_count", "raw", "synced_at"],
     )
     return len(rows)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 logger = logging.getLogger(__name__)
 
-# Same names and order as dashboard.models.METRICS (a test keeps them equal); None = not reported.
+# The unified metrics, in display order; dashboard.models has a column for each. None: not reported.
 METRICS = (
     "impressions",
     "reach",
