@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
-from dashboard.models import PlatformPost
+from dashboard.models import PlatformPost, SyncState
 
 RECENT_POSTS = 25
 
@@ -18,12 +19,15 @@ def start(request):
 @workspace_member()
 def home(request, membership):
     visible = visible_profiles(membership)
+    # Correlated subqueries, not joins: joining posts and units would multiply their rows.
+    posts = PlatformPost.objects.filter(profile=OuterRef("pk"))
+    units = SyncState.objects.filter(profile=OuterRef("pk"))
     profiles = visible.annotate(
-        network_posts=Count("platform_posts", distinct=True),
-        last_sync=Max("sync_states__last_success"),
-        failing_units=Count(
-            "sync_states", filter=Q(sync_states__consecutive_failures__gt=0), distinct=True
+        network_posts=_count(posts),
+        last_sync=Subquery(
+            units.order_by(F("last_success").desc(nulls_last=True)).values("last_success")[:1]
         ),
+        failing_units=_count(units.filter(consecutive_failures__gt=0)),
     )
     recent = (
         PlatformPost.objects.filter(profile__in=visible, published_at__lte=timezone.now())
@@ -40,3 +44,8 @@ def home(request, membership):
             "recent": recent,
         },
     )
+
+
+def _count(queryset):
+    counted = queryset.order_by().values("profile").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

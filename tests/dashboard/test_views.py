@@ -1,3 +1,6 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
 
@@ -63,3 +66,25 @@ def test_a_person_without_a_workspace_gets_a_404_not_a_crash(client, django_user
     user = django_user_model.objects.create_user("lonely", password="x")
     client.force_login(user)
     assert client.get("/").status_code == 404
+
+
+def test_home_runs_the_same_few_queries_however_many_profiles_and_posts(
+    client, db, django_assert_num_queries
+):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+
+    def fill(profiles, posts_each):
+        for _ in range(profiles):
+            profile = ProfileFactory(workspace=membership.workspace)
+            for _ in range(posts_each):
+                PlatformPostFactory(profile=profile)
+
+    fill(1, 2)
+    client.get(home(membership))  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(home(membership))
+    fill(5, 6)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(home(membership))
+    assert response.content.decode().count("profile-card") == 6
