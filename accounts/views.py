@@ -5,8 +5,6 @@ whole point is a live answer; everything else reads only our own tables. Keys ar
 no page, message or log line ever carries one.
 """
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -17,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import connection
 from accounts.access import MANAGERS, Role, visible_profile, visible_profiles, workspace_member
 from accounts.forms import (
     ImportProfilesForm,
@@ -27,22 +26,9 @@ from accounts.forms import (
 from accounts.models import Membership, Profile, Workspace
 from dashboard import sync
 from dashboard.ayrshare.client import (
-    AuthError,
-    AyrshareClient,
     AyrshareError,
-    NotFoundError,
-    RateLimitError,
-    TransientError,
 )
 from dashboard.models import AccountMetrics, MetricSnapshot, PlatformPost, Post
-
-# A person is waiting on these calls: answer within seconds and let them press the button again.
-LIVE_TIMEOUT = (5.0, 20.0)
-IMPORT_PAGE_SIZE = 100
-# Stops a cursor that never ends (a broken API) from looping forever.
-IMPORT_MAX_PAGES = 200
-SUSPENDED_CODE = "163"
-
 
 # --- Workspaces -----------------------------------------------------------------------------
 
@@ -97,7 +83,7 @@ def test_connection(request, membership):
         if not profile_id.isdigit():
             raise Http404("No such profile.")
         profile = visible_profile(membership, profile_id, include_archived=True)
-    result = check_connection(membership.workspace, profile)
+    result = connection.check_connection(membership.workspace, profile)
     if request.htmx:
         return render(
             request, "accounts/workspace_settings.html#connection-result", {"result": result}
@@ -106,86 +92,6 @@ def test_connection(request, membership):
     if profile is not None:
         return redirect("profile_edit", workspace=membership.workspace.slug, profile_id=profile.pk)
     return redirect("workspace_settings", workspace=membership.workspace.slug)
-
-
-def live_client(workspace, profile_key=""):
-    return AyrshareClient(
-        workspace.api_key,
-        profile_key,
-        x_api_key=workspace.x_api_key,
-        x_api_secret=workspace.x_api_secret,
-        timeout=LIVE_TIMEOUT,
-        max_retries=0,
-    )
-
-
-def check_connection(workspace, profile=None):
-    """GET /user, turned into {"level", "text", "user"} for a person to read."""
-    if not workspace.api_key:
-        return _result(messages.ERROR, "No Ayrshare API key is set for this workspace yet.")
-    who = f"profile “{profile.title}”" if profile else "the primary profile"
-    try:
-        user = live_client(workspace, profile.profile_key if profile else "").user()
-    except ValueError:
-        return _result(
-            messages.ERROR, "A stored key has spaces or control characters; enter it again."
-        )
-    except AuthError as exc:
-        return _result(messages.ERROR, _auth_problem(exc, profile))
-    except NotFoundError as exc:
-        return _result(messages.ERROR, f"No such profile: Ayrshare answered “{exc.message}”.")
-    except RateLimitError as exc:
-        return _result(messages.ERROR, _rate_limited(exc))
-    except TransientError as exc:
-        return _result(messages.ERROR, f"Ayrshare is unreachable or not answering properly: {exc}.")
-    except AyrshareError as exc:
-        return _result(messages.ERROR, f"Ayrshare refused the request: {exc}.")
-    return _connected(user, who, profile)
-
-
-def _result(level, text, user=None):
-    return {"level": level, "ok": level == messages.SUCCESS, "text": text, "user": user}
-
-
-def _auth_problem(exc, profile):
-    if exc.status == 401 or profile is None or not profile.profile_key:
-        return (
-            "Ayrshare rejected the API key: check it on Ayrshare's API Key page "
-            f"(Ayrshare says “{exc.message}”)."
-        )
-    if _is_suspension(exc):
-        return f"Ayrshare has suspended the profile “{profile.title}”: reactivate it in Ayrshare."
-    return (
-        f"No such profile: Ayrshare does not accept the Profile-Key of “{profile.title}” "
-        "with this API key. Check it on Ayrshare's User Profiles page."
-    )
-
-
-def _is_suspension(exc):
-    return exc.code == SUSPENDED_CODE or "suspend" in exc.message.lower()
-
-
-def _rate_limited(exc):
-    wait = round(exc.retry_after)
-    at = timezone.localtime(timezone.now() + timedelta(seconds=wait))
-    return (
-        f"Rate limited: Ayrshare asks us to wait. Try again in {wait} seconds "
-        f"(after {at:%H:%M:%S})."
-    )
-
-
-def _connected(user, who, profile):
-    networks = [n for n in user.get("activeSocialAccounts") or [] if isinstance(n, str)]
-    title = user.get("title") or user.get("displayTitle") or "(no title)"
-    ref_id = user.get("refId") or "none"
-    text = (
-        f"Connected to {who}: Ayrshare calls it “{title}” (refId {ref_id}); linked networks: "
-        f"{', '.join(networks) or 'none'}."
-    )
-    if profile is not None and profile.ref_id and user.get("refId") != profile.ref_id:
-        text += f" Careful: this key belongs to refId {ref_id}, not the stored {profile.ref_id}."
-        return _result(messages.WARNING, text, user)
-    return _result(messages.SUCCESS, text, user)
 
 
 # --- Profiles -------------------------------------------------------------------------------
@@ -305,62 +211,6 @@ def profile_remove(request, membership, profile_id):
     )
 
 
-# --- Import from GET /profiles --------------------------------------------------------------
-
-
-def fetch_profiles(workspace):
-    """Every user profile GET /profiles lists, following the cursor to the last page."""
-    client = live_client(workspace)
-    found, cursor, seen = [], None, set()
-    for _ in range(IMPORT_MAX_PAGES):
-        page = client.profiles(cursor=cursor, limit=IMPORT_PAGE_SIZE)
-        found += [p for p in page.get("profiles") or [] if isinstance(p, dict) and p.get("refId")]
-        pagination = page.get("pagination") or {}
-        cursor = pagination.get("nextCursor")
-        if not pagination.get("hasMore") or not cursor or cursor in seen:
-            break
-        seen.add(cursor)
-    return [_listed(p) for p in found]
-
-
-def _listed(item):
-    networks = item.get("activeSocialAccounts") or []
-    return {
-        "refId": str(item["refId"]),
-        "title": str(item.get("title") or item.get("displayTitle") or item["refId"])[:200],
-        "platforms": [n for n in networks if isinstance(n, str)],
-        "suspended": bool(item.get("suspended")),
-    }
-
-
-def _import_problem(exc):
-    if isinstance(exc, ValueError):
-        return "The stored API key has spaces or control characters; enter it again."
-    if isinstance(exc, AuthError):
-        return "Ayrshare rejected the workspace's API key; check it in the workspace settings."
-    if isinstance(exc, RateLimitError):
-        return _rate_limited(exc)
-    if isinstance(exc, TransientError):
-        return f"Ayrshare is unreachable or not answering properly: {exc}."
-    return f"Ayrshare refused to list the profiles: {exc}."
-
-
-def _verify_key(workspace, item, key):
-    """An error sentence when the typed Profile-Key is not the key of this listed profile."""
-    try:
-        user = live_client(workspace, key).user()
-    except AuthError as exc:
-        if item["suspended"] and _is_suspension(exc):
-            # A suspended profile answers nothing, so its key cannot be checked further.
-            return None
-        return "Ayrshare does not accept this Profile-Key."
-    except (AyrshareError, ValueError) as exc:
-        return _import_problem(exc)
-    if user.get("refId") != item["refId"]:
-        return "This Profile-Key belongs to another profile."
-    return None
-
-
 @workspace_member(*MANAGERS)
 def profiles_import(request, membership):
     workspace = membership.workspace
@@ -372,9 +222,9 @@ def profiles_import(request, membership):
         messages.error(request, "Set the workspace's Ayrshare API key before importing.")
         return redirect("workspace_settings", workspace=workspace.slug)
     try:
-        listed = fetch_profiles(workspace)
+        listed = connection.fetch_profiles(workspace)
     except (AyrshareError, ValueError) as exc:
-        messages.error(request, _import_problem(exc))
+        messages.error(request, connection.import_problem(exc))
         return render(request, "accounts/profiles_import.html", context)
 
     present = set(
@@ -406,7 +256,7 @@ def _import_chosen(form, workspace):
                 f"A profile titled “{item['title']}” exists already; rename it first.",
             )
             continue
-        problem = _verify_key(workspace, item, form.key_for(item))
+        problem = connection.verify_key(workspace, item, form.key_for(item))
         if problem:
             form.add_error(f"key_{item['refId']}", problem)
     if not form.is_valid():

@@ -29,3 +29,10 @@ def fill(route, **values):
         return str(values[name])
 
     return "/" + PARAM.sub(value, route)
+
+
+def body(response):
+    """The bytes of a response, streamed or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content

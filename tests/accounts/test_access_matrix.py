@@ -11,7 +11,7 @@ import pytest
 from accounts.models import Invitation, Membership
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
-from tests.urls import fill, project_patterns
+from tests.urls import body, fill, project_patterns
 
 Role = Membership.Role
 SECRET_OTHER = "OTHER-WORKSPACE-SECRET-POST"
@@ -95,9 +95,9 @@ def test_each_role_gets_exactly_what_its_role_allows(client, cast):
                 assert response.status_code in (200, 405), (url, role, response.status_code)
             else:
                 assert response.status_code in (403, 404), (url, role, response.status_code)
-            assert SECRET_OTHER.encode() not in response.content, (url, role)
+            assert SECRET_OTHER.encode() not in body(response), (url, role)
             if role == Role.CLIENT:
-                assert SECRET_B.encode() not in response.content, (url, role)
+                assert SECRET_B.encode() not in body(response), (url, role)
 
 
 def test_outsiders_and_strangers_get_nothing(client, cast):
@@ -127,7 +127,7 @@ def test_a_member_cannot_open_another_workspace(client, cast):
             continue
         response = get(client, owner, url_for(route, cast, workspace=cast["other"]))
         assert response.status_code == 404, (route, response.status_code)
-        assert SECRET_OTHER.encode() not in response.content
+        assert SECRET_OTHER.encode() not in body(response)
 
 
 def test_public_pages_open_without_signing_in(client, cast):

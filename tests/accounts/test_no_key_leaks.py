@@ -15,7 +15,7 @@ from dashboard import sync
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.models import SyncState
 from tests.accounts.factories import MembershipFactory, WorkspaceFactory
-from tests.urls import PARAM, fill, project_patterns
+from tests.urls import PARAM, body, fill, project_patterns
 
 X_KEY = "XAPPKEY-CANARY-0123456789"
 X_SECRET = "XAPPSECRET-CANARY-9876543210"
@@ -74,7 +74,7 @@ def test_no_key_in_clear_in_pages_logs_database_or_dumps(client, session, caplog
     for route, _ in project_patterns():
         if set(PARAM.findall(route)) - {(c, n) for c, n in PARAM.findall(route) if n in values}:
             continue  # public pages that need a token carry nothing of a workspace
-        pages.append(client.get(fill(route, **values)).content.decode(errors="replace"))
+        pages.append(body(client.get(fill(route, **values))).decode(errors="replace"))
     dump = tmp_path / "dump.json"
     call_command("dumpdata", output=str(dump), verbosity=0)
 

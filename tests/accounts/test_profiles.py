@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts import views
+from accounts import connection
 from accounts.models import Membership, Profile
 from dashboard import sync
 from dashboard.ayrshare.sandbox import start_sandbox
@@ -335,7 +335,7 @@ def importing(sandbox, settings, cast, monkeypatch):
     settings.AYRSHARE_API_URL = sandbox.url
     sandbox.configure(burst_429=0)
     # Two profiles a page, so three profiles take two pages and one cursor.
-    monkeypatch.setattr(views, "IMPORT_PAGE_SIZE", 2)
+    monkeypatch.setattr(connection, "IMPORT_PAGE_SIZE", 2)
     keys = sandbox.keys()
     workspace = cast["workspace"]
     workspace.api_key = keys["apiKey"]
