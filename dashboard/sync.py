@@ -128,14 +128,18 @@ def claim(state_id, now=None):
     return token if claimed else None
 
 
-def claim_due(now=None, limit=1000):
+def claim_due(now=None, limit=1000, profile_ids=None):
     """The dispatcher's half: lease due units so a queued task is not queued again.
 
     Returns {profile_id: [(state_id, token), ...]}, each profile's units in the order they
     should run: /history first, since it creates the posts the other units attach metrics to.
+    Given profile_ids ("Refresh now" in the UI), only those profiles' due units are leased.
     """
     now = now or timezone.now()
-    due = due_states(now).order_by("next_update").values_list("pk", "profile_id", "unit")
+    due = due_states(now)
+    if profile_ids is not None:
+        due = due.filter(profile_id__in=profile_ids)
+    due = due.order_by("next_update").values_list("pk", "profile_id", "unit")
     claimed = {}
     for state_id, profile_id, unit in due[:limit]:
         token = claim(state_id, now)

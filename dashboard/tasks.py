@@ -19,12 +19,17 @@ def dispatch_due_units():
     """
     sync.ensure_units()
     claimed = sync.claim_due()
-    for units in claimed.values():
-        chain(run_unit.si(state_id, token) for state_id, token in units).apply_async()
+    enqueue(claimed)
     count = sum(len(units) for units in claimed.values())
     if count:
         logger.info("queued %d due units of %d profiles", count, len(claimed))
     return count
+
+
+def enqueue(claimed):
+    """Send leased units ({profile_id: [(state_id, token), ...]}), one chain per profile."""
+    for units in claimed.values():
+        chain(run_unit.si(state_id, token) for state_id, token in units).apply_async()
 
 
 @shared_task

@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import signin
-from dashboard import views
+from dashboard import posts, status, views
 
 urlpatterns = [
     path("", views.start, name="start"),
     path("w/<slug:workspace>/", views.home, name="home"),
+    path("w/<slug:workspace>/posts/", posts.posts, name="posts"),
+    path("w/<slug:workspace>/posts/export.csv", posts.posts_export, name="posts_export"),
+    path("w/<slug:workspace>/sync/", status.sync_status, name="sync_status"),
+    path("w/<slug:workspace>/sync/refresh/", status.refresh, name="sync_refresh"),
     path("", include("accounts.urls")),
     path("admin/login/", signin.admin_login),
     path("admin/", admin.site.urls),

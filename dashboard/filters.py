@@ -1,0 +1,103 @@
+"""The post-history filters: one Form that turns a query string into validated filters.
+
+The page, its htmx fragment and the CSV export all read the same form, so a shared link and
+its CSV show the same rows.
+"""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dashboard.ayrshare.normalize import MEDIA_TYPES, METRICS, PLATFORMS
+
+RANGE_PRESETS = [
+    ("", "All time"),
+    ("7", "Last 7 days"),
+    ("28", "Last 28 days"),
+    ("90", "Last 90 days"),
+    ("month", "This month"),
+]
+STATUSES = [
+    ("success", "Success"),
+    ("error", "Error"),
+    ("pending", "Pending"),
+    ("paused", "Paused"),
+    ("deleted", "Deleted"),
+    ("awaiting approval", "Awaiting approval"),
+    ("processing", "Processing"),
+]
+TYPES = [("", "Any type"), ("immediate", "Immediate"), ("scheduled", "Scheduled")]
+ORIGINS = [("", "Any origin"), ("ayrshare", "Via Ayrshare"), ("network", "Made on the network")]
+SORT_FIELDS = ("published_at", *METRICS)
+SORTS = [(f"{sign}{field}", f"{field} {sign}") for field in SORT_FIELDS for sign in ("-", "")]
+DEFAULT_SORT = "-published_at"
+
+
+class PostFilters(forms.Form):
+    range = forms.ChoiceField(label="Period", choices=RANGE_PRESETS, required=False)
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    profiles = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": "You cannot see profile %(value)s."},
+    )
+    platforms = forms.MultipleChoiceField(
+        choices=[(p, p.capitalize()) for p in PLATFORMS], required=False
+    )
+    status = forms.MultipleChoiceField(choices=STATUSES, required=False)
+    type = forms.ChoiceField(choices=TYPES, required=False)
+    origin = forms.ChoiceField(choices=ORIGINS, required=False)
+    media = forms.ChoiceField(
+        label="Media",
+        choices=[("", "Any media")] + [(m, m.capitalize()) for m in MEDIA_TYPES if m],
+        required=False,
+    )
+    q = forms.CharField(label="Search text", max_length=200, required=False, strip=True)
+    sort = forms.ChoiceField(choices=SORTS, required=False)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+    def __init__(self, data, *, profiles):
+        """`profiles` is the member's visible_profiles(): the only ids ?profiles= may name."""
+        super().__init__(data)
+        self.fields["profiles"].queryset = profiles.order_by("title")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if cleaned.get("range") and (start or end):
+            raise ValidationError("Choose either a period or from/to dates, not both.")
+        if start and end and start > end:
+            raise ValidationError("The “From” date is after the “To” date.")
+        return cleaned
+
+    def period(self, today=None):
+        """(first day, last day) inclusive, either possibly None, in the current time zone."""
+        preset = self.cleaned_data.get("range")
+        today = today or timezone.localdate()
+        if preset == "month":
+            return today.replace(day=1), today
+        if preset:
+            return today - datetime.timedelta(days=int(preset) - 1), today
+        return self.cleaned_data.get("start"), self.cleaned_data.get("end")
+
+    def sort_order(self):
+        return self.cleaned_data.get("sort") or DEFAULT_SORT
+
+    def page_number(self):
+        return self.cleaned_data.get("page") or 1
+
+    def error_text(self):
+        """All errors as one plain sentence list, for the 400 page and the CSV."""
+        messages = []
+        for field, errors in self.errors.items():
+            label = self[field].label if field in self.fields else None
+            for error in errors:
+                messages.append(f"{label or field.capitalize()}: {error}" if label else error)
+        return messages

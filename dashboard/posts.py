@@ -1,0 +1,102 @@
+"""The post history page, its htmx table fragment and its CSV export."""
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from accounts.access import visible_profiles, workspace_member
+from dashboard import export
+from dashboard.ayrshare.normalize import METRICS
+from dashboard.filters import DEFAULT_SORT, PostFilters
+from dashboard.queries import metric_reason, network_posts, paginate
+
+RESULTS_TARGET = "results"
+METRIC_LABELS = {"engagement_rate": "Eng. rate"}
+PLACEHOLDER_PREFIX = "ayrshare:"
+
+
+@workspace_member()
+def posts(request, membership):
+    filters = PostFilters(request.GET, profiles=visible_profiles(membership))
+    context = {"membership": membership, "filters": filters}
+    status = 200
+    if filters.is_valid():
+        page = paginate(network_posts(membership, filters), filters.page_number())
+        for row in page.rows:
+            _decorate(row)
+        context.update(page=page, sort=filters.sort_order(), headers=_headers(filters.sort_order()))
+    else:
+        context.update(errors=filters.error_text(), sort=DEFAULT_SORT)
+        # htmx does not swap a 4xx answer; the fragment shows the message in place instead.
+        status = 200 if _wants_fragment(request) else 400
+    template = "dashboard/posts.html"
+    if _wants_fragment(request):
+        template += "#results"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@workspace_member()
+def posts_export(request, membership):
+    filters = PostFilters(request.GET, profiles=visible_profiles(membership))
+    if not filters.is_valid():
+        context = {
+            "membership": membership,
+            "filters": filters,
+            "errors": filters.error_text(),
+            "sort": DEFAULT_SORT,
+        }
+        return render(request, "dashboard/posts.html", context, status=400)
+    name = f"{membership.workspace.slug}-posts-{timezone.localdate():%Y-%m-%d}.csv"
+    return export.csv_response(
+        network_posts(membership, filters), name, excel=request.GET.get("excel") == "1"
+    )
+
+
+def _wants_fragment(request):
+    htmx = request.htmx
+    return bool(htmx) and htmx.target == RESULTS_TARGET and not htmx.history_restore_request
+
+
+def _decorate(row):
+    """What the row partial shows: each metric with why it is missing, and placeholder flags."""
+    row.cells = [
+        {
+            "value": getattr(row, name),
+            "display": _display(name, getattr(row, name)),
+            "reason": metric_reason(row, name),
+        }
+        for name in METRICS
+    ]
+    row.is_placeholder = row.social_id.startswith(PLACEHOLDER_PREFIX)
+
+
+def _display(name, value):
+    if value is None:
+        return ""
+    if name == "engagement_rate":
+        return f"{value * 100:.2f} %"
+    return intcomma(value)
+
+
+def _headers(sort):
+    """Table headings; the sortable ones link to their next sort (descending first)."""
+    headers = [{"label": "Published", "field": "published_at", "numeric": False}]
+    headers += [{"label": "Profile"}, {"label": "Network"}, {"label": "Post"}, {"label": "Status"}]
+    headers += [
+        {"label": METRIC_LABELS.get(name, name.capitalize()), "field": name, "numeric": True}
+        for name in METRICS
+    ]
+    for header in headers:
+        field = header.get("field")
+        if not field:
+            continue
+        if sort == f"-{field}":
+            header.update(next_sort=field, aria_sort="descending", arrow="↓")
+        elif sort == field:
+            header.update(next_sort=f"-{field}", aria_sort="ascending", arrow="↑")
+        else:
+            header["next_sort"] = f"-{field}"
+    return headers

@@ -1,0 +1,65 @@
+import datetime
+from urllib.parse import urlencode
+
+import pytest
+from django.http import QueryDict
+
+from accounts.access import visible_profiles
+from dashboard.filters import PostFilters
+from tests.accounts.factories import MembershipFactory, ProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def form(membership, **data):
+    # As a browser sends it: a query string, where repeated keys become lists.
+    query = QueryDict(urlencode(data, doseq=True))
+    return PostFilters(query, profiles=visible_profiles(membership))
+
+
+def test_no_filters_means_all_time_newest_first():
+    f = form(MembershipFactory())
+    assert f.is_valid()
+    assert f.period() == (None, None)
+    assert f.sort_order() == "-published_at" and f.page_number() == 1
+
+
+def test_presets_cover_whole_days_ending_today():
+    f = form(MembershipFactory(), range="7")
+    assert f.is_valid()
+    today = datetime.date(2026, 3, 15)
+    assert f.period(today) == (datetime.date(2026, 3, 9), today)
+    month = form(MembershipFactory(), range="month")
+    assert month.is_valid() and month.period(today) == (datetime.date(2026, 3, 1), today)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"start": "2026-02-30"}, "valid date"),
+        ({"start": "2026-03-02", "end": "2026-03-01"}, "after"),
+        ({"range": "7", "start": "2026-03-01"}, "either a period"),
+        ({"range": "365"}, "valid choice"),
+        ({"sort": "text"}, "valid choice"),
+        ({"status": "exploded"}, "valid choice"),
+        ({"page": "0"}, "greater than or equal"),
+        ({"page": "abc"}, "whole number"),
+        ({"platforms": "myspace"}, "valid choice"),
+    ],
+)
+def test_bad_values_are_rejected_with_a_message(data, message):
+    f = form(MembershipFactory(), **data)
+    assert not f.is_valid()
+    assert any(message in text for text in f.error_text())
+
+
+def test_a_client_cannot_name_a_profile_they_may_not_see():
+    client = MembershipFactory(role="client")
+    mine = ProfileFactory(workspace=client.workspace)
+    theirs = ProfileFactory(workspace=client.workspace)
+    client.profiles.add(mine)
+
+    assert form(client, profiles=[str(mine.pk)]).is_valid()
+    refused = form(client, profiles=[str(theirs.pk)])
+    assert not refused.is_valid()
+    assert f"You cannot see profile {theirs.pk}." in " ".join(refused.error_text())
