@@ -102,7 +102,7 @@ def test_failed_placeholder_shows_the_network_error(client, member, profile):
     )
     page = client.get(url(member)).content.decode()
     assert "Video too long for &lt;TikTok&gt;" in page
-    assert "not on the network yet" in page
+    assert "not published yet" in page
 
 
 def test_sort_and_page_links_keep_the_filters(client, member, profile):
