@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
+from dashboard import kpis
+from dashboard.filters import PostFilters
 from dashboard.models import PlatformPost, SyncState
 
 RECENT_POSTS = 25
@@ -19,6 +21,15 @@ def start(request):
 @workspace_member()
 def home(request, membership):
     visible = visible_profiles(membership)
+    data = request.GET.copy()
+    if not (data.get("range") or data.get("start") or data.get("end")):
+        data["range"] = "28"
+    filters = PostFilters(data, profiles=visible)
+    if not filters.is_valid():
+        context = {"membership": membership, "workspaces": memberships(request.user)}
+        context.update(filters=filters, errors=filters.error_text(), profiles=[], recent=[])
+        return render(request, "dashboard/home.html", context, status=400)
+    overview = _overview(filters, filters.cleaned_data["profiles"] or visible)
     # Correlated subqueries, not joins: joining posts and units would multiply their rows.
     posts = PlatformPost.objects.filter(profile=OuterRef("pk"))
     units = SyncState.objects.filter(profile=OuterRef("pk"))
@@ -42,6 +53,8 @@ def home(request, membership):
             "workspaces": memberships(request.user),
             "profiles": profiles,
             "recent": recent,
+            "filters": filters,
+            "overview": overview,
         },
     )
 
@@ -49,3 +62,44 @@ def home(request, membership):
 def _count(queryset):
     counted = queryset.order_by().values("profile").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _overview(filters, profiles):
+    """KPI cards for the chosen period and the previous period of equal length."""
+    first, last = filters.period()
+    if first is None or last is None:
+        first = first or last or timezone.localdate()
+        last = last or timezone.localdate()
+    before = kpis.previous_period(first, last)
+    current = kpis.totals(profiles, first, last)
+    previous = kpis.totals(profiles, *before)
+    cards = []
+    for key, label in (
+        ("posts", "Posts published"),
+        ("impressions", "Impressions"),
+        ("reach", "Reach"),
+        ("views", "Video views"),
+        ("engagements", "Engagements"),
+    ):
+        cards.append(
+            {
+                "label": label,
+                "value": current[key],
+                "previous": previous[key],
+                "reported": current.get(f"{key}_reported"),
+                "change": kpis.change_percent(current[key], previous[key], previous["posts"]),
+            }
+        )
+    return {
+        "first": first,
+        "last": last,
+        "before": before,
+        "posts": current["posts"],
+        "cards": cards,
+        "rate": _percent(current["engagement_rate"]),
+        "previous_rate": _percent(previous["engagement_rate"]),
+    }
+
+
+def _percent(fraction):
+    return None if fraction is None else fraction * 100
