@@ -8,8 +8,7 @@ no page, message or log line ever carries one.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,6 +28,7 @@ from dashboard.ayrshare.client import (
     AyrshareError,
 )
 from dashboard.models import AccountMetrics, MetricSnapshot, PlatformPost, Post
+from dashboard.queries import count_per_profile
 
 # --- Workspaces -----------------------------------------------------------------------------
 
@@ -97,22 +97,12 @@ def test_connection(request, membership):
 # --- Profiles -------------------------------------------------------------------------------
 
 
-def _count_of(model):
-    rows = (
-        model.objects.filter(profile=OuterRef("pk"))
-        .order_by()
-        .values("profile")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
 @workspace_member()
 def profiles(request, membership):
     show_archived = request.GET.get("archived") == "1"
     rows = visible_profiles(membership, include_archived=show_archived).annotate(
-        posts_count=_count_of(Post), network_posts_count=_count_of(PlatformPost)
+        posts_count=count_per_profile(Post.objects.filter(profile=OuterRef("pk"))),
+        network_posts_count=count_per_profile(PlatformPost.objects.filter(profile=OuterRef("pk"))),
     )
     archived = visible_profiles(membership, include_archived=True).filter(archived_at__isnull=False)
     return render(

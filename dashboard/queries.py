@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import Count, F, IntegerField, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -150,3 +150,10 @@ def metric_reason(post, name):
     if name not in PLATFORM_METRICS.get(post.platform, METRICS):
         return NOT_REPORTED
     return NOT_YET
+
+
+def count_per_profile(rows):
+    """A subquery counting `rows` (filtered on profile=OuterRef("pk")) for each profile
+    annotated; 0 where there are none. A join would multiply rows of different relations."""
+    counted = rows.order_by().values("profile").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

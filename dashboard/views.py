@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -8,6 +7,7 @@ from accounts.access import membership_for, memberships, visible_profiles, works
 from dashboard import kpis
 from dashboard.filters import PostFilters
 from dashboard.models import PlatformPost, SyncState
+from dashboard.queries import count_per_profile
 
 RECENT_POSTS = 25
 
@@ -34,11 +34,11 @@ def home(request, membership):
     posts = PlatformPost.objects.filter(profile=OuterRef("pk"))
     units = SyncState.objects.filter(profile=OuterRef("pk"))
     profiles = visible.annotate(
-        network_posts=_count(posts),
+        network_posts=count_per_profile(posts),
         last_sync=Subquery(
             units.order_by(F("last_success").desc(nulls_last=True)).values("last_success")[:1]
         ),
-        failing_units=_count(units.filter(consecutive_failures__gt=0)),
+        failing_units=count_per_profile(units.filter(consecutive_failures__gt=0)),
     )
     recent = (
         PlatformPost.objects.filter(profile__in=visible, published_at__lte=timezone.now())
@@ -57,11 +57,6 @@ def home(request, membership):
             "overview": overview,
         },
     )
-
-
-def _count(queryset):
-    counted = queryset.order_by().values("profile").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def _overview(filters, profiles):
