@@ -27,8 +27,10 @@ def cast(db):
     workspace = WorkspaceFactory()
     a = ProfileFactory(workspace=workspace, title="Profile A")
     b = ProfileFactory(workspace=workspace, title="Profile B")
-    PlatformPostFactory(profile=a, text="Assigned profile post")
-    PlatformPostFactory(profile=b, text=SECRET_B)
+    posts = {
+        a: PlatformPostFactory(profile=a, text="Assigned profile post"),
+        b: PlatformPostFactory(profile=b, text=SECRET_B),
+    }
     people = {role: MembershipFactory(workspace=workspace, role=role) for role in Role.values}
     people[Role.CLIENT].profiles.add(a)
     other = WorkspaceFactory()
@@ -47,6 +49,7 @@ def cast(db):
         "a": a,
         "b": b,
         "people": people,
+        "posts": posts,
         "outsider": outsider,
         "invitation": invitation,
     }
@@ -57,6 +60,7 @@ def url_for(route, cast, *, profile=None, workspace=None):
         route,
         workspace=(workspace or cast["workspace"]).slug,
         profile_id=(profile or cast["a"]).pk,
+        post_id=cast["posts"][profile or cast["a"]].pk,
         membership_id=cast["people"][Role.ANALYST].pk,
         invitation_id=cast["invitation"].pk,
         token="matrix-token",
@@ -111,10 +115,10 @@ def test_outsiders_and_strangers_get_nothing(client, cast):
         assert anonymous.status_code == 302 and "/login/" in anonymous["Location"], url
 
 
-def test_a_client_cannot_reach_an_unassigned_profile_by_editing_the_url(client, cast):
+def test_a_client_cannot_reach_an_unassigned_profile_or_its_post_by_editing_the_url(client, cast):
     client_user = cast["people"][Role.CLIENT].user
     for route, pattern in project_patterns():
-        if gated(pattern) is None or "<int:profile_id>" not in route:
+        if gated(pattern) is None or not ("<int:profile_id>" in route or "<int:post_id>" in route):
             continue
         response = get(client, client_user, url_for(route, cast, profile=cast["b"]))
         assert response.status_code in (403, 404), (route, response.status_code)

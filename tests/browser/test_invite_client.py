@@ -58,7 +58,8 @@ def test_an_invited_client_signs_up_and_sees_only_the_assigned_profile(
     expect(page.get_by_role("cell", name="clara@example.com")).to_be_visible()
     screenshot("04-members")
 
-    # ...and signs out.
+    # ...and signs out from the account menu.
+    page.locator(".account-menu summary").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     screenshot("05-signed-out")

@@ -1,0 +1,367 @@
+"""The agency view: every visible profile side by side for one period, sortable.
+
+Queries stay bounded whatever the number of profiles: the profiles, one grouped aggregate of
+their posts, one grouped daily series for the sparklines, one read of their sync units, and the
+follower queries of followers.py. Rows are sorted in Python afterwards (a workspace has at most
+a few hundred profiles), which keeps "missing sorts last" the same for every column.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from accounts.access import visible_profiles, workspace_member
+from dashboard import kpis
+from dashboard.filters import PostFilters
+from dashboard.followers import follower_totals
+from dashboard.models import SyncState
+
+TABLE_TARGET = "agency-table"
+PERIOD_FIELDS = ("range", "start", "end")
+DEFAULT_RANGE = "28"
+# A sparkline draws one point per day; past a year the rows would grow too heavy to send.
+MAX_DAYS = 366
+# A unit whose next_update passed this long ago should have been refreshed by now.
+STALE_AFTER = datetime.timedelta(hours=1)
+SPARK_WIDTH, SPARK_HEIGHT = 100, 28
+
+# (key, heading, numeric); every column sorts but the sparkline, whose total is "engagements".
+COLUMNS = [
+    ("title", "Profile", False),
+    ("posts", "Posts", True),
+    ("impressions", "Impressions", True),
+    ("engagements", "Engagements", True),
+    ("engagement_rate", "Eng. rate", True),
+    ("followers", "Followers", True),
+    ("growth", "Growth", True),
+    ("sparkline", "Daily engagements", False),
+    ("last_sync", "Last sync", False),
+    ("health", "Health", False),
+]
+SORT_KEYS = [key for key, _, _ in COLUMNS if key != "sparkline"]
+DEFAULT_SORT = "title"
+HEALTH_RANK = {"OK": 0, "Stale": 1, "Failing": 2}
+
+
+class AgencySort(forms.Form):
+    sort = forms.ChoiceField(
+        label="Sort",
+        required=False,
+        choices=[(f"{sign}{key}", f"{key} {sign}") for key in SORT_KEYS for sign in ("", "-")],
+    )
+
+
+@dataclass
+class Row:
+    profile: object
+    link: str
+    cells: dict = field(default_factory=dict)
+    sparkline: dict = field(default_factory=dict)
+    health: dict = field(default_factory=dict)
+
+    @property
+    def cell_list(self):
+        """The number cells in column order."""
+        return list(self.cells.values())
+
+    def value(self, key):
+        if key == "title":
+            return self.profile.title.casefold()
+        if key == "health":
+            return HEALTH_RANK[self.health["badge"]]
+        if key == "last_sync":
+            return self.health["last_success"]
+        return self.cells[key]["value"]
+
+
+@workspace_member()
+def agency(request, membership):
+    visible = visible_profiles(membership)
+    data = {name: request.GET.get(name, "") for name in PERIOD_FIELDS}
+    if not any(data.values()):
+        data["range"] = DEFAULT_RANGE
+    filters = PostFilters(data, profiles=visible)
+    sorting = AgencySort(request.GET)
+    context = {"membership": membership, "filters": filters, "sort": DEFAULT_SORT}
+    errors = _errors(filters, sorting)
+    if errors:
+        context["errors"] = errors
+        # htmx does not swap a 4xx answer; the fragment shows the message in place instead.
+        status = 200 if _wants_fragment(request) else 400
+        return _render(request, context, status)
+
+    first, last = _period(filters)
+    sort = sorting.cleaned_data["sort"] or DEFAULT_SORT
+    # Only what a row shows: the encrypted Profile-Key would be decrypted for nothing.
+    profiles = list(visible.only("pk", "title", "color"))
+    period_query = urlencode({k: v for k, v in data.items() if v})
+    rows = _rows(membership, profiles, first, last, period_query) if profiles else []
+    context.update(
+        rows=_sorted(rows, sort),
+        sort=sort,
+        headers=_headers(sort),
+        first=first,
+        last=last,
+        has_profiles=bool(profiles),
+    )
+    return _render(request, context, 200)
+
+
+def _render(request, context, status):
+    template = "dashboard/agency.html"
+    if _wants_fragment(request):
+        template += "#table"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _wants_fragment(request):
+    htmx = request.htmx
+    return bool(htmx) and htmx.target == TABLE_TARGET and not htmx.history_restore_request
+
+
+def _errors(filters, sorting):
+    messages = []
+    if not filters.is_valid():
+        messages += filters.error_text()
+    else:
+        first, last = _period(filters)
+        if (last - first).days + 1 > MAX_DAYS:
+            messages.append(f"Choose a period of at most {MAX_DAYS} days.")
+    if not sorting.is_valid():
+        messages += [f"Sort: {e}" for e in sorting.errors.get("sort", [])]
+    return messages
+
+
+def _period(filters):
+    """The chosen period with open ends closed: a start alone runs to today."""
+    first, last = filters.period()
+    today = timezone.localdate()
+    first = first or last or today
+    last = last or today
+    return first, last
+
+
+def _rows(membership, profiles, first, last, period_query):
+    posts = _post_totals(profiles, first, last)
+    daily = _daily_engagements(profiles, first, last)
+    health = _health(profiles)
+    followers = follower_totals(profiles, first, last)["by_profile"]
+    home = reverse("home", args=[membership.workspace.slug])
+    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+    rows = []
+    for profile in profiles:
+        totals = posts.get(profile.pk, {})
+        row = Row(
+            profile=profile,
+            link=f"{home}?profiles={profile.pk}&{period_query}",
+        )
+        row.cells = _cells(totals, followers.get(profile.pk))
+        row.sparkline = _sparkline(days, daily.get(profile.pk, {}))
+        row.health = health.get(profile.pk) or _never_synced()
+        rows.append(row)
+    return rows
+
+
+def _post_totals(profiles, first, last):
+    """{profile_id: totals} in one grouped query, with the same rate formula as the KPIs."""
+    both = Q(engagements__isnull=False, impressions__isnull=False)
+    grouped = (
+        kpis.period_posts(profiles, first, last)
+        .order_by()
+        .values("profile")
+        .annotate(
+            posts=Count("pk"),
+            sum_impressions=Sum("impressions"),
+            sum_engagements=Sum("engagements"),
+            rate_engagements=Sum("engagements", filter=both),
+            rate_impressions=Sum("impressions", filter=both),
+        )
+    )
+    result = {}
+    for entry in grouped:
+        base, top = entry["rate_impressions"], entry["rate_engagements"]
+        result[entry["profile"]] = {
+            "posts": entry["posts"],
+            "impressions": entry["sum_impressions"],
+            "engagements": entry["sum_engagements"],
+            "engagement_rate": top / base if base else None,
+        }
+    return result
+
+
+def _daily_engagements(profiles, first, last):
+    """{profile_id: {day: engagements or None}}; None where posts went out but none reported."""
+    grouped = (
+        kpis.period_posts(profiles, first, last)
+        .annotate(day=TruncDate("published_at"))
+        .order_by()
+        .values("profile", "day")
+        .annotate(engagements=Sum("engagements"))
+    )
+    result = {}
+    for entry in grouped:
+        result.setdefault(entry["profile"], {})[entry["day"]] = entry["engagements"]
+    return result
+
+
+def _health(profiles):
+    """{profile_id: health} from every sync unit of the profiles, read in one query."""
+    stale_before = timezone.now() - STALE_AFTER
+    units = SyncState.objects.filter(profile__in=profiles).values_list(
+        "profile_id", "unit", "last_success", "next_update", "consecutive_failures", "last_error"
+    )
+    result = {}
+    for profile_id, unit, success, next_update, failures, error in units.order_by("unit"):
+        entry = result.setdefault(profile_id, {"last_success": None, "failing": [], "stale": []})
+        if success and (entry["last_success"] is None or success > entry["last_success"]):
+            entry["last_success"] = success
+        if failures:
+            entry["failing"].append(f"{unit}: {error or 'failed'} ({failures}× in a row)")
+        if success is None:
+            entry["stale"].append(f"{unit}: never synced")
+        elif next_update and next_update < stale_before:
+            due = timezone.localtime(next_update)
+            entry["stale"].append(f"{unit}: due since {due:%Y-%m-%d %H:%M %Z}")
+    for entry in result.values():
+        _badge(entry)
+    return result
+
+
+def _never_synced():
+    entry = {"last_success": None, "failing": [], "stale": ["No sync has run for this profile yet"]}
+    return _badge(entry)
+
+
+def _badge(entry):
+    if entry["failing"]:
+        entry["badge"], entry["title"] = "Failing", "\n".join(entry["failing"])
+    elif entry["stale"]:
+        entry["badge"], entry["title"] = "Stale", "\n".join(entry["stale"])
+    else:
+        entry["badge"], entry["title"] = "OK", "Every unit is up to date"
+    return entry
+
+
+def _cells(totals, followers):
+    """Each number with its display text and, when missing, why."""
+    posts = totals.get("posts", 0)
+    nothing = "No posts published in this period"
+    followers = followers or {}
+    values = {
+        "posts": (posts, ""),
+        "impressions": (totals.get("impressions"), _none_reason(posts, "impressions")),
+        "engagements": (totals.get("engagements"), _none_reason(posts, "engagements")),
+        "engagement_rate": (
+            totals.get("engagement_rate"),
+            nothing if not posts else "No post reports both engagements and impressions",
+        ),
+        "followers": (followers.get("followers"), "No follower count reported yet"),
+        "growth": (
+            followers.get("growth"),
+            "No earlier follower count to compare with"
+            if followers
+            else "No follower count reported yet",
+        ),
+    }
+    cells = {}
+    for key, (value, reason) in values.items():
+        cells[key] = {
+            "value": value,
+            "display": _display(key, value),
+            "reason": "" if value is not None else reason,
+        }
+    return cells
+
+
+def _none_reason(posts, metric):
+    if not posts:
+        return "No posts published in this period"
+    return f"None of the {posts} posts reports {metric} (yet)"
+
+
+def _display(key, value):
+    if value is None:
+        return "—"
+    if key == "engagement_rate":
+        return f"{value * 100:.2f} %"
+    if key == "growth":
+        return f"+{intcomma(value)}" if value > 0 else intcomma(value)
+    return intcomma(value)
+
+
+def _sparkline(days, daily):
+    """Polyline segments of daily engagements; a day with posts that report none is a gap.
+
+    A day with no posts counts 0: nothing was published, so nothing could be engaged with.
+    """
+    values = [daily.get(day, 0) for day in days]
+    known = [v for v in values if v is not None]
+    top = max(known, default=0) or 1
+    step = (SPARK_WIDTH - 2) / max(len(days) - 1, 1)
+    segments, current = [], []
+    for index, value in enumerate(values):
+        if value is None:
+            if current:
+                segments.append(current)
+            current = []
+            continue
+        x = 1 + index * step if len(days) > 1 else SPARK_WIDTH / 2
+        y = SPARK_HEIGHT - 1 - value / top * (SPARK_HEIGHT - 2)
+        current.append((round(x, 1), round(y, 1)))
+    if current:
+        segments.append(current)
+    gaps = len(values) - len(known)
+    peak_day = days[values.index(max(known))] if known and max(known) else None
+    summary = (
+        f"Daily engagements {days[0]:%b %-d} – {days[-1]:%b %-d}: total {intcomma(sum(known))}"
+    )
+    if peak_day:
+        summary += f", peak {intcomma(max(known))} on {peak_day:%b %-d}"
+    if gaps:
+        summary += f", {gaps} day{'s' if gaps != 1 else ''} with posts that report no engagements"
+    return {
+        "lines": [" ".join(f"{x},{y}" for x, y in seg) for seg in segments if len(seg) > 1],
+        "dots": [seg[0] for seg in segments if len(seg) == 1],
+        "points": len(known),
+        "label": summary,
+        "width": SPARK_WIDTH,
+        "height": SPARK_HEIGHT,
+    }
+
+
+def _sorted(rows, sort):
+    """Rows by the chosen column; ties by title; a missing value sorts last either way."""
+    key = sort.lstrip("-")
+    rows = sorted(rows, key=lambda row: row.profile.title.casefold())
+    present = [row for row in rows if row.value(key) is not None]
+    missing = [row for row in rows if row.value(key) is None]
+    present.sort(key=lambda row: row.value(key), reverse=sort.startswith("-"))
+    return present + missing
+
+
+def _headers(sort):
+    """Column headings linking to their next sort: names A→Z first, numbers largest first."""
+    headers = []
+    for key, label, numeric in COLUMNS:
+        header = {"key": key, "label": label, "numeric": numeric}
+        if key not in SORT_KEYS:
+            headers.append(header)
+            continue
+        header["next_sort"] = key if key == "title" else f"-{key}"
+        if sort == key:
+            header.update(aria_sort="ascending", arrow="↑", next_sort=f"-{key}")
+        elif sort == f"-{key}":
+            header.update(aria_sort="descending", arrow="↓", next_sort=key)
+        headers.append(header)
+    return headers

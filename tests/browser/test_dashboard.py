@@ -1,0 +1,171 @@
+"""In Chromium, on data synced from the sandbox over HTTP: the pages opened every morning."""
+
+import csv
+import io
+import re
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from accounts.models import Membership, Profile
+from dashboard.ayrshare.sandbox import start_sandbox
+from dashboard.models import PlatformPost
+from tests.accounts.factories import MembershipFactory, WorkspaceFactory
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    # Frozen clock a little ahead of ours: everything it reports is already published.
+    with start_sandbox(profiles=3, posts=40, seed=7, speed=0, start=time.time() + 5) as running:
+        yield running
+
+
+@pytest.fixture
+def synced(transactional_db, sandbox, settings, tmp_path):
+    """A workspace filled by one real sync pass against the sandbox; an owner and a client."""
+    settings.AYRSHARE_API_URL = sandbox.url
+    settings.REDIS_URL = ""
+    settings.DATA_DIR = tmp_path
+    keys = sandbox.keys()
+    workspace = WorkspaceFactory(name="Northwind Agency", slug="northwind", api_key=keys["apiKey"])
+    profiles = [
+        Profile.objects.create(
+            workspace=workspace,
+            title=entry["title"],
+            profile_key=entry["profileKey"],
+            ref_id=entry["refId"],
+            platforms=entry["platforms"],
+        )
+        for entry in keys["profiles"]
+    ]
+    call_command("sync", "--once", stdout=io.StringIO())
+    owner = MembershipFactory(
+        workspace=workspace, role=Membership.Role.OWNER, user__username="olivia"
+    )
+    client = MembershipFactory(
+        workspace=workspace, role=Membership.Role.CLIENT, user__username="clara"
+    )
+    client.profiles.add(profiles[0])
+    return {"workspace": workspace, "profiles": profiles, "owner": owner, "client": client}
+
+
+def sign_in(page, live_server, username):
+    page.goto(live_server.url + reverse("login"))
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server.url + reverse("home", args=["northwind"]))
+
+
+def table_ids(page):
+    return page.locator("#results tbody tr").evaluate_all(
+        "rows => rows.map(row => row.dataset.socialId)"
+    )
+
+
+def query(page):
+    return parse_qs(urlparse(page.url).query)
+
+
+def test_posts_filter_back_sort_paginate_drawer_and_csv(live_server, page, screenshot, synced):
+    sign_in(page, live_server, "olivia")
+    posts_url = live_server.url + reverse("posts", args=["northwind"])
+    page.goto(posts_url)
+    first_page = table_ids(page)
+    assert len(first_page) == 50
+    screenshot("01-posts")
+
+    # A filter swaps the table and puts itself in the address.
+    page.get_by_label("Networks").select_option("instagram")
+    expect(page).to_have_url(re.compile(r"[?&]platforms=instagram(&|$)"))
+    expect(page.locator("#results tbody tr").first).to_be_visible()
+    networks = page.locator("#results tbody tr td:nth-child(3)").all_inner_texts()
+    assert networks and {n.strip().lower() for n in networks} == {"instagram"}
+    instagram = PlatformPost.objects.filter(platform="instagram").count()
+    expect(page.locator(".result-count")).to_contain_text(f"of {instagram} post")
+    screenshot("02-filtered")
+
+    # Back restores the unfiltered view, form included.
+    page.go_back()
+    expect(page).to_have_url(posts_url)
+    expect(page.locator(".result-count")).not_to_contain_text(f"of {instagram} post")
+    assert table_ids(page) == first_page
+    assert page.get_by_label("Networks").evaluate("s => [...s.selectedOptions].length") == 0
+
+    # Sorting by engagements puts the biggest first, missing numbers last.
+    page.locator("#results thead").get_by_role("link", name="Engagements").click()
+    expect(page).to_have_url(f"{posts_url}?sort=-engagements")
+    best = PlatformPost.objects.exclude(engagements=None).order_by("-engagements", "-pk")[0]
+    expect(page.locator("#results tbody tr").first).to_have_attribute(
+        "data-social-id", best.social_id
+    )
+    screenshot("03-sorted")
+
+    # The next page keeps the sort; the CSV of the same address lists the same rows in order.
+    page.get_by_role("link", name="Next page").click()
+    expect(page).to_have_url(f"{posts_url}?sort=-engagements&page=2")
+    second_page = table_ids(page)
+    assert len(second_page) == 50 and second_page[0] != best.social_id
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    with open(download.value.path(), encoding="utf-8", newline="") as exported:
+        rows = list(csv.DictReader(exported))
+    assert [row["social_id"] for row in rows[50:100]] == second_page
+    assert len(rows) == PlatformPost.objects.count()
+
+    # A row opens the drawer with that post; Escape closes it.
+    page.locator("#results tbody tr").first.get_by_role("link", name="Details").click()
+    drawer = page.locator("#drawer")
+    expect(drawer).to_be_visible()
+    expect(drawer.get_by_role("heading").first).to_be_visible()
+    first = PlatformPost.objects.get(social_id=second_page[0])
+    expect(drawer).to_contain_text(first.text.split("\n")[0][:30])
+    screenshot("04-drawer")
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+
+
+def test_agency_view_sorts_and_opens_a_profiles_overview(live_server, page, screenshot, synced):
+    sign_in(page, live_server, "olivia")
+    page.goto(live_server.url + reverse("agency", args=["northwind"]))
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(3)
+    screenshot("01-agency")
+
+    page.locator("thead").get_by_role("link", name="Posts").click()
+    expect(page).to_have_url(re.compile(r"[?&]sort=-posts(&|$)"))
+    counts = [int(c.replace(",", "")) for c in rows.locator("td:nth-child(2)").all_inner_texts()]
+    assert counts == sorted(counts, reverse=True) and len(counts) == 3
+    page.locator("thead").get_by_role("link", name="Posts").click()
+    expect(page).to_have_url(re.compile(r"[?&]sort=posts(&|$)"))
+    counts_up = [int(c.replace(",", "")) for c in rows.locator("td:nth-child(2)").all_inner_texts()]
+    assert counts_up == sorted(counts)
+    screenshot("02-agency-sorted")
+
+    title = rows.first.locator("th a").inner_text().strip()
+    rows.first.locator("th a").click()
+    expect(page).to_have_url(re.compile(r"/w/northwind/\?.*profiles=\d+"))
+    assert title in page.locator("main").inner_text()
+
+
+def test_a_client_sees_only_the_assigned_profile_everywhere(live_server, page, screenshot, synced):
+    mine, *others = synced["profiles"]
+    sign_in(page, live_server, "clara")
+    for name in ("home", "agency", "posts", "audience"):
+        page.goto(live_server.url + reverse(name, args=["northwind"]))
+        text = page.locator("main").inner_text()
+        assert mine.title in text, name
+        for other in others:
+            assert other.title not in text, (name, other.title)
+        screenshot(f"client-{name}")
+    assert set(
+        page.goto(live_server.url + reverse("posts", args=["northwind"])) and table_ids(page)
+    ) <= set(PlatformPost.objects.filter(profile=mine).values_list("social_id", flat=True))

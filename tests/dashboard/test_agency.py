@@ -1,0 +1,267 @@
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Membership
+from dashboard.models import AccountMetrics, PlatformPost, SyncState
+from tests.accounts.factories import MembershipFactory, ProfileFactory
+from tests.dashboard.factories import PlatformPostFactory
+
+pytestmark = pytest.mark.django_db
+
+FRAGMENT = {"HX-Request": "true", "HX-Target": "agency-table"}
+
+
+def url(membership, query=""):
+    return f"/w/{membership.workspace.slug}/agency/{query}"
+
+
+def days_ago(n):
+    return timezone.now() - datetime.timedelta(days=n)
+
+
+@pytest.fixture
+def member(client):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    return membership
+
+
+def profile_order(page):
+    """Profile titles in the order of the table's rows."""
+    return re.findall(
+        r'<th scope="row" class="agency-profile">\s*<a [^>]*>.*?</svg> ([^<]+)</a>', page
+    )
+
+
+def row_of(page, title):
+    """The HTML of the table row of one profile."""
+    start = page.index(f"</svg> {title}</a>")
+    return page[start : page.index("</tr>", start)]
+
+
+def test_each_row_equals_the_direct_aggregate_of_its_posts(client, member):
+    acme = ProfileFactory(workspace=member.workspace, title="Acme")
+    PlatformPostFactory(profile=acme, impressions=1000, engagements=50, published_at=days_ago(1))
+    PlatformPostFactory(profile=acme, impressions=3000, engagements=None, published_at=days_ago(2))
+    PlatformPostFactory(profile=acme, impressions=None, engagements=7, published_at=days_ago(3))
+    # Outside the 28-day default period, and an Ayrshare placeholder: neither counts.
+    PlatformPostFactory(profile=acme, impressions=99999, engagements=1, published_at=days_ago(40))
+    PlatformPostFactory(
+        profile=acme, social_id="ayrshare:x", impressions=88888, published_at=days_ago(1)
+    )
+
+    row = row_of(client.get(url(member)).content.decode(), "Acme")
+
+    direct = (
+        PlatformPost.objects.filter(profile=acme, published_at__gte=days_ago(27.9))
+        .exclude(social_id__startswith="ayrshare:")
+        .aggregate(
+            posts=Count("pk"),
+            impr=Sum("impressions"),
+            eng=Sum("engagements"),
+            both_e=Sum("engagements", filter=Q(impressions__isnull=False)),
+            both_i=Sum("impressions", filter=Q(engagements__isnull=False)),
+        )
+    )
+    cells = re.findall(r'<td class="num">(.*?)</td>', row)
+    assert cells[0] == str(direct["posts"]) == "3"
+    assert cells[1] == f"{direct['impr']:,}" == "4,000"
+    assert cells[2] == str(direct["eng"]) == "57"
+    assert cells[3] == f"{direct['both_e'] / direct['both_i'] * 100:.2f} %" == "5.00 %"
+
+
+def test_missing_numbers_are_a_dash_with_a_reason_not_zero(client, member):
+    ProfileFactory(workspace=member.workspace, title="Quiet")
+    page = client.get(url(member)).content.decode()
+    quiet = row_of(page, "Quiet")
+    assert '<td class="num">0</td>' in quiet  # no posts is a true zero
+    assert 'title="No posts published in this period">—' in quiet
+    assert 'title="No follower count reported yet">—' in quiet
+    assert "Engagement rate = engagements ÷ impressions" in page
+
+
+def test_followers_and_growth_come_from_account_metrics(client, member):
+    acme = ProfileFactory(workspace=member.workspace, title="Acme")
+    today = timezone.localdate()
+    AccountMetrics.objects.create(
+        profile=acme, platform="facebook", date=today - datetime.timedelta(days=30), followers=1000
+    )
+    AccountMetrics.objects.create(profile=acme, platform="facebook", date=today, followers=1250)
+    row = row_of(client.get(url(member)).content.decode(), "Acme")
+    assert '<td class="num">1,250</td>' in row
+    assert '<td class="num">+250</td>' in row
+
+
+def test_the_profile_links_to_its_overview_for_the_same_period(client, member):
+    acme = ProfileFactory(workspace=member.workspace, title="Acme")
+    page = client.get(url(member, "?range=7")).content.decode()
+    assert f'href="/w/{member.workspace.slug}/?profiles={acme.pk}&amp;range=7"' in page
+
+
+@pytest.fixture
+def three(member):
+    high = ProfileFactory(workspace=member.workspace, title="beta")
+    low = ProfileFactory(workspace=member.workspace, title="Alpha")
+    none = ProfileFactory(workspace=member.workspace, title="Gamma")
+    PlatformPostFactory(profile=high, engagements=500, impressions=1000)
+    PlatformPostFactory(profile=low, engagements=5, impressions=1000)
+    PlatformPostFactory(profile=none, engagements=None, impressions=None)
+    return high, low, none
+
+
+def test_sorting_by_engagements_puts_missing_numbers_last_both_ways(client, member, three):
+    descending = client.get(url(member, "?sort=-engagements")).content.decode()
+    assert profile_order(descending) == ["beta", "Alpha", "Gamma"]
+    assert 'aria-sort="descending"' in descending
+    ascending = client.get(url(member, "?sort=engagements")).content.decode()
+    assert profile_order(ascending) == ["Alpha", "beta", "Gamma"]
+
+
+def test_sorting_by_title_ignores_case_and_links_flip_the_direction(client, member, three):
+    page = client.get(url(member)).content.decode()
+    assert profile_order(page) == ["Alpha", "beta", "Gamma"]
+    assert 'href="?sort=-title"' in page
+    assert profile_order(client.get(url(member, "?sort=-title")).content.decode()) == [
+        "Gamma",
+        "beta",
+        "Alpha",
+    ]
+    # A sort link keeps the chosen period.
+    assert (
+        'href="?range=7&amp;sort=-engagements"'
+        in client.get(url(member, "?range=7")).content.decode()
+    )
+
+
+def test_bad_sort_or_period_is_a_400_with_a_message(client, member, three):
+    response = client.get(url(member, "?sort=-password"))
+    assert response.status_code == 400
+    assert "Sort:" in response.content.decode()
+    response = client.get(url(member, "?start=2026-03-10&end=2026-03-01"))
+    assert response.status_code == 400
+    assert "after" in response.content.decode()
+    response = client.get(url(member, "?range=&start=2020-01-01&end=2026-01-01"))
+    assert response.status_code == 400
+    assert "at most 366 days" in response.content.decode()
+    # htmx does not swap a 4xx: the fragment carries the message instead.
+    fragment = client.get(url(member, "?sort=nope"), headers=FRAGMENT)
+    assert fragment.status_code == 200 and 'role="alert"' in fragment.content.decode()
+
+
+def test_htmx_gets_only_the_table(client, member, three):
+    response = client.get(url(member, "?sort=-engagements"), headers=FRAGMENT)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in page and 'id="period"' not in page
+    assert profile_order(page) == ["beta", "Alpha", "Gamma"]
+    assert 'hx-target="#agency-table"' in page and 'hx-push-url="true"' in page
+    assert "HX-Request" in response["Vary"]
+    restore = client.get(url(member), headers={**FRAGMENT, "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.content.decode()
+
+
+def test_a_client_sees_only_their_assigned_profiles(client):
+    membership = MembershipFactory(role=Membership.Role.CLIENT)
+    mine = ProfileFactory(workspace=membership.workspace, title="Mine")
+    ProfileFactory(workspace=membership.workspace, title="Someone else")
+    membership.profiles.add(mine)
+    client.force_login(membership.user)
+    page = client.get(url(membership)).content.decode()
+    assert profile_order(page) == ["Mine"]
+    assert "Someone else" not in page
+
+
+def test_no_profiles_shows_the_way_to_the_profiles_page(client, member):
+    page = client.get(url(member)).content.decode()
+    assert "No profiles to compare yet" in page
+    assert f'href="/w/{member.workspace.slug}/profiles/"' in page
+
+
+def test_health_badges_failing_stale_and_ok(client, member):
+    now = timezone.now()
+    ok = ProfileFactory(workspace=member.workspace, title="Fine")
+    stale = ProfileFactory(workspace=member.workspace, title="Behind")
+    failing = ProfileFactory(workspace=member.workspace, title="Broken")
+    ProfileFactory(workspace=member.workspace, title="New")
+    hour = datetime.timedelta(hours=1)
+    SyncState.objects.create(profile=ok, unit="history", last_success=now, next_update=now + hour)
+    SyncState.objects.create(
+        profile=stale, unit="history", last_success=now - 3 * hour, next_update=now - 2 * hour
+    )
+    SyncState.objects.create(
+        profile=failing,
+        unit="history",
+        last_success=now - hour,
+        next_update=now,
+        consecutive_failures=3,
+        last_error="Profile-Key not valid",
+    )
+
+    page = client.get(url(member)).content.decode()
+
+    assert 'title="Every unit is up to date">OK<' in row_of(page, "Fine")
+    assert ">Stale<" in row_of(page, "Behind") and "history: due since" in row_of(page, "Behind")
+    broken = row_of(page, "Broken")
+    assert ">Failing<" in broken and "Profile-Key not valid" in broken
+    assert "1 failing unit" in broken
+    assert ">Stale<" in row_of(page, "New") and 'title="Never synced successfully"' in row_of(
+        page, "New"
+    )
+    worst_first = client.get(url(member, "?sort=-health")).content.decode()
+    assert profile_order(worst_first)[0] == "Broken"
+    assert profile_order(worst_first)[-1] == "Fine"
+
+
+def test_the_sparkline_has_one_point_per_day(client, member):
+    acme = ProfileFactory(workspace=member.workspace, title="Acme")
+    PlatformPostFactory(profile=acme, engagements=40, published_at=days_ago(0))
+    PlatformPostFactory(profile=acme, engagements=10, published_at=days_ago(3))
+    row = row_of(client.get(url(member, "?range=7")).content.decode(), "Acme")
+
+    points = re.findall(r'<polyline points="([^"]+)"', row)
+    assert len(points) == 1 and len(points[0].split()) == 7
+    assert 'data-points="7"' in row
+    assert "total 50" in row and "peak 40" in row
+    assert 'role="img"' in row
+
+
+def test_a_day_whose_posts_report_nothing_is_a_gap(client, member):
+    acme = ProfileFactory(workspace=member.workspace, title="Acme")
+    PlatformPostFactory(profile=acme, engagements=None, published_at=days_ago(3))
+    row = row_of(client.get(url(member, "?range=7")).content.decode(), "Acme")
+    segments = [len(p.split()) for p in re.findall(r'<polyline points="([^"]+)"', row)]
+    assert segments == [3, 3]
+    assert "1 day with posts that report no engagements" in row
+
+
+def _queries(client, membership):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url(membership)).status_code == 200
+    return len(captured)
+
+
+def _profiles(workspace, count):
+    for _ in range(count):
+        profile = ProfileFactory(workspace=workspace)
+        PlatformPostFactory(profile=profile, engagements=3, impressions=10)
+        SyncState.objects.create(profile=profile, unit="history", last_success=timezone.now())
+        AccountMetrics.objects.create(
+            profile=profile, platform="facebook", date=timezone.localdate(), followers=5
+        )
+
+
+def test_query_count_is_the_same_for_2_and_30_profiles(
+    client, member, django_assert_max_num_queries
+):
+    _profiles(member.workspace, 2)
+    with_two = _queries(client, member)
+    _profiles(member.workspace, 28)
+    with django_assert_max_num_queries(12):
+        assert client.get(url(member)).status_code == 200
+    assert _queries(client, member) == with_two
