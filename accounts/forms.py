@@ -26,6 +26,14 @@ PLATFORM_CHOICES = [
     ("twitter", "X (Twitter)"),
     ("youtube", "YouTube"),
 ]
+PLATFORM_NAMES = dict(PLATFORM_CHOICES)
+
+
+def platform_name(code):
+    """A network's display name ("LinkedIn", "X (Twitter)"), for any code the API may send."""
+    return PLATFORM_NAMES.get(code, str(code).capitalize())
+
+
 # The client refuses keys with spaces or control characters; say so here instead of at sync time.
 KEY_CHARACTERS = re.compile(r"^[\x21-\x7e]+$")
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from accounts.access import visible_profiles, workspace_member
+from accounts.forms import platform_name
 from dashboard import charts
 from dashboard.followers import followers_at
 from dashboard.models import AccountMetrics, ShortLink, SyncState, YouTubePlaylist
@@ -173,7 +174,7 @@ def _followers_chart(rows):
     days = _days(rows[0].date, rows[-1].date)
     datasets = [
         charts.series(
-            platform.capitalize(),
+            platform_name(platform),
             [values.get((day, platform)) for day in days],
             charts.platform_color(platform),
             spanGaps=False,
@@ -189,15 +190,11 @@ def _followers_chart(rows):
     ]
     return {
         "config": config,
-        "labels": [_label(p) for p in platforms],
+        "labels": [platform_name(p) for p in platforms],
         "table": table,
         "start": days[0],
         "end": days[-1],
     }
-
-
-def _label(platform):
-    return platform.capitalize()
 
 
 def _days(first, last):

@@ -7,14 +7,13 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dateformat import format as date_format
 
 from accounts.access import visible_profiles, workspace_member
-from accounts.forms import PLATFORM_CHOICES
+from accounts.forms import platform_name
 from dashboard import charts
 from dashboard.ayrshare.normalize import METRICS
 from dashboard.models import MetricSnapshot, PlatformPost
 from dashboard.queries import metric_reason
 
 DRAWER_TARGET = "drawer"
-PLATFORM_NAMES = dict(PLATFORM_CHOICES)
 # The social id of a network post the network has not given an id yet (see upsert.placeholder_id).
 PLACEHOLDER_PREFIX = "ayrshare:"
 NOT_SENT = "the post did not reach this network"
@@ -168,7 +167,7 @@ def _display(name, value):
 
 
 def _platform_name(platform):
-    return PLATFORM_NAMES.get(platform, platform.capitalize())
+    return platform_name(platform)
 
 
 def _web_url(url):

@@ -8,11 +8,10 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from accounts.access import visible_profile, visible_profiles, workspace_member
-from accounts.forms import PLATFORM_CHOICES
+from accounts.forms import platform_name
 from dashboard import refresh as refresher
 from dashboard.models import SyncState
 
-PLATFORM_NAMES = dict(PLATFORM_CHOICES)
 UNIT_NAMES = {
     "history": "Post history",
     "post_analytics": "Post analytics",
@@ -26,7 +25,7 @@ TEMPLATE = "dashboard/sync_status.html"
 def unit_label(unit):
     kind, _, platform = unit.partition(":")
     if kind == "platform":
-        return f"{PLATFORM_NAMES.get(platform, platform.title())} posts"
+        return f"{platform_name(platform)} posts"
     return UNIT_NAMES.get(kind, unit)
 
 

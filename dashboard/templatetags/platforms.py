@@ -1,0 +1,10 @@
+from django import template
+
+from accounts.forms import platform_name as name_of
+
+register = template.Library()
+
+
+@register.filter
+def platform_name(code):
+    return name_of(code)
