@@ -169,3 +169,19 @@ def test_a_client_sees_only_the_assigned_profile_everywhere(live_server, page, s
     assert set(
         page.goto(live_server.url + reverse("posts", args=["northwind"])) and table_ids(page)
     ) <= set(PlatformPost.objects.filter(profile=mine).values_list("social_id", flat=True))
+
+
+def test_a_failed_update_says_so_and_keeps_the_table(live_server, page, synced):
+    sign_in(page, live_server, "olivia")
+    page.goto(live_server.url + reverse("posts", args=["northwind"]))
+    before = table_ids(page)
+    # The connection drops for the table's own requests: htmx ones carry HX-Request.
+    page.route(
+        re.compile(r".*/posts/\?.*"),
+        lambda route: (
+            route.abort() if route.request.headers.get("hx-request") else route.continue_()
+        ),
+    )
+    page.get_by_label("Networks").select_option("instagram")
+    expect(page.get_by_role("alert")).to_contain_text("did not answer")
+    assert table_ids(page) == before
