@@ -1,14 +1,30 @@
 """Overview KPIs: totals of network posts published in a period, read from the cache only.
 
-Totals are lifetime totals of the posts published in the period. A metric a post did not
+Totals are lifetime totals of the posts published in the period, or (activity_totals) what the
+posts gained during the period according to their MetricSnapshots. A metric a post did not
 report (None) is left out of the sum, and the coverage count says how many posts reported it.
 """
 
 import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
 
-from dashboard.models import PlatformPost
+from dashboard.models import MetricSnapshot, PlatformPost, SyncState
 
 KPI_METRICS = ("impressions", "reach", "views", "engagements")
 # Below this a percentage change says more about noise than about performance.
@@ -32,8 +48,17 @@ def previous_period(first_day, last_day):
 
 
 def totals(profiles, first_day, last_day):
-    """One aggregate query: post count, and per metric its sum and how many posts reported it."""
-    aggregates = {"posts": Count("pk")}
+    """One aggregate query: post count, and per metric its sum and how many posts reported it.
+
+    Also when the counted posts were last updated (oldest, newest) and the earliest upcoming
+    per-post update.
+    """
+    aggregates = {
+        "posts": Count("pk"),
+        "oldest_update": Min("last_updated"),
+        "newest_update": Max("last_updated"),
+        "next_post_update": Min("next_update", filter=Q(next_update__gte=timezone.now())),
+    }
     for metric in KPI_METRICS:
         # Aliased: an alias equal to a field name would shadow the field in the filters below.
         aggregates[f"sum_{metric}"] = Sum(metric)
@@ -58,3 +83,87 @@ def change_percent(current, previous, previous_posts):
     if previous < MIN_BASELINE_VALUE or previous_posts < MIN_BASELINE_POSTS:
         return None
     return (current - previous) / previous * 100
+
+
+def day_start(day):
+    """The first instant of a local day (settings.TIME_ZONE), as an aware datetime."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def snapshots_cover(profiles, first_day):
+    """(covered, earliest): do the profiles' snapshots reach back to the start of the period?"""
+    earliest = MetricSnapshot.objects.filter(platform_post__profile__in=profiles).aggregate(
+        first=Min("captured_at")
+    )["first"]
+    return earliest is not None and earliest <= day_start(first_day), earliest
+
+
+def activity_totals(profiles, first_day, last_day):
+    """What posts gained during the period, from snapshots, in the same shape as totals().
+
+    Per post and metric: the last reported value captured before the period ends minus the last
+    one captured before it starts (0 for a post published in the period). A post without a
+    baseline is left out of that metric. "posts" counts posts with a snapshot by the period end.
+    """
+    start, end = day_start(first_day), day_start(last_day + datetime.timedelta(days=1))
+    snaps = MetricSnapshot.objects.filter(platform_post=OuterRef("pk"))
+    posts = (
+        PlatformPost.objects.filter(profile__in=profiles, published_at__lt=end)
+        .exclude(social_id__startswith="ayrshare:")
+        .annotate(tracked=Exists(snaps.filter(captured_at__lt=end)))
+    )
+    for metric in KPI_METRICS:
+        reported = snaps.filter(**{f"{metric}__isnull": False}).order_by("-captured_at")
+        at_end = Subquery(reported.filter(captured_at__lt=end).values(metric)[:1])
+        at_start = Subquery(reported.filter(captured_at__lt=start).values(metric)[:1])
+        base = Case(
+            When(published_at__gte=start, then=Value(0)),
+            default=at_start,
+            output_field=BigIntegerField(),
+        )
+        gain = ExpressionWrapper(at_end - base, output_field=BigIntegerField())
+        posts = posts.annotate(**{f"gain_{metric}": gain})
+    tracked = Q(tracked=True)
+    aggregates = {
+        "posts": Count("pk", filter=tracked),
+        "oldest_update": Min("last_updated", filter=tracked),
+        "newest_update": Max("last_updated", filter=tracked),
+        "next_post_update": Min("next_update", filter=tracked & Q(next_update__gte=timezone.now())),
+    }
+    for metric in KPI_METRICS:
+        aggregates[f"sum_{metric}"] = Sum(f"gain_{metric}")
+        aggregates[f"{metric}_reported"] = Count(
+            "pk", filter=Q(**{f"gain_{metric}__isnull": False})
+        )
+    both = Q(gain_engagements__isnull=False, gain_impressions__isnull=False)
+    aggregates["rate_engagements"] = Sum("gain_engagements", filter=both)
+    aggregates["rate_impressions"] = Sum("gain_impressions", filter=both)
+    result = posts.aggregate(**aggregates)
+    for metric in KPI_METRICS:
+        result[metric] = result.pop(f"sum_{metric}")
+    rate_base = result.pop("rate_impressions")
+    rate_top = result.pop("rate_engagements")
+    result["engagement_rate"] = rate_top / rate_base if rate_base else None
+    return result
+
+
+def next_sync(profiles):
+    """The earliest upcoming scheduled refresh of any unit of these profiles, or None."""
+    return SyncState.objects.filter(
+        profile__in=profiles, next_update__gte=timezone.now()
+    ).aggregate(first=Min("next_update"))["first"]
+
+
+def signed_percent(change):
+    """ "+12.5%", "-3.0%", "0.0%": an explicit sign, so a rise is never read as a level."""
+    if change is None:
+        return None
+    text = f"{change:.1f}%"
+    return f"+{text}" if change > 0 and text != "0.0%" else text
+
+
+def coverage_text(reported, posts):
+    """ "47 of 52 posts; 5 not yet reported" (the tail only when something is missing)."""
+    text = f"{reported:,} of {posts:,} post{'s' if posts != 1 else ''}"
+    missing = posts - reported
+    return f"{text}; {missing:,} not yet reported" if missing else text

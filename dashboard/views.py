@@ -1,15 +1,46 @@
+from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.dateformat import format as format_date
 
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
-from dashboard import kpis
+from accounts.forms import platform_name
+from dashboard import charts, followers, kpis, trends
 from dashboard.filters import PostFilters
 from dashboard.models import PlatformPost, SyncState
-from dashboard.queries import count_per_profile
+from dashboard.queries import count_per_profile, metric_reason
 
-RECENT_POSTS = 25
+RECENT_POSTS = 10
+OVERVIEW_TARGET = "overview"
+LIFETIME, ACTIVITY = "lifetime", "activity"
+RATE_FORMULA = "Engagement rate = engagements ÷ impressions, over posts that report both."
+
+
+class OverviewOptions(forms.Form):
+    """The overview's own switches; PostFilters stays the shared post filter."""
+
+    totals = forms.ChoiceField(
+        label="Totals",
+        choices=[
+            (LIFETIME, "Lifetime totals of posts published in the period"),
+            (ACTIVITY, "Activity during the period"),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    every = forms.ChoiceField(
+        label="Group charts by",
+        choices=[("day", "Day"), ("week", "Week")],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def error_text(self):
+        return [f"{self[f].label}: {e}" for f, errors in self.errors.items() for e in errors]
 
 
 @login_required
@@ -25,11 +56,38 @@ def home(request, membership):
     if not (data.get("range") or data.get("start") or data.get("end")):
         data["range"] = "28"
     filters = PostFilters(data, profiles=visible)
-    if not filters.is_valid():
-        context = {"membership": membership, "workspaces": memberships(request.user)}
-        context.update(filters=filters, errors=filters.error_text(), profiles=[], recent=[])
-        return render(request, "dashboard/home.html", context, status=400)
-    overview = _overview(filters, filters.cleaned_data["profiles"] or visible)
+    options = OverviewOptions(request.GET)
+    fragment = _wants_fragment(request)
+    context = {
+        "membership": membership,
+        "workspaces": memberships(request.user),
+        "filters": filters,
+        "options": options,
+        "fragment": fragment,
+    }
+    status = 200
+    valid = filters.is_valid()
+    if not options.is_valid() or not valid:
+        context.update(errors=filters.error_text() + options.error_text(), profiles=[], recent=[])
+        # htmx does not swap a 4xx answer; the fragment shows the message in place instead.
+        status = 200 if fragment else 400
+    else:
+        chosen = filters.cleaned_data["profiles"] or visible
+        context["overview"] = _overview(filters, options, chosen)
+        if not fragment:
+            context.update(_profile_sections(visible))
+    template = "dashboard/home.html" + (f"#{OVERVIEW_TARGET}" if fragment else "")
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _wants_fragment(request):
+    htmx = request.htmx
+    return bool(htmx) and htmx.target == OVERVIEW_TARGET and not htmx.history_restore_request
+
+
+def _profile_sections(visible):
     # Correlated subqueries, not joins: joining posts and units would multiply their rows.
     posts = PlatformPost.objects.filter(profile=OuterRef("pk"))
     units = SyncState.objects.filter(profile=OuterRef("pk"))
@@ -45,32 +103,84 @@ def home(request, membership):
         .select_related("profile")
         .order_by("-published_at", "-pk")[:RECENT_POSTS]
     )
-    return render(
-        request,
-        "dashboard/home.html",
-        {
-            "membership": membership,
-            "workspaces": memberships(request.user),
-            "profiles": profiles,
-            "recent": recent,
-            "filters": filters,
-            "overview": overview,
-        },
-    )
+    return {"profiles": profiles, "recent": recent}
 
 
-def _overview(filters, profiles):
-    """KPI cards for the chosen period and the previous period of equal length."""
+def _overview(filters, options, profiles):
+    """KPI cards for the period against the previous one, the charts and the top posts."""
     first, last = filters.period()
     if first is None or last is None:
         first = first or last or timezone.localdate()
         last = last or timezone.localdate()
     before = kpis.previous_period(first, last)
-    current = kpis.totals(profiles, first, last)
-    previous = kpis.totals(profiles, *before)
-    cards = []
+    every = options.cleaned_data["every"] or "day"
+    covered, earliest = kpis.snapshots_cover(profiles, first)
+    wanted = options.cleaned_data["totals"] or LIFETIME
+    mode = ACTIVITY if wanted == ACTIVITY and covered else LIFETIME
+    published = kpis.totals(profiles, first, last)
+    published_before = kpis.totals(profiles, *before)
+    if mode == ACTIVITY:
+        current = kpis.activity_totals(profiles, first, last)
+        # The previous period needs snapshots from before it started to have a baseline.
+        previous = (
+            kpis.activity_totals(profiles, *before)
+            if earliest <= kpis.day_start(before[0])
+            else None
+        )
+    else:
+        current, previous = published, published_before
+    return {
+        "first": first,
+        "last": last,
+        "before": before,
+        "every": every,
+        "mode": mode,
+        "activity_available": covered,
+        "activity_reason": _activity_reason(covered, earliest, first),
+        "activity_refused": wanted == ACTIVITY and not covered,
+        "cards": _cards(published, published_before, current, previous),
+        "follower_cards": _follower_cards(profiles, first, last, before),
+        "rate_formula": RATE_FORMULA,
+        "time_zone": settings.TIME_ZONE,
+        "as_of": (current["oldest_update"], current["newest_update"]),
+        "next_update": kpis.next_sync(profiles) or current["next_post_update"],
+        "charts": _charts(profiles, first, last, every),
+        "heatmap": trends.heatmap(profiles, first, last),
+        "top": _top_posts(profiles, first, last),
+    }
+
+
+def _activity_reason(covered, earliest, first):
+    if covered:
+        return ""
+    if earliest is None:
+        return "No metric history has been recorded for these profiles yet."
+    local = timezone.localtime(earliest)
+    return (
+        f"Metric history starts on {format_date(local, 'M j, Y')}, "
+        f"after the period starts ({format_date(first, 'M j, Y')})."
+    )
+
+
+def _change(current, previous, previous_posts):
+    if previous_posts is None:
+        return None
+    return kpis.signed_percent(kpis.change_percent(current, previous, previous_posts))
+
+
+def _cards(published, published_before, current, previous):
+    cards = [
+        {
+            "label": "Posts published",
+            "value": published["posts"],
+            "previous": published_before["posts"],
+            "change": _change(
+                published["posts"], published_before["posts"], published_before["posts"]
+            ),
+        }
+    ]
+    previous = previous or {}
     for key, label in (
-        ("posts", "Posts published"),
         ("impressions", "Impressions"),
         ("reach", "Reach"),
         ("views", "Video views"),
@@ -80,20 +190,109 @@ def _overview(filters, profiles):
             {
                 "label": label,
                 "value": current[key],
-                "previous": previous[key],
-                "reported": current.get(f"{key}_reported"),
-                "change": kpis.change_percent(current[key], previous[key], previous["posts"]),
+                "previous": previous.get(key),
+                "change": _change(current[key], previous.get(key), previous.get("posts")),
+                "coverage": kpis.coverage_text(current[f"{key}_reported"], current["posts"]),
             }
         )
+    cards.append(
+        {
+            "label": "Engagement rate",
+            "percent": True,
+            "value": _percent(current["engagement_rate"]),
+            "previous": _percent(previous.get("engagement_rate")),
+            "help": RATE_FORMULA,
+        }
+    )
+    return cards
+
+
+def _follower_cards(profiles, first, last, before):
+    now = followers.follower_totals(profiles, first, last)
+    then = followers.follower_totals(profiles, *before)
+    # Follower counts are not a sample of posts: the minimum-posts rule does not apply.
+    enough = kpis.MIN_BASELINE_POSTS
     return {
-        "first": first,
-        "last": last,
-        "before": before,
-        "posts": current["posts"],
-        "cards": cards,
-        "rate": _percent(current["engagement_rate"]),
-        "previous_rate": _percent(previous["engagement_rate"]),
+        "as_of": now["as_of"],
+        "since": now.get("since"),
+        "cards": [
+            {
+                "label": "Followers",
+                "value": now["followers"],
+                "previous": then["followers"],
+                "change": _change(now["followers"], then["followers"], enough),
+                "help": f"Total at {format_date(last, 'M j, Y')}, summed over networks.",
+                "missing": "no follower counts reported yet",
+            },
+            {
+                "label": "Follower growth",
+                "value": now["growth"],
+                "previous": then["growth"],
+                "signed": True,
+                "change": _change(now["growth"], then["growth"], enough),
+                "help": "Followers at the end of the period minus at its start.",
+                "missing": "needs follower counts from two different days",
+            },
+        ],
     }
+
+
+def _label(day, every):
+    return f"Week of {format_date(day, 'M j')}" if every == "week" else format_date(day, "M j")
+
+
+def _charts(profiles, first, last, every):
+    over = trends.over_time(profiles, first, last, every)
+    labels = [_label(day, every) for day in over["labels"]]
+    engagements = charts.config(
+        "line",
+        labels,
+        [
+            charts.series("Engagements", over["engagements"], charts.SERIES_COLORS[0]),
+        ],
+    )
+    impressions = charts.config(
+        "line",
+        labels,
+        [charts.series("Impressions", over["impressions"], charts.SERIES_COLORS[1])],
+    )
+    split = trends.by_platform(profiles, first, last, every)
+    stacked = charts.config(
+        "bar",
+        labels,
+        [
+            charts.series(platform_name(name), values, charts.platform_color(name))
+            for name, values in split["platforms"].items()
+        ],
+        stacked=True,
+    )
+    names = list(split["platforms"])
+    return {
+        "engagements": engagements,
+        "impressions": impressions,
+        "platforms": stacked,
+        "platform_names": [platform_name(name) for name in names],
+        "rows": [
+            {
+                "day": day,
+                "label": label,
+                "engagements": e,
+                "impressions": i,
+                "platforms": [split["platforms"][name][n] for name in names],
+            }
+            for n, (day, label, e, i) in enumerate(
+                zip(over["labels"], labels, over["engagements"], over["impressions"], strict=True)
+            )
+        ],
+    }
+
+
+def _top_posts(profiles, first, last):
+    rows = list(trends.top_posts(profiles, first, last))
+    for row in rows:
+        row.rate = _percent(row.engagements / row.impressions) if row.impressions else None
+        row.impressions_reason = metric_reason(row, "impressions")
+    return rows
 
 
 def _percent(fraction):

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from dashboard import kpis
-from dashboard.models import PlatformPost
+from dashboard.models import MetricSnapshot, PlatformPost, SyncState
 from tests.accounts.factories import ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
 
@@ -60,3 +60,70 @@ def test_change_is_hidden_when_the_baseline_is_too_small():
     assert kpis.change_percent(150, 9, 5) is None
     assert kpis.change_percent(150, 100, 2) is None
     assert kpis.change_percent(None, 100, 5) is None
+
+
+def _snap(post, when, **metrics):
+    return MetricSnapshot.objects.create(platform_post=post, captured_at=when, **metrics)
+
+
+def test_activity_totals_are_the_gain_between_snapshots_at_period_start_and_end():
+    profile = ProfileFactory()
+    first, last = datetime.date(2026, 11, 1), datetime.date(2026, 11, 7)
+    older = PlatformPostFactory(profile=profile, published_at=_at(first) - datetime.timedelta(30))
+    _snap(older, _at(first) - datetime.timedelta(days=2), impressions=100, engagements=10)
+    _snap(older, _at(last), impressions=150, engagements=None)
+    _snap(older, _at(last) + datetime.timedelta(days=2), impressions=900, engagements=90)
+    fresh = PlatformPostFactory(profile=profile, published_at=_at(first + datetime.timedelta(2)))
+    _snap(fresh, _at(first + datetime.timedelta(3)), impressions=30, engagements=3)
+    # Published before the period but first seen inside it: no baseline, left out.
+    unknown = PlatformPostFactory(profile=profile, published_at=_at(first) - datetime.timedelta(9))
+    _snap(unknown, _at(first + datetime.timedelta(1)), impressions=5000, engagements=500)
+    PlatformPostFactory(profile=profile, published_at=_at(last) + datetime.timedelta(1))
+
+    result = kpis.activity_totals(Profile.objects.filter(pk=profile.pk), first, last)
+
+    assert result["impressions"] == (150 - 100) + (30 - 0)
+    # The older post's engagements were last reported (10) before the period: gain 0.
+    assert result["engagements"] == (10 - 10) + 3
+    assert result["posts"] == 3
+    assert result["impressions_reported"] == 2
+    assert result["reach"] is None and result["reach_reported"] == 0
+    assert result["engagement_rate"] == pytest.approx(3 / 80)
+
+
+def test_snapshots_cover_a_period_only_from_their_first_capture():
+    profile = ProfileFactory()
+    profiles = Profile.objects.filter(pk=profile.pk)
+    day = datetime.date(2026, 11, 10)
+    assert kpis.snapshots_cover(profiles, day) == (False, None)
+    _snap(PlatformPostFactory(profile=profile), _at(day), impressions=1)
+    assert kpis.snapshots_cover(profiles, day)[0] is False
+    assert kpis.snapshots_cover(profiles, day + datetime.timedelta(days=1))[0] is True
+
+
+def test_totals_say_when_the_counted_posts_were_updated():
+    profile = ProfileFactory()
+    today = timezone.localdate()
+    PlatformPostFactory(profile=profile, last_updated=_at(today) - datetime.timedelta(hours=5))
+    PlatformPostFactory(profile=profile, last_updated=_at(today))
+    PlatformPostFactory(profile=profile, next_update=timezone.now() + datetime.timedelta(hours=2))
+    SyncState.objects.create(
+        profile=profile, unit="history", next_update=timezone.now() + datetime.timedelta(hours=1)
+    )
+    profiles = Profile.objects.filter(pk=profile.pk)
+
+    result = kpis.totals(profiles, today, today)
+
+    assert result["oldest_update"] == _at(today) - datetime.timedelta(hours=5)
+    assert result["newest_update"] == _at(today)
+    assert result["next_post_update"] > timezone.now()
+    assert kpis.next_sync(profiles) < result["next_post_update"]
+
+
+def test_change_and_coverage_read_as_a_person_expects():
+    assert kpis.signed_percent(12.54) == "+12.5%"
+    assert kpis.signed_percent(-3) == "-3.0%"
+    assert kpis.signed_percent(0.01) == "0.0%"
+    assert kpis.signed_percent(None) is None
+    assert kpis.coverage_text(47, 52) == "47 of 52 posts; 5 not yet reported"
+    assert kpis.coverage_text(3, 3) == "3 of 3 posts"

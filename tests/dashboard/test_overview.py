@@ -1,52 +1,215 @@
+import datetime
+
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
-from dashboard.models import PlatformPost
+from dashboard.models import AccountMetrics, MetricSnapshot, PlatformPost, SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
 
 pytestmark = pytest.mark.django_db
+
+FRAGMENT = {"HX-Request": "true", "HX-Target": "overview"}
 
 
 def _home(membership, query=""):
     return f"/w/{membership.workspace.slug}/{query}"
 
 
-def test_kpi_cards_show_the_direct_aggregate_and_coverage(client):
+def _at(day, hour=12):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _days_ago(n):
+    return timezone.localdate() - datetime.timedelta(days=n)
+
+
+@pytest.fixture
+def member(client):
     membership = MembershipFactory()
-    profile = ProfileFactory(workspace=membership.workspace)
-    PlatformPostFactory(profile=profile, impressions=1234, engagements=5)
-    PlatformPostFactory(profile=profile, impressions=None, engagements=4)
+    membership.profile = ProfileFactory(workspace=membership.workspace)
     client.force_login(membership.user)
+    return membership
 
-    page = client.get(_home(membership)).content.decode()
 
-    total = PlatformPost.objects.filter(profile=profile).aggregate(i=Sum("impressions"))["i"]
-    assert f">{total:,}<" in page
-    assert "1 of 2 posts report this" in page
+def test_kpi_cards_show_the_direct_aggregate_and_coverage(client, member):
+    PlatformPostFactory(profile=member.profile, impressions=1234, engagements=5)
+    PlatformPostFactory(profile=member.profile, impressions=None, engagements=4)
+
+    page = client.get(_home(member)).content.decode()
+
+    total = PlatformPost.objects.filter(profile=member.profile).aggregate(i=Sum("impressions"))
+    assert f">{total['i']:,}<" in page
+    assert "1 of 2 posts; 1 not yet reported" in page
+    assert "Previous: 0" in page
     assert "too few to compare" in page
-    assert "Engagements ÷ impressions" in page
+    assert "Engagement rate = engagements ÷ impressions" in page
 
 
-def test_bad_period_values_are_a_400_with_a_message(client):
-    membership = MembershipFactory()
-    client.force_login(membership.user)
-    assert client.get(_home(membership, "?range=abc")).status_code == 400
-    response = client.get(_home(membership, "?start=2026-03-10&end=2026-03-01"))
+def test_a_positive_change_shows_a_plus_sign(client, member):
+    for _ in range(3):
+        PlatformPostFactory(profile=member.profile, published_at=_at(_days_ago(30)), views=10)
+        PlatformPostFactory(profile=member.profile, published_at=_at(_days_ago(1)), views=25)
+
+    page = client.get(_home(member)).content.decode()
+
+    assert "Previous: 30" in page
+    assert "+150.0%" in page
+
+
+def test_follower_cards_show_the_total_at_period_end_and_the_growth(client, member):
+    for platform, before, after in (("facebook", 1000, 1100), ("instagram", 50, 40)):
+        AccountMetrics.objects.create(
+            profile=member.profile, platform=platform, date=_days_ago(28), followers=before
+        )
+        AccountMetrics.objects.create(
+            profile=member.profile, platform=platform, date=_days_ago(0), followers=after
+        )
+
+    page = client.get(_home(member)).content.decode()
+
+    assert '<p class="big">1,140</p>' in page
+    assert '<p class="big">+90</p>' in page
+    assert "Follower growth" in page
+
+
+def test_cards_say_how_fresh_the_numbers_are(client, member):
+    updated = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=3)
+    PlatformPostFactory(profile=member.profile, last_updated=updated)
+    upcoming = timezone.now().replace(microsecond=0) + datetime.timedelta(hours=2)
+    SyncState.objects.create(profile=member.profile, unit="history", next_update=upcoming)
+
+    page = client.get(_home(member)).content.decode()
+
+    assert f'datetime="{timezone.localtime(updated).isoformat()}"' in page
+    assert f'datetime="{timezone.localtime(upcoming).isoformat()}"' in page
+    assert "next update" in page
+
+
+def test_activity_totals_come_from_snapshots(client, member):
+    first = _days_ago(27)
+    old = PlatformPostFactory(profile=member.profile, published_at=_at(_days_ago(60)))
+    MetricSnapshot.objects.create(
+        platform_post=old, captured_at=_at(first) - datetime.timedelta(days=1), impressions=400
+    )
+    MetricSnapshot.objects.create(platform_post=old, captured_at=_at(_days_ago(1)), impressions=977)
+
+    lifetime = client.get(_home(member)).content.decode()
+    activity = client.get(_home(member, "?totals=activity")).content.decode()
+
+    assert "Activity during the period: what each post gained" in activity
+    assert '<p class="big">577</p>' in activity
+    assert '<p class="big">577</p>' not in lifetime
+
+
+def test_activity_switch_is_disabled_with_the_reason_without_snapshot_history(client, member):
+    post = PlatformPostFactory(profile=member.profile)
+    MetricSnapshot.objects.create(platform_post=post, captured_at=timezone.now(), impressions=5)
+
+    page = client.get(_home(member, "?totals=activity")).content.decode()
+
+    assert 'value="activity" form="overview-form" disabled' in page
+    assert "Metric history starts on" in page
+    assert "Showing lifetime totals instead" in page
+
+
+def test_charts_heatmap_and_top_posts_are_on_the_page(client, member):
+    PlatformPostFactory(
+        profile=member.profile,
+        published_at=_at(_days_ago(2), 9),
+        engagements=42,
+        impressions=1000,
+        text="<script>alert(1)</script>",
+        url="https://example.com/p/1",
+    )
+
+    page = client.get(_home(member, "?every=week")).content.decode()
+
+    assert 'data-chart="chart-engagements"' in page
+    assert 'id="chart-platforms"' in page
+    assert "Week of" in page
+    assert 'class="heat heat-5"' in page
+    assert "42 engagements from 1 post" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+    assert 'href="https://example.com/p/1"' in page
+    assert ">4.20%<" in page
+
+
+def test_the_form_submits_with_htmx_and_the_fragment_is_only_the_overview(client, member):
+    PlatformPostFactory(profile=member.profile, impressions=321)
+
+    page = client.get(_home(member))
+    fragment = client.get(_home(member, "?range=7"), headers=FRAGMENT)
+
+    assert 'hx-target="#overview"' in page.content.decode()
+    assert 'hx-push-url="true"' in page.content.decode()
+    body = fragment.content.decode()
+    assert body.lstrip().startswith('<div id="overview"')
+    assert ">321<" in body
+    assert "profiles-heading" not in body and "<form" not in body
+    assert 'id="totals-switch" class="switch" hx-swap-oob="true"' in body
+    assert "HX-Request" in fragment["Vary"]
+
+
+def test_choosing_profiles_narrows_the_numbers(client, member):
+    other = ProfileFactory(workspace=member.workspace)
+    PlatformPostFactory(profile=member.profile, impressions=111)
+    PlatformPostFactory(profile=other, impressions=2222)
+
+    both = client.get(_home(member)).content.decode()
+    one = client.get(_home(member, f"?profiles={other.pk}")).content.decode()
+
+    assert '<p class="big">2,333</p>' in both
+    assert '<p class="big">2,222</p>' in one
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("?every=month", "Group charts by: Select a valid choice"),
+        ("?totals=everything", "Totals: Select a valid choice"),
+        ("?range=abc", "Period"),
+        ("?start=2026-03-10&end=2026-03-01", "after"),
+    ],
+)
+def test_bad_values_are_a_400_with_a_message(client, member, query, message):
+    response = client.get(_home(member, query))
     assert response.status_code == 400
-    assert "after" in response.content.decode()
+    assert message in response.content.decode()
+    # The fragment answers 200 (htmx swaps no 4xx) with the same message in place.
+    fragment = client.get(_home(member, query), headers=FRAGMENT)
+    assert fragment.status_code == 200
+    assert message in fragment.content.decode()
 
 
-def test_query_count_does_not_grow_with_posts(client, django_assert_max_num_queries):
-    membership = MembershipFactory()
-    profile = ProfileFactory(workspace=membership.workspace)
-    PlatformPostFactory.create_batch(10, profile=profile, impressions=3)
-    client.force_login(membership.user)
-    with django_assert_max_num_queries(20):
-        client.get(_home(membership))
-    PlatformPostFactory.create_batch(190, profile=profile, impressions=3)
-    with django_assert_max_num_queries(20):
-        assert client.get(_home(membership)).status_code == 200
+def _populate(profile, count):
+    posts = PlatformPostFactory.create_batch(
+        count, profile=profile, impressions=3, engagements=1, published_at=_at(_days_ago(3))
+    )
+    MetricSnapshot.objects.bulk_create(
+        MetricSnapshot(platform_post=p, captured_at=_at(_days_ago(100)), impressions=1)
+        for p in posts
+    )
+    AccountMetrics.objects.create(
+        profile=profile, platform="facebook", date=_days_ago(count // 10), followers=count
+    )
+
+
+@pytest.mark.parametrize("query", ["", "?totals=activity&every=week"])
+def test_query_count_does_not_grow_with_posts(client, member, query, django_assert_max_num_queries):
+    budget = 25
+    _populate(member.profile, 10)
+    with django_assert_max_num_queries(budget):
+        assert client.get(_home(member, query)).status_code == 200
+    with django_assert_max_num_queries(budget):
+        assert client.get(_home(member, query), headers=FRAGMENT).status_code == 200
+    _populate(member.profile, 290)
+    with django_assert_max_num_queries(budget):
+        assert client.get(_home(member, query)).status_code == 200
+    with django_assert_max_num_queries(budget):
+        assert client.get(_home(member, query), headers=FRAGMENT).status_code == 200
 
 
 def test_a_client_sees_only_their_profiles_numbers(client):

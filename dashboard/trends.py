@@ -1,0 +1,124 @@
+"""Overview series: engagements and impressions over time, by network, by posting slot, top posts.
+
+Every function is one aggregate query over the posts published in the period (kpis.period_posts),
+grouped in the database in the current time zone (settings.TIME_ZONE). A bucket with no posts, or
+whose posts did not report the metric, is None: a gap in the chart, never 0.
+"""
+
+import datetime
+
+from django.db.models import Count, DateField, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncWeek
+
+from dashboard import kpis
+
+EVERY = ("day", "week")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HEAT_LEVELS = 5
+TOP_POSTS = 10
+
+
+def buckets(first, last, every):
+    """Every bucket start of the period, so empty days/weeks show as gaps rather than vanish."""
+    step = datetime.timedelta(days=7 if every == "week" else 1)
+    day = first - datetime.timedelta(days=first.weekday()) if every == "week" else first
+    days = []
+    while day <= last:
+        days.append(day)
+        day += step
+    return days
+
+
+def _bucket(every):
+    if every == "week":
+        return TruncWeek("published_at", output_field=DateField())
+    return TruncDate("published_at")
+
+
+def over_time(profiles, first, last, every="day"):
+    """{"labels": [date], "engagements": [int|None], "impressions": [int|None]}."""
+    rows = (
+        kpis.period_posts(profiles, first, last)
+        .annotate(bucket=_bucket(every))
+        .values("bucket")
+        .annotate(sum_engagements=Sum("engagements"), sum_impressions=Sum("impressions"))
+        .order_by("bucket")
+    )
+    by_bucket = {row["bucket"]: row for row in rows}
+    labels = buckets(first, last, every)
+    return {
+        "labels": labels,
+        "engagements": [by_bucket.get(d, {}).get("sum_engagements") for d in labels],
+        "impressions": [by_bucket.get(d, {}).get("sum_impressions") for d in labels],
+    }
+
+
+def by_platform(profiles, first, last, every="day"):
+    """{"labels": [date], "platforms": {platform: [int|None]}} of engagements."""
+    rows = (
+        kpis.period_posts(profiles, first, last)
+        .annotate(bucket=_bucket(every))
+        .values("bucket", "platform")
+        .annotate(sum_engagements=Sum("engagements"))
+        .order_by("platform", "bucket")
+    )
+    labels = buckets(first, last, every)
+    platforms = {}
+    for row in rows:
+        values = platforms.setdefault(row["platform"], dict.fromkeys(labels))
+        values[row["bucket"]] = row["sum_engagements"]
+    return {
+        "labels": labels,
+        "platforms": {name: list(values.values()) for name, values in platforms.items()},
+    }
+
+
+def heatmap(profiles, first, last):
+    """Engagements by posting weekday (Mon first) × hour, with an intensity level per cell.
+
+    Returns {"rows": [{"day": "Mon", "cells": [{"hour", "posts", "engagements", "level"}]}],
+    "max": int|None}. A slot without posts or without reported engagements has engagements None.
+    """
+    rows = (
+        kpis.period_posts(profiles, first, last)
+        .annotate(weekday=ExtractIsoWeekDay("published_at"), hour=ExtractHour("published_at"))
+        .values("weekday", "hour")
+        .annotate(posts=Count("pk"), sum_engagements=Sum("engagements"))
+        .order_by()
+    )
+    slots = {(row["weekday"], row["hour"]): row for row in rows}
+    reported = [row["sum_engagements"] for row in slots.values() if row["sum_engagements"]]
+    top = max(reported) if reported else None
+    table = []
+    for weekday, name in enumerate(WEEKDAYS, start=1):
+        cells = []
+        for hour in range(24):
+            row = slots.get((weekday, hour), {})
+            value = row.get("sum_engagements")
+            cells.append(
+                {
+                    "hour": hour,
+                    "posts": row.get("posts", 0),
+                    "engagements": value,
+                    "level": _level(value, top),
+                }
+            )
+        table.append({"day": name, "cells": cells})
+    return {"rows": table, "max": top, "hours": list(range(24))}
+
+
+def _level(value, top):
+    """0 for nothing, else 1..HEAT_LEVELS in proportion to the busiest slot."""
+    if not value or not top or value <= 0:
+        return 0
+    return max(1, min(HEAT_LEVELS, -(-value * HEAT_LEVELS // top)))
+
+
+def top_posts(profiles, first, last, limit=TOP_POSTS):
+    """The period's posts with the most engagements (posts not reporting them are left out)."""
+    return (
+        kpis.period_posts(profiles, first, last)
+        .filter(engagements__isnull=False)
+        .select_related("profile")
+        .order_by("-engagements", "-published_at", "-pk")[:limit]
+    )
