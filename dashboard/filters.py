@@ -19,7 +19,10 @@ RANGE_PRESETS = [
     ("28", "Last 28 days"),
     ("90", "Last 90 days"),
     ("month", "This month"),
+    ("custom", "Custom dates"),
 ]
+# Presets that ignore From/To; with "custom" (or "All time") the dates decide.
+DATE_RANGES = ("", "custom")
 STATUSES = [
     ("success", "Success"),
     ("error", "Error"),
@@ -72,7 +75,7 @@ class PostFilters(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
-        if cleaned.get("range") and (start or end):
+        if cleaned.get("range") not in DATE_RANGES and (start or end):
             raise ValidationError("Choose either a period or from/to dates, not both.")
         if start and end and start > end:
             raise ValidationError("The “From” date is after the “To” date.")
@@ -84,7 +87,7 @@ class PostFilters(forms.Form):
         today = today or timezone.localdate()
         if preset == "month":
             return today.replace(day=1), today
-        if preset:
+        if preset not in DATE_RANGES:
             return today - datetime.timedelta(days=int(preset) - 1), today
         return self.cleaned_data.get("start"), self.cleaned_data.get("end")
 

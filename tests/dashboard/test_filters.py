@@ -33,6 +33,15 @@ def test_presets_cover_whole_days_ending_today():
     assert month.is_valid() and month.period(today) == (datetime.date(2026, 3, 1), today)
 
 
+def test_custom_dates_are_the_period_and_a_preset_with_dates_is_refused():
+    custom = form(MembershipFactory(), range="custom", start="2026-02-01", end="2026-02-10")
+    assert custom.is_valid()
+    assert custom.period() == (datetime.date(2026, 2, 1), datetime.date(2026, 2, 10))
+    mixed = form(MembershipFactory(), range="7", start="2026-02-01")
+    assert not mixed.is_valid()
+    assert "either a period or from/to dates" in " ".join(mixed.error_text())
+
+
 @pytest.mark.parametrize(
     "data, message",
     [
