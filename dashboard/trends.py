@@ -1,8 +1,9 @@
 """Overview series: engagements and impressions over time, by network, by posting slot, top posts.
 
 Every function is one aggregate query over the posts published in the period (kpis.period_posts),
-grouped in the database in the current time zone (settings.TIME_ZONE). A bucket with no posts, or
-whose posts did not report the metric, is None: a gap in the chart, never 0.
+grouped in the database in the current time zone (settings.TIME_ZONE). A bucket without posts is 0
+(nothing was published, so nothing was gained); a bucket whose posts did not report the metric
+is None: a gap in the chart, never 0.
 """
 
 import datetime
@@ -44,12 +45,13 @@ def over_time(profiles, first, last, every="day"):
         .annotate(sum_engagements=Sum("engagements"), sum_impressions=Sum("impressions"))
         .order_by("bucket")
     )
+    nothing = {"sum_engagements": 0, "sum_impressions": 0}
     by_bucket = {row["bucket"]: row for row in rows}
     labels = buckets(first, last, every)
     return {
         "labels": labels,
-        "engagements": [by_bucket.get(d, {}).get("sum_engagements") for d in labels],
-        "impressions": [by_bucket.get(d, {}).get("sum_impressions") for d in labels],
+        "engagements": [by_bucket.get(d, nothing)["sum_engagements"] for d in labels],
+        "impressions": [by_bucket.get(d, nothing)["sum_impressions"] for d in labels],
     }
 
 
@@ -65,7 +67,7 @@ def by_platform(profiles, first, last, every="day"):
     labels = buckets(first, last, every)
     platforms = {}
     for row in rows:
-        values = platforms.setdefault(row["platform"], dict.fromkeys(labels))
+        values = platforms.setdefault(row["platform"], dict.fromkeys(labels, 0))
         values[row["bucket"]] = row["sum_engagements"]
     return {
         "labels": labels,

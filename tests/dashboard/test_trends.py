@@ -1,7 +1,7 @@
 import datetime
 
 import pytest
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -28,7 +28,7 @@ def _direct(profile, **where):
     return (
         PlatformPost.objects.filter(profile=profile, **where)
         .exclude(social_id__startswith="ayrshare:")
-        .aggregate(e=Sum("engagements"), i=Sum("impressions"))
+        .aggregate(n=Count("pk"), e=Sum("engagements"), i=Sum("impressions"))
     )
 
 
@@ -58,18 +58,18 @@ def _profiles(profile):
     return Profile.objects.filter(pk=profile.pk)
 
 
-def test_daily_series_equal_direct_per_day_aggregates_with_gaps_not_zeros(profile):
+def test_daily_series_equal_direct_per_day_aggregates_gaps_only_where_unreported(profile):
     result = trends.over_time(_profiles(profile), FIRST, LAST, "day")
 
     assert result["labels"] == [_day(n) for n in range(14)]
     for n, day in enumerate(result["labels"]):
         direct = _direct(profile, published_at__date=day)
-        assert result["engagements"][n] == direct["e"]
-        assert result["impressions"][n] == direct["i"]
+        assert result["engagements"][n] == (direct["e"] if direct["n"] else 0)
+        assert result["impressions"][n] == (direct["i"] if direct["n"] else 0)
     assert result["engagements"][0] == 12
-    # A day whose only post did not report engagements, and a day without posts: gaps.
+    # A day whose only post did not report engagements is a gap; a day without posts gained 0.
     assert result["engagements"][1] is None
-    assert result["engagements"][2] is None
+    assert result["engagements"][2] == 0
 
 
 def test_weekly_series_start_on_monday_and_sum_the_week(profile):
@@ -86,7 +86,8 @@ def test_engagements_by_platform_per_day(profile):
     assert set(result["platforms"]) == {"facebook", "instagram"}
     assert result["platforms"]["facebook"][0] == 5
     assert result["platforms"]["instagram"][0] == 7
-    assert result["platforms"]["instagram"][8] is None
+    assert result["platforms"]["instagram"][8] == 0
+    assert result["platforms"]["facebook"][1] is None
     assert result["platforms"]["facebook"][8] == 11
 
 
