@@ -136,6 +136,7 @@ def paginate(posts, number):
 # Why a metric is missing (or kept but no longer updated), in the words the UI and CSV use.
 NOT_REPORTED = "not reported by this network"
 NOT_YET = "not available yet"
+FETCH_FAILED = "fetch failed"
 STALE = "no longer provided by the network (stale)"
 NOTE_WORDS = {"stale": STALE}
 
@@ -149,6 +150,8 @@ def metric_reason(post, name):
         return ""
     if name not in PLATFORM_METRICS.get(post.platform, METRICS):
         return NOT_REPORTED
+    if getattr(post, "analytics_error", ""):
+        return FETCH_FAILED
     return NOT_YET
 
 

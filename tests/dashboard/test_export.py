@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from dashboard.export import RATE_HEADER, neutralise
+from dashboard.queries import FETCH_FAILED, NOT_REPORTED, NOT_YET, STALE
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory, PostFactory
 
@@ -46,20 +47,48 @@ def table_ids(client, member, query):
         page += 1
 
 
-def test_rows_equal_the_table_across_all_pages_in_order(client, member, profile):
-    now = timezone.now()
+@pytest.fixture
+def history(profile):
+    """120 posts over three table pages: ties on every metric and on time, and missing numbers."""
+    now = timezone.now().replace(microsecond=0)
     for n in range(120):
         PlatformPostFactory(
             profile=profile,
             platform="instagram" if n % 3 else "facebook",
             likes=None if n % 7 == 0 else n % 11,
+            views=None if n % 5 == 0 else n % 4,
+            engagement_rate=None if n % 6 == 0 else (n % 3) / 100,
             published_at=now - datetime.timedelta(hours=n % 40),
+            text=f"post {n}" if n % 2 else f"Launch {n}",
         )
-    query = "?platforms=instagram&sort=-likes"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?sort=published_at",
+        "?sort=-likes",
+        "?sort=likes",
+        "?sort=-engagement_rate",
+        "?sort=views",
+        "?platforms=instagram&sort=-likes",
+        "?q=launch&sort=-views",
+    ],
+)
+def test_rows_equal_the_table_across_all_pages_in_order(client, member, history, query):
     shown = table_ids(client, member, query)
     _, rows, _ = export(client, member, query)
-    assert len(shown) == 80
+    assert len(shown) > 50  # more than one page was walked
     assert [row["social_id"] for row in rows] == shown
+
+
+def test_the_download_link_carries_the_filters_and_sort(client, member, history):
+    html = client.get(f"/w/{member.workspace.slug}/posts/?platforms=instagram&sort=-likes&page=2")
+    links = re.findall(r'href="([^"]*export\.csv[^"]*)"', html.content.decode())
+    assert links  # beside the table
+    assert all("platforms=instagram" in link and "sort=-likes" in link for link in links)
+    assert not any("page=" in link for link in links)  # every page, not just this one
 
 
 def test_one_row_per_network_post_with_every_field(client, member, profile):
@@ -88,18 +117,58 @@ def test_one_row_per_network_post_with_every_field(client, member, profile):
     assert row["origin"] == "ayrshare" and row["media_type"] == "video"
     assert row["views"] == "120" and row["likes"] == "0"
     assert row["impressions"] == "" and row["comments"] == ""
-    assert "impressions: not reported" in row["notes"]
-    assert "comments: not available yet" in row["notes"]
-    assert "likes: stale" in row["notes"]
+    assert row["impressions_note"] == NOT_REPORTED
+    assert row["comments_note"] == NOT_YET
+    assert row["likes_note"] == STALE  # the number is kept, and said to be no longer updated
+    assert row["views_note"] == ""  # a real number
 
 
 def test_formula_cells_are_neutralised(client, member, profile):
-    for text in ("=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "fine"):
+    for text in ("=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "fine", "a=b"):
         PlatformPostFactory(profile=profile, text=text)
     _, rows, _ = export(client, member)
     texts = {row["text"] for row in rows}
-    assert texts == {"'=HYPERLINK(1)", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "fine"}
+    assert texts == {
+        "'=HYPERLINK(1)", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "fine", "a=b"
+    }  # fmt: skip
     assert neutralise(-3) == -3  # numbers stay numbers
+
+
+def test_every_text_column_is_neutralised_not_just_the_text(client, member):
+    evil = ProfileFactory(workspace=member.workspace, title="=cmd|' /C calc'!A0")
+    PlatformPostFactory(
+        profile=evil, platform="youtube", social_id="-dQw4w9", url="@http://x", likes=-1
+    )
+    _, [row], _ = export(client, member)
+    assert row["profile"] == "'=cmd|' /C calc'!A0"
+    assert row["social_id"] == "'-dQw4w9"
+    assert row["url"] == "'@http://x"
+    assert row["likes"] == "-1"  # a number is data, not a formula
+
+
+def test_a_missing_number_is_never_a_zero_and_says_why(client, member, profile):
+    PlatformPostFactory(profile=profile, platform="tiktok", social_id="zero", likes=0, views=5)
+    PlatformPostFactory(profile=profile, platform="tiktok", social_id="new", likes=None)
+    PlatformPostFactory(
+        profile=profile, platform="tiktok", social_id="broken", likes=None, analytics_error="500"
+    )
+    _, rows, _ = export(client, member, "?sort=-published_at")
+    by_id = {row["social_id"]: row for row in rows}
+    assert (by_id["zero"]["likes"], by_id["zero"]["likes_note"]) == ("0", "")
+    assert (by_id["new"]["likes"], by_id["new"]["likes_note"]) == ("", NOT_YET)
+    assert (by_id["broken"]["likes"], by_id["broken"]["likes_note"]) == ("", FETCH_FAILED)
+    # TikTok has no impressions at all: that is not a failed fetch.
+    assert by_id["broken"]["impressions_note"] == NOT_REPORTED
+    assert len({NOT_REPORTED, NOT_YET, STALE, FETCH_FAILED}) == 4
+
+
+def test_the_header_states_the_engagement_rate_formula(client, member, profile):
+    PlatformPostFactory(profile=profile, impressions=200, engagements=10, engagement_rate=0.05)
+    _, [row], body = export(client, member)
+    header = next(csv.reader(io.StringIO(body)))
+    assert RATE_HEADER in header
+    assert "engagements / the first positive of impressions, reach, views" in RATE_HEADER
+    assert row[RATE_HEADER] == "0.05"
 
 
 def test_excel_option_adds_a_bom(client, member, profile):
@@ -107,6 +176,8 @@ def test_excel_option_adds_a_bom(client, member, profile):
     _, _, plain = export(client, member)
     _, rows, excel = export(client, member, "?excel=1")
     assert not plain.startswith("\ufeff") and excel.startswith("\ufeff")
+    assert excel.count("\ufeff") == 1 and excel[1:] == plain
+    assert "\r\n" in excel  # line ends Excel expects
     assert rows[0]["text"] == "café ☕"
 
 

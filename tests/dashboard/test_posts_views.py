@@ -90,6 +90,16 @@ def test_missing_metric_is_a_dash_with_a_reason_and_zero_is_zero(client, member,
     assert ">0</span>" in row
 
 
+def test_a_failed_metrics_fetch_is_not_a_zero_nor_a_wait(client, member, profile):
+    PlatformPostFactory(
+        profile=profile, platform="facebook", likes=None, analytics_error="HTTP 500 from Ayrshare"
+    )
+    page = client.get(url(member)).content.decode()
+    row = page.split("<tbody>")[1].split("</tr>")[0]
+    assert 'title="Fetch failed"' in row
+    assert "Not available yet" not in row
+
+
 def test_failed_placeholder_shows_the_network_error(client, member, profile):
     post = PostFactory(profile=profile, status="error")
     PlatformPostFactory(
