@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from dashboard.ayrshare.normalize import PLATFORM_METRICS
 from dashboard.models import MetricSnapshot, PlatformPost, SyncState
 
 KPI_METRICS = ("impressions", "reach", "views", "engagements")
@@ -34,11 +35,17 @@ MIN_BASELINE_POSTS = 3
 
 def period_posts(profiles, first_day, last_day):
     """Network posts (placeholders excluded) published between two local dates, inclusive."""
+    # A range on the column itself, not __date: the (profile, -published_at) index serves it.
     return PlatformPost.objects.filter(
         profile__in=profiles,
-        published_at__date__gte=first_day,
-        published_at__date__lte=last_day,
+        published_at__gte=day_start(first_day),
+        published_at__lt=day_start(last_day + datetime.timedelta(days=1)),
     ).exclude(social_id__startswith="ayrshare:")
+
+
+def not_reported_by_network(metric):
+    """Posts on networks that never report `metric`: they are not "not yet reported"."""
+    return Q(platform__in=[p for p, names in PLATFORM_METRICS.items() if metric not in names])
 
 
 def previous_period(first_day, last_day):
@@ -63,6 +70,7 @@ def totals(profiles, first_day, last_day):
         # Aliased: an alias equal to a field name would shadow the field in the filters below.
         aggregates[f"sum_{metric}"] = Sum(metric)
         aggregates[f"{metric}_reported"] = Count("pk", filter=Q(**{f"{metric}__isnull": False}))
+        aggregates[f"{metric}_unsupported"] = Count("pk", filter=not_reported_by_network(metric))
     both = Q(engagements__isnull=False, impressions__isnull=False)
     aggregates["rate_engagements"] = Sum("engagements", filter=both)
     aggregates["rate_impressions"] = Sum("impressions", filter=both)
@@ -135,6 +143,9 @@ def activity_totals(profiles, first_day, last_day):
         aggregates[f"{metric}_reported"] = Count(
             "pk", filter=Q(**{f"gain_{metric}__isnull": False})
         )
+        aggregates[f"{metric}_unsupported"] = Count(
+            "pk", filter=tracked & not_reported_by_network(metric)
+        )
     both = Q(gain_engagements__isnull=False, gain_impressions__isnull=False)
     aggregates["rate_engagements"] = Sum("gain_engagements", filter=both)
     aggregates["rate_impressions"] = Sum("gain_impressions", filter=both)
@@ -162,8 +173,13 @@ def signed_percent(change):
     return f"+{text}" if change > 0 and text != "0.0%" else text
 
 
-def coverage_text(reported, posts):
-    """ "47 of 52 posts; 5 not yet reported" (the tail only when something is missing)."""
-    text = f"{reported:,} of {posts:,} post{'s' if posts != 1 else ''}"
-    missing = posts - reported
-    return f"{text}; {missing:,} not yet reported" if missing else text
+def coverage_text(reported, posts, unsupported=0):
+    """ "47 of 52 posts; 3 on networks that do not report it; 2 not yet reported" (each tail only
+    when it is not zero)."""
+    parts = [f"{reported:,} of {posts:,} post{'s' if posts != 1 else ''}"]
+    if unsupported:
+        parts.append(f"{unsupported:,} on networks that do not report it")
+    missing = posts - reported - unsupported
+    if missing > 0:
+        parts.append(f"{missing:,} not yet reported")
+    return "; ".join(parts)

@@ -192,7 +192,9 @@ def _cards(published, published_before, current, previous):
                 "value": current[key],
                 "previous": previous.get(key),
                 "change": _change(current[key], previous.get(key), previous.get("posts")),
-                "coverage": kpis.coverage_text(current[f"{key}_reported"], current["posts"]),
+                "coverage": kpis.coverage_text(
+                    current[f"{key}_reported"], current["posts"], current[f"{key}_unsupported"]
+                ),
             }
         )
     cards.append(

@@ -127,3 +127,19 @@ def test_change_and_coverage_read_as_a_person_expects():
     assert kpis.signed_percent(None) is None
     assert kpis.coverage_text(47, 52) == "47 of 52 posts; 5 not yet reported"
     assert kpis.coverage_text(3, 3) == "3 of 3 posts"
+    assert (
+        kpis.coverage_text(47, 52, 3)
+        == "47 of 52 posts; 3 on networks that do not report it; 2 not yet reported"
+    )
+
+
+def test_posts_on_networks_without_the_metric_are_not_waiting_for_it(db):
+    profile = ProfileFactory()
+    day = timezone.localdate()
+    PlatformPostFactory(profile=profile, platform="facebook", impressions=10)
+    PlatformPostFactory(profile=profile, platform="facebook", impressions=None)
+    PlatformPostFactory(profile=profile, platform="youtube", impressions=None)  # never reports it
+
+    result = kpis.totals(Profile.objects.filter(pk=profile.pk), day, day)
+
+    assert (result["impressions_reported"], result["impressions_unsupported"]) == (1, 1)
