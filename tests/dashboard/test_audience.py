@@ -138,6 +138,7 @@ def test_a_single_report_shows_no_change_rather_than_zero(client, member, profil
     page = client.get(url(member)).content.decode()
     assert "Only one report so far" in page
     assert "<strong>0</strong>" not in page
+    assert "Follower history starts on" in page
 
 
 def test_links_are_ordered_by_clicks_with_unreported_last(client, member, profile):
