@@ -76,6 +76,7 @@ def home(request, membership):
         context["overview"] = _overview(filters, options, chosen)
         if not fragment:
             context.update(_profile_sections(visible))
+            context["welcome"] = not context["profiles"]
     template = "dashboard/home.html" + (f"#{OVERVIEW_TARGET}" if fragment else "")
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
@@ -91,12 +92,14 @@ def _profile_sections(visible):
     # Correlated subqueries, not joins: joining posts and units would multiply their rows.
     posts = PlatformPost.objects.filter(profile=OuterRef("pk"))
     units = SyncState.objects.filter(profile=OuterRef("pk"))
-    profiles = visible.annotate(
-        network_posts=count_per_profile(posts),
-        last_sync=Subquery(
-            units.order_by(F("last_success").desc(nulls_last=True)).values("last_success")[:1]
-        ),
-        failing_units=count_per_profile(units.filter(consecutive_failures__gt=0)),
+    profiles = list(
+        visible.annotate(
+            network_posts=count_per_profile(posts),
+            last_sync=Subquery(
+                units.order_by(F("last_success").desc(nulls_last=True)).values("last_success")[:1]
+            ),
+            failing_units=count_per_profile(units.filter(consecutive_failures__gt=0)),
+        )
     )
     recent = (
         PlatformPost.objects.filter(profile__in=visible, published_at__lte=timezone.now())

@@ -228,3 +228,23 @@ def test_a_client_sees_only_their_profiles_numbers(client):
     assert ">111<" in page
     assert "98,765" not in page
     assert client.get(_home(membership, f"?profiles={other.pk}")).status_code == 400
+
+
+def test_a_workspace_without_profiles_says_how_to_start(client):
+    owner = MembershipFactory()
+    client.force_login(owner.user)
+    page = client.get(_home(owner)).content.decode()
+    assert "Connect your first profile" in page
+    assert f"/w/{owner.workspace.slug}/profiles/import/" in page
+    assert "Posts published" not in page
+
+
+def test_a_client_with_nothing_assigned_is_told_so(client):
+    from accounts.models import Membership
+
+    member = MembershipFactory(role=Membership.Role.CLIENT)
+    ProfileFactory(workspace=member.workspace)
+    client.force_login(member.user)
+    page = client.get(_home(member)).content.decode()
+    assert "Nothing has been shared with you yet" in page
+    assert "profiles/import" not in page
