@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Membership, Profile
+from accounts.models import Membership
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.models import PlatformPost
 from tests.accounts.factories import MembershipFactory, WorkspaceFactory
+from tests.dashboard.factories import sandbox_profiles
 
 pytestmark = pytest.mark.browser
 
@@ -38,16 +39,7 @@ def synced(transactional_db, sandbox, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     keys = sandbox.keys()
     workspace = WorkspaceFactory(name="Northwind Agency", slug="northwind", api_key=keys["apiKey"])
-    profiles = [
-        Profile.objects.create(
-            workspace=workspace,
-            title=entry["title"],
-            profile_key=entry["profileKey"],
-            ref_id=entry["refId"],
-            platforms=entry["platforms"],
-        )
-        for entry in keys["profiles"]
-    ]
+    profiles = sandbox_profiles(workspace, keys)
     call_command("sync", "--once", stdout=io.StringIO())
     owner = MembershipFactory(
         workspace=workspace, role=Membership.Role.OWNER, user__username="olivia"

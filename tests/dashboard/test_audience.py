@@ -2,14 +2,18 @@ import datetime
 import json
 import re
 
-import factory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard.models import AccountMetrics, ShortLink, SyncState, YouTubePlaylist
+from dashboard.models import SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
+from tests.dashboard.factories import (
+    AccountMetricsFactory,
+    ShortLinkFactory,
+    YouTubePlaylistFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,41 +22,6 @@ pytestmark = pytest.mark.django_db
 MAX_QUERIES = 11
 FRAGMENT = {"HX-Request": "true", "HX-Target": "results"}
 TODAY = timezone.localdate
-
-
-class AccountMetricsFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = AccountMetrics
-
-    profile = factory.SubFactory(ProfileFactory)
-    platform = "facebook"
-    date = factory.LazyFunction(timezone.localdate)
-    followers = 1000
-    last_updated = factory.LazyFunction(timezone.now)
-
-
-class ShortLinkFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ShortLink
-
-    profile = factory.SubFactory(ProfileFactory)
-    link_id = factory.Sequence(lambda n: f"link{n:05d}")
-    short_url = factory.Sequence(lambda n: f"https://ayr.app/l/{n:05d}")
-    original_url = factory.Sequence(lambda n: f"https://example.com/article-{n}")
-    clicks = 10
-    created_at = factory.LazyFunction(timezone.now)
-    synced_at = factory.LazyFunction(timezone.now)
-
-
-class YouTubePlaylistFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = YouTubePlaylist
-
-    profile = factory.SubFactory(ProfileFactory)
-    playlist_id = factory.Sequence(lambda n: f"PL{n:08d}")
-    title = factory.Sequence(lambda n: f"Playlist {n}")
-    item_count = 12
-    synced_at = factory.LazyFunction(timezone.now)
 
 
 def url(membership, query=""):

@@ -15,12 +15,12 @@ import pytest
 import requests
 from django.utils import timezone
 
-from accounts.models import Profile
 from dashboard import sync
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.ayrshare.sandbox.clock import parse_iso
 from dashboard.models import METRICS, MetricSnapshot, PlatformPost, Post, SyncState
 from tests.accounts.factories import WorkspaceFactory
+from tests.dashboard.factories import sandbox_profiles
 
 pytestmark = pytest.mark.django_db
 
@@ -63,18 +63,7 @@ def connect(sandbox, *indexes):
     """A workspace holding the sandbox's profiles (all, or those indexes), units created."""
     keys = sandbox.keys()
     workspace = WorkspaceFactory(api_key=keys["apiKey"])
-    entries = keys["profiles"]
-    profiles = [
-        Profile.objects.create(
-            workspace=workspace,
-            title=entry["title"],
-            profile_key=entry["profileKey"],
-            ref_id=entry["refId"],
-            platforms=entry["platforms"],
-        )
-        for entry in entries
-        if not indexes or entry["index"] in indexes
-    ]
+    profiles = sandbox_profiles(workspace, keys, indexes)
     sync.ensure_units(profiles)
     return profiles
 

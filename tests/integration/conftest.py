@@ -20,12 +20,12 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Profile
 from dashboard import sync
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.models import SyncState
 from dashboard.tasks import dispatch_due_units
 from tests.accounts.factories import WorkspaceFactory
+from tests.dashboard.factories import sandbox_profiles
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -160,14 +160,7 @@ def agency(transactional_db, sandbox):
     """A workspace with one Profile per sandbox profile, keys and networks as the sandbox says."""
     keys = sandbox.keys()
     workspace = WorkspaceFactory(api_key=keys["apiKey"])
-    for entry in keys["profiles"]:
-        Profile.objects.create(
-            workspace=workspace,
-            title=entry["title"],
-            profile_key=entry["profileKey"],
-            ref_id=entry["refId"],
-            platforms=entry["platforms"],
-        )
+    sandbox_profiles(workspace, keys)
     sync.ensure_units()
     return workspace
 

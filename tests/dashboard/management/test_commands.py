@@ -14,6 +14,7 @@ from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.management.commands import connect as connect_command
 from dashboard.models import Post, SyncState
 from tests.accounts.factories import WorkspaceFactory
+from tests.dashboard.factories import sandbox_profiles
 
 pytestmark = pytest.mark.django_db
 
@@ -38,17 +39,7 @@ def sandbox(settings):
 @pytest.fixture
 def profiles(sandbox):
     keys = sandbox.keys()
-    workspace = WorkspaceFactory(api_key=keys["apiKey"])
-    return [
-        Profile.objects.create(
-            workspace=workspace,
-            title=entry["title"],
-            profile_key=entry["profileKey"],
-            ref_id=entry["refId"],
-            platforms=entry["platforms"],
-        )
-        for entry in keys["profiles"]
-    ]
+    return sandbox_profiles(WorkspaceFactory(api_key=keys["apiKey"]), keys)
 
 
 @pytest.fixture
