@@ -14,13 +14,11 @@ from django import forms
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 
 from accounts.access import visible_profiles, workspace_member
-from dashboard import kpis
+from dashboard import fragments, kpis
 from dashboard.filters import PostFilters
 from dashboard.followers import follower_totals
 from dashboard.models import SyncState
@@ -95,9 +93,7 @@ def agency(request, membership):
     errors = _errors(filters, sorting)
     if errors:
         context["errors"] = errors
-        # htmx does not swap a 4xx answer; the fragment shows the message in place instead.
-        status = 200 if _wants_fragment(request) else 400
-        return _render(request, context, status)
+        return _render(request, context, invalid=True)
 
     first, last = _period(filters)
     sort = sorting.cleaned_data["sort"] or DEFAULT_SORT
@@ -113,21 +109,18 @@ def agency(request, membership):
         last=last,
         has_profiles=bool(profiles),
     )
-    return _render(request, context, 200)
+    return _render(request, context)
 
 
-def _render(request, context, status):
-    template = "dashboard/agency.html"
-    if _wants_fragment(request):
-        template += "#table"
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _wants_fragment(request):
-    htmx = request.htmx
-    return bool(htmx) and htmx.target == TABLE_TARGET and not htmx.history_restore_request
+def _render(request, context, invalid=False):
+    return fragments.render_page(
+        request,
+        "dashboard/agency.html",
+        context,
+        target=TABLE_TARGET,
+        partial="table",
+        invalid=invalid,
+    )
 
 
 def _errors(filters, sorting):

@@ -7,13 +7,11 @@ from django import forms
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 
 from accounts.access import visible_profiles, workspace_member
 from accounts.forms import platform_name
-from dashboard import charts
+from dashboard import charts, fragments
 from dashboard.followers import followers_at
 from dashboard.models import AccountMetrics, ShortLink, SyncState, YouTubePlaylist
 from dashboard.queries import NOT_REPORTED
@@ -77,26 +75,19 @@ def audience(request, membership):
         data["range"] = DEFAULT_RANGE
     filters = AudienceFilters(data, profiles=profiles)
     context = {"membership": membership, "filters": filters, "profiles": profiles}
-    status = 200
     if filters.is_valid():
         profile = _chosen(profiles, filters.cleaned_data.get("profile"))
         if profile is not None:
             context.update(_sections(profile, filters))
     else:
         context["errors"] = filters.error_text()
-        # htmx does not swap a 4xx answer; the fragment shows the message in place instead.
-        status = 200 if _wants_fragment(request) else 400
-    template = "dashboard/audience.html"
-    if _wants_fragment(request):
-        template += "#results"
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _wants_fragment(request):
-    htmx = request.htmx
-    return bool(htmx) and htmx.target == RESULTS_TARGET and not htmx.history_restore_request
+    return fragments.render_page(
+        request,
+        "dashboard/audience.html",
+        context,
+        target=RESULTS_TARGET,
+        invalid=not filters.is_valid(),
+    )
 
 
 def _chosen(profiles, profile_id):

@@ -2,14 +2,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, OuterRef, Subquery
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.dateformat import format as format_date
 
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
 from accounts.forms import platform_name
-from dashboard import charts, followers, kpis, trends
+from dashboard import charts, followers, fragments, kpis, trends
 from dashboard.filters import PostFilters
 from dashboard.models import PlatformPost, SyncState
 from dashboard.queries import count_per_profile, metric_reason
@@ -57,7 +56,7 @@ def home(request, membership):
         data["range"] = "28"
     filters = PostFilters(data, profiles=visible)
     options = OverviewOptions(request.GET)
-    fragment = _wants_fragment(request)
+    fragment = fragments.wants(request, OVERVIEW_TARGET)
     context = {
         "membership": membership,
         "workspaces": memberships(request.user),
@@ -65,27 +64,18 @@ def home(request, membership):
         "options": options,
         "fragment": fragment,
     }
-    status = 200
-    valid = filters.is_valid()
-    if not options.is_valid() or not valid:
+    invalid = not (filters.is_valid() and options.is_valid())
+    if invalid:
         context.update(errors=filters.error_text() + options.error_text(), profiles=[], recent=[])
-        # htmx does not swap a 4xx answer; the fragment shows the message in place instead.
-        status = 200 if fragment else 400
     else:
         chosen = filters.cleaned_data["profiles"] or visible
         context["overview"] = _overview(filters, options, chosen)
         if not fragment:
             context.update(_profile_sections(visible))
             context["welcome"] = not context["profiles"]
-    template = "dashboard/home.html" + (f"#{OVERVIEW_TARGET}" if fragment else "")
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _wants_fragment(request):
-    htmx = request.htmx
-    return bool(htmx) and htmx.target == OVERVIEW_TARGET and not htmx.history_restore_request
+    return fragments.render_page(
+        request, "dashboard/home.html", context, target=OVERVIEW_TARGET, invalid=invalid
+    )
 
 
 def _profile_sections(visible):
