@@ -13,12 +13,11 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import visible_profiles, workspace_member
-from dashboard import fragments, kpis
+from dashboard import fragments, kpis, trends
 from dashboard.filters import PostFilters
 from dashboard.followers import follower_totals
 from dashboard.models import SyncState
@@ -27,7 +26,8 @@ TABLE_TARGET = "agency-table"
 PERIOD_FIELDS = ("range", "start", "end")
 DEFAULT_RANGE = "28"
 # A sparkline draws one point per day; past a year the rows would grow too heavy to send.
-MAX_DAYS = 366
+# Past this many days the sparkline has a point per week: a point per day would be noise.
+WEEKLY_AFTER_DAYS = 92
 # A unit whose next_update passed this long ago should have been refreshed by now.
 STALE_AFTER = datetime.timedelta(hours=1)
 SPARK_WIDTH, SPARK_HEIGHT = 100, 28
@@ -41,7 +41,7 @@ COLUMNS = [
     ("engagement_rate", "Eng. rate", True),
     ("followers", "Followers", True),
     ("growth", "Growth", True),
-    ("sparkline", "Daily engagements", False),
+    ("sparkline", "Engagements over time", False),
     ("last_sync", "Last sync", False),
     ("health", "Health", False),
 ]
@@ -85,7 +85,8 @@ class Row:
 def agency(request, membership):
     visible = visible_profiles(membership)
     data = {name: request.GET.get(name, "") for name in PERIOD_FIELDS}
-    if not any(data.values()):
+    # A first visit shows 28 days; "?range=" (All time) is a choice, not a missing value.
+    if not ("range" in request.GET or any(data.values())):
         data["range"] = DEFAULT_RANGE
     filters = PostFilters(data, profiles=visible)
     sorting = AgencySort(request.GET)
@@ -99,7 +100,7 @@ def agency(request, membership):
     sort = sorting.cleaned_data["sort"] or DEFAULT_SORT
     # Only what a row shows: the encrypted Profile-Key would be decrypted for nothing.
     profiles = list(visible.only("pk", "title", "color"))
-    period_query = urlencode({k: v for k, v in data.items() if v})
+    period_query = urlencode({k: v for k, v in data.items() if v or k == "range"})
     rows = _rows(membership, profiles, first, last, period_query) if profiles else []
     context.update(
         rows=_sorted(rows, sort),
@@ -127,10 +128,6 @@ def _errors(filters, sorting):
     messages = []
     if not filters.is_valid():
         messages += filters.error_text()
-    else:
-        first, last = _period(filters)
-        if (last - first).days + 1 > MAX_DAYS:
-            messages.append(f"Choose a period of at most {MAX_DAYS} days.")
     if not sorting.is_valid():
         messages += [f"Sort: {e}" for e in sorting.errors.get("sort", [])]
     return messages
@@ -139,19 +136,18 @@ def _errors(filters, sorting):
 def _period(filters):
     """The chosen period with open ends closed: a start alone runs to today."""
     first, last = filters.period()
-    today = timezone.localdate()
-    first = first or last or today
-    last = last or today
-    return first, last
+    last = last or timezone.localdate()
+    return first or kpis.first_day(filters.fields["profiles"].queryset) or last, last
 
 
 def _rows(membership, profiles, first, last, period_query):
     posts = _post_totals(profiles, first, last)
-    daily = _daily_engagements(profiles, first, last)
+    every = "week" if (last - first).days >= WEEKLY_AFTER_DAYS else "day"
+    daily = _daily_engagements(profiles, first, last, every)
     health = _health(profiles)
     followers = follower_totals(profiles, first, last)["by_profile"]
     home = reverse("home", args=[membership.workspace.slug])
-    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+    days = trends.buckets(first, last, every)
     rows = []
     for profile in profiles:
         totals = posts.get(profile.pk, {})
@@ -160,7 +156,7 @@ def _rows(membership, profiles, first, last, period_query):
             link=f"{home}?profiles={profile.pk}&{period_query}",
         )
         row.cells = _cells(totals, followers.get(profile.pk))
-        row.sparkline = _sparkline(days, daily.get(profile.pk, {}))
+        row.sparkline = _sparkline(days, daily.get(profile.pk, {}), every)
         row.health = health.get(profile.pk) or _never_synced()
         rows.append(row)
     return rows
@@ -193,11 +189,11 @@ def _post_totals(profiles, first, last):
     return result
 
 
-def _daily_engagements(profiles, first, last):
+def _daily_engagements(profiles, first, last, every):
     """{profile_id: {day: engagements or None}}; None where posts went out but none reported."""
     grouped = (
         kpis.period_posts(profiles, first, last)
-        .annotate(day=TruncDate("published_at"))
+        .annotate(day=trends.bucket(every))
         .order_by()
         .values("profile", "day")
         .annotate(engagements=Sum("engagements"))
@@ -293,7 +289,7 @@ def _display(key, value):
     return intcomma(value)
 
 
-def _sparkline(days, daily):
+def _sparkline(days, daily, every="day"):
     """Polyline segments of daily engagements; a day with posts that report none is a gap.
 
     A day with no posts counts 0: nothing was published, so nothing could be engaged with.
@@ -317,7 +313,8 @@ def _sparkline(days, daily):
     gaps = len(values) - len(known)
     peak_day = days[values.index(max(known))] if known and max(known) else None
     summary = (
-        f"Daily engagements {days[0]:%b %-d} – {days[-1]:%b %-d}: total {intcomma(sum(known))}"
+        f"{'Weekly' if every == 'week' else 'Daily'} engagements {days[0]:%b %-d} – "
+        f"{days[-1]:%b %-d}: total {intcomma(sum(known))}"
     )
     if peak_day:
         summary += f", peak {intcomma(max(known))} on {peak_day:%b %-d}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.forms import platform_name
 from dashboard.ayrshare.normalize import MEDIA_TYPES, METRICS, PLATFORMS
+from dashboard.queries import COUNT_CAP, PAGE_SIZE, decode_cursor, sort_column
 
 RANGE_PRESETS = [
     ("", "All time"),
@@ -37,6 +38,9 @@ ORIGINS = [("", "Any origin"), ("ayrshare", "Via Ayrshare"), ("network", "Made o
 SORT_FIELDS = ("published_at", *METRICS)
 SORTS = [(f"{sign}{field}", f"{field} {sign}") for field in SORT_FIELDS for sign in ("-", "")]
 DEFAULT_SORT = "-published_at"
+# ?page=N may go as deep as the capped count reaches (OFFSET of at most ~1,000 rows).
+OFFSET_PAGES = COUNT_CAP // PAGE_SIZE + 1
+BAD_CURSOR = "This page link is damaged or out of date; start again from the first page."
 
 
 class PostFilters(forms.Form):
@@ -65,7 +69,22 @@ class PostFilters(forms.Form):
     )
     q = forms.CharField(label="Search text", max_length=200, required=False, strip=True)
     sort = forms.ChoiceField(choices=SORTS, required=False)
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+    # Old ?page=N links page by OFFSET, which stays cheap only near the top; deeper pages use
+    # the cursors the page links carry (?after= / ?before=, see queries.encode_cursor).
+    page = forms.IntegerField(
+        min_value=1,
+        max_value=OFFSET_PAGES,
+        required=False,
+        error_messages={
+            "max_value": "Page numbers past %(limit_value)s are not supported; use the page links."
+        },
+    )
+    after = forms.CharField(
+        label="Page link", max_length=400, required=False, widget=forms.HiddenInput
+    )
+    before = forms.CharField(
+        label="Page link", max_length=400, required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, data, *, profiles):
         """`profiles` is the member's visible_profiles(): the only ids ?profiles= may name."""
@@ -79,7 +98,20 @@ class PostFilters(forms.Form):
             raise ValidationError("Choose either a period or from/to dates, not both.")
         if start and end and start > end:
             raise ValidationError("The “From” date is after the “To” date.")
+        self._clean_cursors(cleaned)
         return cleaned
+
+    def _clean_cursors(self, cleaned):
+        """Decode ?after= / ?before= for the chosen sort; a garbled one is a form error."""
+        given = [name for name in ("after", "before") if cleaned.get(name)]
+        if len(given) + bool(cleaned.get("page")) > 1:
+            raise ValidationError("A page link has either after, before or page; not two.")
+        column, _ = sort_column(cleaned.get("sort") or DEFAULT_SORT)
+        for name in given:
+            try:
+                cleaned[name] = decode_cursor(cleaned[name], column)
+            except ValueError:
+                self.add_error(name, BAD_CURSOR)
 
     def period(self, today=None):
         """(first day, last day) inclusive, either possibly None, in the current time zone."""
@@ -96,6 +128,15 @@ class PostFilters(forms.Form):
 
     def page_number(self):
         return self.cleaned_data.get("page") or 1
+
+    def cursors(self):
+        """{"after": .., "before": .., "number": ..} for queries.paginate."""
+        data = self.cleaned_data
+        return {
+            "after": data.get("after") or None,
+            "before": data.get("before") or None,
+            "number": self.page_number(),
+        }
 
     def error_text(self):
         """All errors as one plain sentence list, for the 400 page and the CSV."""

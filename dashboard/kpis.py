@@ -24,10 +24,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from dashboard import rollups
 from dashboard.ayrshare.normalize import PLATFORM_METRICS
-from dashboard.models import MetricSnapshot, PlatformPost, SyncState
+from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
-KPI_METRICS = ("impressions", "reach", "views", "engagements")
+KPI_METRICS = rollups.KPI_METRICS
 # Below this a percentage change says more about noise than about performance.
 MIN_BASELINE_VALUE = 10
 MIN_BASELINE_POSTS = 3
@@ -43,6 +44,20 @@ def period_posts(profiles, first_day, last_day):
     ).exclude(social_id__startswith="ayrshare:")
 
 
+def first_day(profiles):
+    """The local day of the earliest network post of these profiles, or None."""
+    if rollups.usable():
+        return DailyMetrics.objects.filter(profile__in=profiles).aggregate(first=Min("day"))[
+            "first"
+        ]
+    earliest = (
+        PlatformPost.objects.filter(profile__in=profiles, published_at__isnull=False)
+        .exclude(social_id__startswith="ayrshare:")
+        .aggregate(first=Min("published_at"))["first"]
+    )
+    return timezone.localdate(earliest) if earliest else None
+
+
 def not_reported_by_network(metric):
     """Posts on networks that never report `metric`: they are not "not yet reported"."""
     return Q(platform__in=[p for p, names in PLATFORM_METRICS.items() if metric not in names])
@@ -54,12 +69,42 @@ def previous_period(first_day, last_day):
     return first_day - datetime.timedelta(days=length), first_day - datetime.timedelta(days=1)
 
 
-def totals(profiles, first_day, last_day):
-    """One aggregate query: post count, and per metric its sum and how many posts reported it.
+def totals(profiles, first_day, last_day, *, upcoming=True):
+    """Post count, and per metric its sum and how many posts reported it, from the rollups.
 
-    Also when the counted posts were last updated (oldest, newest) and the earliest upcoming
-    per-post update.
+    Also when the counted posts were last updated (oldest, newest) and, unless `upcoming` is
+    False, the earliest upcoming per-post update. Equal to posts_totals() (the raw rows) by
+    construction: see rollups.py.
     """
+    if not rollups.usable():
+        return posts_totals(profiles, first_day, last_day)
+    extra = {}
+    if upcoming:
+        # "Upcoming" depends on the clock, so it cannot be rolled up: a MIN over the raw rows,
+        # asked as a subquery of the same statement. It reads every post of the period, so a
+        # caller that does not need it (or has next_sync()) should pass upcoming=False.
+        extra["next_post_update"] = Min(Subquery(_upcoming(profiles, first_day, last_day)[:1]))
+    result = rollups.totals(profiles, first_day, last_day, not_reported_by_network, extra)
+    result.setdefault("next_post_update", None)
+    return _finish(result)
+
+
+def _upcoming(profiles, first_day, last_day):
+    return (
+        period_posts(profiles, first_day, last_day)
+        .filter(next_update__gte=timezone.now())
+        .order_by("next_update")
+        .values_list("next_update", flat=True)
+    )
+
+
+def next_post_update(profiles, first_day, last_day):
+    """The earliest upcoming per-post update of the period's posts, or None (raw rows)."""
+    return _upcoming(profiles, first_day, last_day).first()
+
+
+def posts_totals(profiles, first_day, last_day):
+    """totals() computed from the raw rows: the rollups' reference and the benchmark baseline."""
     aggregates = {
         "posts": Count("pk"),
         "oldest_update": Min("last_updated"),
@@ -74,7 +119,10 @@ def totals(profiles, first_day, last_day):
     both = Q(engagements__isnull=False, impressions__isnull=False)
     aggregates["rate_engagements"] = Sum("engagements", filter=both)
     aggregates["rate_impressions"] = Sum("impressions", filter=both)
-    result = period_posts(profiles, first_day, last_day).aggregate(**aggregates)
+    return _finish(period_posts(profiles, first_day, last_day).aggregate(**aggregates))
+
+
+def _finish(result):
     for metric in KPI_METRICS:
         result[metric] = result.pop(f"sum_{metric}")
     rate_base = result.pop("rate_impressions")

@@ -5,6 +5,9 @@ update, so a failed or partial response can never delete or zero what is already
 """
 
 from django.db import models
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
 
 from accounts.models import Profile
 from dashboard.ayrshare.normalize import METRICS  # each is a nullable column: None = not reported
@@ -93,6 +96,11 @@ class PlatformPost(MetricColumns):
     analytics_due_at = models.DateTimeField(null=True, blank=True)
     analytics_error = models.TextField(blank=True)
     synced_at = models.DateTimeField()
+    # The history's default sort key: published_at, else (a placeholder not yet published) its
+    # Ayrshare post's schedule_date. Stored, because Coalesce(published_at, post.schedule_date)
+    # spans a join that no index can serve; with it, page 1 and page 20,000 cost the same.
+    # save() fills it; bulk writes call fill_sort_time() on the rows they wrote.
+    sort_time = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -100,7 +108,14 @@ class PlatformPost(MetricColumns):
                 fields=["profile", "platform", "social_id"], name="platform_post_unique"
             )
         ]
+        # The history's keyset pages (queries.paginate): ORDER BY <sort column>, id, seeking
+        # past the last row shown. One (column, id) index per sort serves both directions
+        # (scanned backward for descending); NULLs are read as a separate run at its end.
+        # The profile-first one serves a single visible profile (a client) by date.
         indexes = [
+            models.Index(fields=["sort_time", "id"], name="pp_hist_sort_time"),
+            models.Index(fields=["profile", "sort_time", "id"], name="pp_hist_profile_time"),
+            *[models.Index(fields=[name, "id"], name=f"pp_hist_{name}"[:30]) for name in METRICS],
             # The post history: a profile's posts, newest first, optionally one network.
             models.Index(fields=["profile", "-published_at"], name="pp_profile_published"),
             models.Index(
@@ -113,6 +128,20 @@ class PlatformPost(MetricColumns):
 
     def __str__(self):
         return f"{self.platform}:{self.social_id}"
+
+    def save(self, *args, **kwargs):
+        self.sort_time = self.published_at or (self.post.schedule_date if self.post else None)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_time"}
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def fill_sort_time(rows):
+        """Recompute sort_time for the PlatformPost queryset `rows` (one UPDATE)."""
+        schedule = Post.objects.filter(pk=models.OuterRef("post_id")).values("schedule_date")
+        return rows.update(
+            sort_time=Coalesce(models.F("published_at"), models.Subquery(schedule[:1]))
+        )
 
 
 class MetricSnapshot(MetricColumns):
@@ -234,3 +263,68 @@ class SyncState(models.Model):
 
     def __str__(self):
         return f"{self.profile_id}:{self.unit}"
+
+
+class DailyMetrics(models.Model):
+    """Network-post totals per profile, network and local day (settings.TIME_ZONE).
+
+    A rollup of PlatformPost for the overview, rebuilt group by group from the raw rows after
+    every write (dashboard/rollups.py), so it always equals a direct aggregate over them.
+    Placeholders (social_id "ayrshare:…") and posts without published_at are not counted.
+    """
+
+    # No index of its own: the unique constraint below starts with the profile.
+    profile = models.ForeignKey(
+        Profile, models.CASCADE, related_name="daily_metrics", db_index=False
+    )
+    platform = models.CharField(max_length=32)
+    day = models.DateField()
+    posts = models.IntegerField(default=0)
+    # Per metric: its sum (None when no post reported it) and how many posts reported it.
+    sum_impressions = models.BigIntegerField(null=True, blank=True)
+    impressions_reported = models.IntegerField(default=0)
+    sum_reach = models.BigIntegerField(null=True, blank=True)
+    reach_reported = models.IntegerField(default=0)
+    sum_views = models.BigIntegerField(null=True, blank=True)
+    views_reported = models.IntegerField(default=0)
+    sum_engagements = models.BigIntegerField(null=True, blank=True)
+    engagements_reported = models.IntegerField(default=0)
+    # The engagement rate's parts, over the posts that report both engagements and impressions.
+    rate_engagements = models.BigIntegerField(null=True, blank=True)
+    rate_impressions = models.BigIntegerField(null=True, blank=True)
+    # Oldest and newest last_updated of the counted posts ("as of" on the overview).
+    oldest_update = models.DateTimeField(null=True, blank=True)
+    newest_update = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Day before platform: the same index serves "profile in (…) and day between".
+            models.UniqueConstraint(
+                fields=["profile", "day", "platform"], name="daily_metrics_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.profile_id}:{self.platform}:{self.day}"
+
+
+@receiver(pre_save, sender=PlatformPost)
+def _remember_rollup_group(sender, instance, raw=False, **kwargs):
+    """A single-row save (admin, shell, tests) may move a post out of its day: note the old one."""
+    if raw or instance.pk is None:
+        return
+    from dashboard import rollups  # the rollups module imports this one
+
+    instance._old_rollup_groups = rollups.stored_groups([instance.pk])
+
+
+@receiver(post_save, sender=PlatformPost)
+def _refresh_rollup_group(sender, instance, raw=False, **kwargs):
+    """Keeps DailyMetrics exact for single-row saves; the sync's bulk path calls rollups itself."""
+    if raw:
+        return
+    from dashboard import rollups
+
+    groups = set(getattr(instance, "_old_rollup_groups", ()))
+    groups |= rollups.groups_of([(instance.profile_id, instance.platform, instance.published_at)])
+    rollups.recompute(groups)

@@ -9,7 +9,7 @@ from accounts.access import visible_profiles, workspace_member
 from dashboard import export
 from dashboard.ayrshare.normalize import METRICS
 from dashboard.filters import DEFAULT_SORT, PostFilters
-from dashboard.queries import metric_reason, network_posts, paginate
+from dashboard.queries import counted_posts, metric_reason, network_posts, paginate
 
 RESULTS_TARGET = "results"
 METRIC_LABELS = {"engagement_rate": "Eng. rate"}
@@ -22,7 +22,9 @@ def posts(request, membership):
     context = {"membership": membership, "filters": filters}
     status = 200
     if filters.is_valid():
-        page = paginate(network_posts(membership, filters), filters.page_number())
+        posts = network_posts(membership, filters)
+        counted = counted_posts(membership, filters)
+        page = paginate(posts, filters.sort_order(), counted=counted, **filters.cursors())
         for row in page.rows:
             _decorate(row)
         context.update(page=page, sort=filters.sort_order(), headers=_headers(filters.sort_order()))

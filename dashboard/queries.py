@@ -1,9 +1,15 @@
 """The read side: the filtered, sorted post history, shared by the page and the CSV export."""
 
+import base64
+import binascii
 import datetime
+import json
+import math
 from dataclasses import dataclass
 
-from django.db.models import Count, F, IntegerField, Q, Subquery
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Func, IntegerField, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,23 +27,54 @@ HEAVY_FIELDS = ("raw", "analytics_raw")
 
 def network_posts(membership, filters):
     """The member's network posts matching a valid PostFilters, in the page's order."""
+    column, descending = sort_column(filters.sort_order())
+    return _ordered(_filtered(membership, filters), column, descending)
+
+
+def counted_posts(membership, filters):
+    """network_posts' rows for the capped count: `IN (SELECT ...)` lets PostgreSQL read them
+    by the profile index (the ANY form of the page would scan until COUNT_CAP + 1 match)."""
+    return _filtered(membership, filters, for_count=True).order_by()
+
+
+def _filtered(membership, filters, for_count=False):
     profiles = filters.cleaned_data.get("profiles")
     visible = visible_profiles(membership)
     if profiles:
         # The form already restricts ids to visible profiles; filtering twice costs nothing.
         visible = visible.filter(pk__in=[p.pk for p in profiles])
     posts = (
-        PlatformPost.objects.filter(profile__in=visible)
+        PlatformPost.objects.filter(Q(profile__in=visible) if for_count else _in_profiles(visible))
         .defer(*HEAVY_FIELDS)
         .annotate(
-            # Not-yet-published placeholders have no published_at; their scheduled time stands in.
-            when=Coalesce("published_at", "post__schedule_date"),
+            # Stored Coalesce(published_at, post.schedule_date): see PlatformPost.sort_time.
+            when=F("sort_time"),
             profile_title=F("profile__title"),
             ayrshare_id=F("post__ayrshare_id"),
         )
     )
-    posts = posts.filter(_conditions(filters))
-    return posts.order_by(*_ordering(filters.sort_order()))
+    return posts.filter(_conditions(filters))
+
+
+class _AnyOf(Func):
+    """`column = ANY(ARRAY(subquery))` (PostgreSQL)."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
+def _in_profiles(visible):
+    """Rows of the `visible` profiles.
+
+    On PostgreSQL as `profile_id = ANY(ARRAY(SELECT ...))`: the ids are read once and the
+    history's (sort column, id) index is walked in page order, filtering by profile. A plain
+    `IN (SELECT ...)` becomes a join that reads every row of every profile and then sorts them,
+    which makes a deep page cost O(rows).
+    """
+    if connection.vendor != "postgresql":
+        return Q(profile__in=visible)
+    return _AnyOf(F("profile_id"), ArraySubquery(visible.values("pk")))
 
 
 def _conditions(filters):
@@ -45,9 +82,9 @@ def _conditions(filters):
     q = Q()
     first, last = filters.period()
     if first:
-        q &= Q(when__gte=_start_of(first))
+        q &= Q(sort_time__gte=_start_of(first))
     if last:
-        q &= Q(when__lt=_start_of(last + datetime.timedelta(days=1)))
+        q &= Q(sort_time__lt=_start_of(last + datetime.timedelta(days=1)))
     if data.get("platforms"):
         q &= Q(platform__in=data["platforms"])
     if data.get("status"):
@@ -71,34 +108,93 @@ def _start_of(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _ordering(sort):
+def sort_column(sort):
+    """(model column, descending?) for a PostFilters sort value."""
     field = sort.lstrip("-")
-    column = F("when") if field == "published_at" else F(field)
-    if sort.startswith("-"):
-        # Missing numbers sort last either way: "not reported" is not the smallest value.
-        return [column.desc(nulls_last=True), "-pk"]
-    return [column.asc(nulls_last=True), "pk"]
+    return ("sort_time" if field == "published_at" else field), sort.startswith("-")
+
+
+def _ordered(posts, column, descending):
+    # Missing numbers sort last either way: "not reported" is not the smallest value.
+    if descending:
+        return posts.order_by(F(column).desc(nulls_last=True), "-pk")
+    return posts.order_by(F(column).asc(nulls_last=True), "pk")
+
+
+# Keyset pagination. The page order is: rows with a value, by (value, pk), then rows without
+# one, by pk, both in the sort's direction. Each run is read as its own query so that the
+# (column, id) index serves it with an index condition (no "NULLS LAST" index needed, and the
+# backward scan serves descending): a deep page costs what page 1 costs.
+
+
+def _valued(posts, column, down, after=None):
+    """Rows with a value, in direction `down`, strictly past the (value, pk) `after`."""
+    rows = posts.filter(**{f"{column}__isnull": False})
+    if after is not None:
+        value, pk = after
+        if down:
+            # `column <= value` positions the index scan; the OR only sorts out ties.
+            rows = rows.filter(
+                Q(**{f"{column}__lt": value}) | Q(pk__lt=pk), **{f"{column}__lte": value}
+            )
+        else:
+            rows = rows.filter(
+                Q(**{f"{column}__gt": value}) | Q(pk__gt=pk), **{f"{column}__gte": value}
+            )
+    if down:
+        return rows.order_by(F(column).desc(), "-pk")
+    return rows.order_by(F(column).asc(), "pk")
+
+
+def _missing(posts, column, down, after_pk=None):
+    """Rows without a value, by pk in direction `down`, past `after_pk`."""
+    rows = posts.filter(**{f"{column}__isnull": True})
+    if after_pk is not None:
+        rows = rows.filter(pk__lt=after_pk) if down else rows.filter(pk__gt=after_pk)
+    # Ordering by the (all NULL) column first lets the (column, id) index serve it.
+    if down:
+        return rows.order_by(F(column).desc(), "-pk")
+    return rows.order_by(F(column).asc(), "pk")
+
+
+def _seek(posts, column, down, cursor, limit, valued_first):
+    """Up to `limit` rows past `cursor` ((value, pk) or None = from the start) in one direction.
+
+    `valued_first` is True walking the page order, False walking it backwards (then the rows
+    without a value come first).
+    """
+    runs = []
+    if cursor is None:
+        runs = ["valued", "missing"] if valued_first else ["missing", "valued"]
+    elif cursor[0] is None:
+        runs = ["missing_after"] + ([] if valued_first else ["valued"])
+    else:
+        runs = ["valued_after"] + (["missing"] if valued_first else [])
+    rows = []
+    for run in runs:
+        if run == "valued":
+            query = _valued(posts, column, down)
+        elif run == "valued_after":
+            query = _valued(posts, column, down, after=cursor)
+        elif run == "missing":
+            query = _missing(posts, column, down)
+        else:
+            query = _missing(posts, column, down, after_pk=cursor[1])
+        rows += list(query[: limit - len(rows)])
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 @dataclass
 class Page:
     rows: list
-    number: int
+    number: int  # from the cursor, so approximate if rows came or went meanwhile
+    has_previous: bool
     has_next: bool
     count: int  # capped at COUNT_CAP + 1
     capped: bool
-
-    @property
-    def has_previous(self):
-        return self.number > 1
-
-    @property
-    def previous_number(self):
-        return self.number - 1
-
-    @property
-    def next_number(self):
-        return self.number + 1
+    column: str = "sort_time"
 
     @property
     def pages(self):
@@ -113,24 +209,103 @@ class Page:
     def last_row(self):
         return self.first_row + len(self.rows) - 1
 
+    @property
+    def next_cursor(self):
+        """?after= for the next page: the last row's (value, pk) and that page's number."""
+        last = self.rows[-1]
+        return encode_cursor(getattr(last, self.column), last.pk, self.number + 1)
+
+    @property
+    def previous_cursor(self):
+        """?before= for the previous page, or None when it is the first page (a plain link)."""
+        if self.number <= 2:
+            return None
+        first = self.rows[0]
+        return encode_cursor(getattr(first, self.column), first.pk, self.number - 1)
+
     def as_of(self):
         """(oldest, newest) last_updated among the rows shown, or None."""
         times = [row.last_updated for row in self.rows if row.last_updated]
         return (min(times), max(times)) if times else None
 
 
-def paginate(posts, number):
-    """One page of rows plus a count that never scans more than COUNT_CAP + 1 rows."""
-    count = posts[: COUNT_CAP + 1].count()
-    offset = (number - 1) * PAGE_SIZE
-    rows = list(posts[offset : offset + PAGE_SIZE + 1])
+def paginate(posts, sort, *, after=None, before=None, number=1, counted=None):
+    """One page of `posts` (network_posts' queryset, unordered here) by keyset.
+
+    `after`/`before` are decoded cursors (value, pk, page number); without either, `number`
+    pages by OFFSET (old ?page= links, capped in PostFilters so it stays cheap). The count
+    (of `counted`, default `posts`) never scans more than COUNT_CAP + 1 rows.
+    """
+    column, descending = sort_column(sort)
+    count = (posts if counted is None else counted).order_by()[: COUNT_CAP + 1].count()
+    if counted is not None and count <= COUNT_CAP:
+        # A few matching rows (a small workspace, narrow filters): reading them all by the
+        # profile index and sorting beats walking a sort index past other workspaces' rows.
+        posts = counted
+    limit = PAGE_SIZE + 1
+    if before is not None:
+        rows = _seek(posts, column, not descending, before[:2], limit, valued_first=False)
+        has_previous = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE][::-1]
+        number = max(before[2], 2) if has_previous else 1
+        has_next = True
+    elif after is not None:
+        rows = _seek(posts, column, descending, after[:2], limit, valued_first=True)
+        number, has_previous, has_next = max(after[2], 2), True, len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+    else:
+        start = (number - 1) * PAGE_SIZE
+        if number == 1:
+            rows = _seek(posts, column, descending, None, limit, valued_first=True)
+        else:
+            rows = list(_ordered(posts, column, descending)[start : start + limit])
+        has_previous, has_next = number > 1, len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
     return Page(
-        rows=rows[:PAGE_SIZE],
+        rows=rows,
         number=number,
-        has_next=len(rows) > PAGE_SIZE,
+        has_previous=has_previous,
+        has_next=has_next,
         count=count,
         capped=count > COUNT_CAP,
+        column=column,
     )
+
+
+def encode_cursor(value, pk, number):
+    """An opaque page token: base64url of JSON [value, pk, page number]."""
+    if isinstance(value, datetime.datetime):
+        value = value.isoformat()
+    raw = json.dumps([value, pk, number], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token, column):
+    """(value, pk, page number) from encode_cursor's token; ValueError if it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        value, pk, number = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error) as error:
+        raise ValueError("not a page token") from error
+    if type(pk) is not int or type(number) is not int or not 1 <= pk < 2**63:
+        raise ValueError("bad row or page number")
+    if not 1 <= number <= 10**9:
+        raise ValueError("bad page number")
+    if value is None:
+        return None, pk, number
+    if column == "sort_time":
+        if not isinstance(value, str):
+            raise ValueError("bad date")
+        value = datetime.datetime.fromisoformat(value)
+        if timezone.is_naive(value):
+            raise ValueError("date without a time zone")
+    elif column == "engagement_rate":
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise ValueError("bad number")
+        value = float(value)
+    elif type(value) is not int or abs(value) > 2**62:
+        raise ValueError("bad count")
+    return value, pk, number
 
 
 # Why a metric is missing (or kept but no longer updated), in the words the UI and CSV use.

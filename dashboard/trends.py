@@ -1,6 +1,7 @@
 """Overview series: engagements and impressions over time, by network, by posting slot, top posts.
 
-Every function is one aggregate query over the posts published in the period (kpis.period_posts),
+Every function is one aggregate query: over_time and by_platform over the daily rollups
+(rollups.py), heatmap and top posts over the posts published in the period (kpis.period_posts),
 grouped in the database in the current time zone (settings.TIME_ZONE). A bucket without posts is 0
 (nothing was published, so nothing was gained); a bucket whose posts did not report the metric
 is None: a gap in the chart, never 0.
@@ -11,7 +12,7 @@ import datetime
 from django.db.models import Count, DateField, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncWeek
 
-from dashboard import kpis
+from dashboard import kpis, rollups
 
 EVERY = ("day", "week")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -30,17 +31,71 @@ def buckets(first, last, every):
     return days
 
 
-def _bucket(every):
+def bucket(every):
     if every == "week":
         return TruncWeek("published_at", output_field=DateField())
     return TruncDate("published_at")
 
 
+def _week(day):
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _add(total, value):
+    """Sum that stays None while nothing reported the metric, like SQL SUM."""
+    if value is None:
+        return total
+    return value if total is None else total + value
+
+
 def over_time(profiles, first, last, every="day"):
-    """{"labels": [date], "engagements": [int|None], "impressions": [int|None]}."""
+    """{"labels": [date], "engagements": [int|None], "impressions": [int|None]}.
+
+    Read from the daily rollups; weeks are summed here from their days.
+    """
+    if not rollups.usable():
+        return posts_over_time(profiles, first, last, every)
+    labels = buckets(first, last, every)
+    totals = {}
+    for row in rollups.daily(profiles, first, last, "sum_engagements", "sum_impressions"):
+        bucket = _week(row["day"]) if every == "week" else row["day"]
+        e, i = totals.get(bucket, (None, None))
+        totals[bucket] = (
+            _add(e, row["total_sum_engagements"]),
+            _add(i, row["total_sum_impressions"]),
+        )
+    # A bucket without posts is 0: nothing was published, so nothing was gained.
+    return {
+        "labels": labels,
+        "engagements": [totals.get(d, (0, 0))[0] for d in labels],
+        "impressions": [totals.get(d, (0, 0))[1] for d in labels],
+    }
+
+
+def by_platform(profiles, first, last, every="day"):
+    """{"labels": [date], "platforms": {platform: [int|None]}} of engagements, from the rollups."""
+    if not rollups.usable():
+        return posts_by_platform(profiles, first, last, every)
+    labels = buckets(first, last, every)
+    platforms = {}
+    rows = rollups.daily(profiles, first, last, "sum_engagements", by_platform=True)
+    for row in sorted(rows, key=lambda r: (r["platform"], r["day"])):
+        values = platforms.setdefault(row["platform"], {})
+        bucket = _week(row["day"]) if every == "week" else row["day"]
+        values[bucket] = _add(values.get(bucket), row["total_sum_engagements"])
+    return {
+        "labels": labels,
+        "platforms": {
+            name: [values.get(d, 0) for d in labels] for name, values in platforms.items()
+        },
+    }
+
+
+def posts_over_time(profiles, first, last, every="day"):
+    """over_time() from the raw rows: the rollups' reference and the benchmark baseline."""
     rows = (
         kpis.period_posts(profiles, first, last)
-        .annotate(bucket=_bucket(every))
+        .annotate(bucket=bucket(every))
         .values("bucket")
         .annotate(sum_engagements=Sum("engagements"), sum_impressions=Sum("impressions"))
         .order_by("bucket")
@@ -55,11 +110,11 @@ def over_time(profiles, first, last, every="day"):
     }
 
 
-def by_platform(profiles, first, last, every="day"):
-    """{"labels": [date], "platforms": {platform: [int|None]}} of engagements."""
+def posts_by_platform(profiles, first, last, every="day"):
+    """by_platform() from the raw rows: the rollups' reference and the benchmark baseline."""
     rows = (
         kpis.period_posts(profiles, first, last)
-        .annotate(bucket=_bucket(every))
+        .annotate(bucket=bucket(every))
         .values("bucket", "platform")
         .annotate(sum_engagements=Sum("engagements"))
         .order_by("platform", "bucket")

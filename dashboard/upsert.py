@@ -8,6 +8,7 @@ dashboard. Metric snapshots are appended only when a post's numbers changed.
 
 from django.db.models import Q
 
+from dashboard import rollups
 from dashboard.ayrshare import normalize
 from dashboard.models import (
     METRICS,
@@ -130,6 +131,10 @@ def _upsert_network_entries(profile, history_posts, post_ids, now):
         unique_fields=["profile", "platform", "social_id"],
         update_fields=["post", "status", "error_message", "synced_at"],
     )
+    # The history's sort key follows the posts' (possibly moved) schedule dates.
+    PlatformPost.fill_sort_time(PlatformPost.objects.filter(post_id__in=set(post_ids.values())))
+    # New network posts and promoted placeholders count in the rollups from now on.
+    rollups.recompute_posts(profile, [(r.platform, r.social_id) for r in rows])
 
 
 def _promote_placeholders(profile, promoted):
@@ -194,7 +199,17 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
         unique_fields=["profile", "platform", "social_id"],
         update_fields=update_fields,
     )
+    PlatformPost.fill_sort_time(
+        PlatformPost.objects.filter(profile=profile, social_id__in={k[1] for k in by_key})
+    )
     _append_snapshots(profile, changed, now)
+    # Old days too: a post whose published_at moved leaves its old day's group.
+    rollups.recompute(
+        rollups.groups_of(
+            [(profile.pk, k[0], old["published_at"]) for k, old in existing.items()]
+            + [(profile.pk, r.platform, r.published_at) for r in rows]
+        )
+    )
     return len(rows)
 
 

@@ -52,7 +52,8 @@ def start(request):
 def home(request, membership):
     visible = visible_profiles(membership)
     data = request.GET.copy()
-    if not (data.get("range") or data.get("start") or data.get("end")):
+    # A first visit shows 28 days; "?range=" (All time) is a choice, not a missing value.
+    if not ("range" in data or data.get("start") or data.get("end")):
         data["range"] = "28"
     filters = PostFilters(data, profiles=visible)
     options = OverviewOptions(request.GET)
@@ -102,16 +103,17 @@ def _profile_sections(visible):
 def _overview(filters, options, profiles):
     """KPI cards for the period against the previous one, the charts and the top posts."""
     first, last = filters.period()
-    if first is None or last is None:
-        first = first or last or timezone.localdate()
-        last = last or timezone.localdate()
+    last = last or timezone.localdate()
+    # "All time" starts with the earliest post (today when there is none yet).
+    first = first or kpis.first_day(profiles) or last
     before = kpis.previous_period(first, last)
     every = options.cleaned_data["every"] or "day"
     covered, earliest = kpis.snapshots_cover(profiles, first)
     wanted = options.cleaned_data["totals"] or LIFETIME
     mode = ACTIVITY if wanted == ACTIVITY and covered else LIFETIME
-    published = kpis.totals(profiles, first, last)
-    published_before = kpis.totals(profiles, *before)
+    # The next update comes from the units' schedule: asking each post for it would read them all.
+    published = kpis.totals(profiles, first, last, upcoming=False)
+    published_before = kpis.totals(profiles, *before, upcoming=False)
     if mode == ACTIVITY:
         current = kpis.activity_totals(profiles, first, last)
         # The previous period needs snapshots from before it started to have a baseline.
@@ -136,7 +138,9 @@ def _overview(filters, options, profiles):
         "rate_formula": RATE_FORMULA,
         "time_zone": settings.TIME_ZONE,
         "as_of": (current["oldest_update"], current["newest_update"]),
-        "next_update": kpis.next_sync(profiles) or current["next_post_update"],
+        "next_update": kpis.next_sync(profiles)
+        or current.get("next_post_update")
+        or kpis.next_post_update(profiles, first, last),
         "charts": _charts(profiles, first, last, every),
         "heatmap": trends.heatmap(profiles, first, last),
         "top": _top_posts(profiles, first, last),

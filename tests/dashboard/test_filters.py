@@ -6,6 +6,7 @@ from django.http import QueryDict
 
 from accounts.access import visible_profiles
 from dashboard.filters import PostFilters
+from dashboard.queries import encode_cursor
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,11 @@ def test_custom_dates_are_the_period_and_a_preset_with_dates_is_refused():
         ({"page": "0"}, "greater than or equal"),
         ({"page": "abc"}, "whole number"),
         ({"platforms": "myspace"}, "valid choice"),
+        ({"page": "22"}, "use the page links"),
+        ({"after": "not-a-token"}, "page link is damaged"),
+        ({"before": encode_cursor("soon", 3, 2)}, "page link is damaged"),
+        ({"after": encode_cursor(4, 3, 2), "sort": "-published_at"}, "page link is damaged"),
+        ({"after": encode_cursor(4, 3, 2), "page": "2", "sort": "likes"}, "not two"),
     ],
 )
 def test_bad_values_are_rejected_with_a_message(data, message):
@@ -72,3 +78,13 @@ def test_a_client_cannot_name_a_profile_they_may_not_see():
     refused = form(client, profiles=[str(theirs.pk)])
     assert not refused.is_valid()
     assert f"You cannot see profile {theirs.pk}." in " ".join(refused.error_text())
+
+
+def test_a_cursor_is_decoded_for_the_chosen_sort():
+    when = datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
+    f = form(MembershipFactory(), after=encode_cursor(when, 7, 3))
+    assert f.is_valid(), f.errors
+    assert f.cursors() == {"after": (when, 7, 3), "before": None, "number": 1}
+    f = form(MembershipFactory(), before=encode_cursor(None, 7, 2), sort="likes")
+    assert f.is_valid(), f.errors
+    assert f.cursors()["before"] == (None, 7, 2)

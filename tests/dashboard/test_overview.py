@@ -248,3 +248,19 @@ def test_a_client_with_nothing_assigned_is_told_so(client):
     page = client.get(_home(member)).content.decode()
     assert "Nothing has been shared with you yet" in page
     assert "profiles/import" not in page
+
+
+def test_all_time_starts_with_the_earliest_post(client):
+    membership = MembershipFactory()
+    profile = ProfileFactory(workspace=membership.workspace)
+    old = timezone.now() - datetime.timedelta(days=400)
+    PlatformPostFactory(profile=profile, published_at=old, impressions=7000)
+    PlatformPostFactory(profile=profile, impressions=300)
+    client.force_login(membership.user)
+
+    page = client.get(_home(membership, "?range=")).content.decode()
+
+    first = timezone.localdate(old)
+    assert f"{first:%b} {first.day}, {first.year} – " in page
+    assert ">7,300<" in page
+    assert ">300<" in client.get(_home(membership)).content.decode()  # the default: 28 days

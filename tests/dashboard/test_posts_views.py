@@ -1,5 +1,13 @@
-import pytest
+import csv
+import datetime
+import io
+import re
+from html import unescape
 
+import pytest
+from django.utils import timezone
+
+from dashboard.models import PlatformPost
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory, PostFactory
 
@@ -118,22 +126,128 @@ def test_failed_placeholder_shows_the_network_error(client, member, profile):
 def test_sort_and_page_links_keep_the_filters(client, member, profile):
     PlatformPostFactory.create_batch(51, profile=profile, platform="instagram")
     page = client.get(url(member, "?platforms=instagram")).content.decode()
-    assert 'href="?platforms=instagram&amp;page=2"' in page
+    assert re.search(r'href="\?platforms=instagram&amp;after=[\w-]+" hx-get="[^"]+"', page)
     assert 'href="?platforms=instagram&amp;sort=-likes"' in page
     assert "Page 1 of 2" in page
 
 
+def links(html, rel):
+    """The href of the rel= link, unescaped, checking it is also an htmx link that pushes."""
+    match = re.search(
+        rf'<a href="([^"]+)" hx-get="([^"]+)"[^>]*hx-push-url="true" rel="{rel}"', html
+    )
+    if not match:
+        return None
+    assert match[1] == match[2]
+    return unescape(match[1])
+
+
+def social_ids(html):
+    return re.findall(r'data-social-id="([^"]+)"', html)
+
+
+@pytest.mark.parametrize("cap", [1000, 5])  # few rows (read all, sorted) or many (by index)
+@pytest.mark.parametrize("query", ["?sort=-likes", "?platforms=instagram&sort=views", ""])
+def test_next_and_newer_links_walk_every_row_once(client, member, profile, query, cap, monkeypatch):
+    monkeypatch.setattr("dashboard.queries.COUNT_CAP", cap)
+    now = timezone.now().replace(microsecond=0)
+    for n in range(130):
+        PlatformPostFactory(
+            profile=profile,
+            platform="instagram" if n % 3 else "facebook",
+            likes=None if n % 7 == 0 else n % 5,
+            views=None if n % 4 == 0 else n % 3,
+            published_at=now - datetime.timedelta(hours=n % 20),
+        )
+    pages, link = [], url(member, query)
+    while link:
+        html = client.get(link if link.startswith("/") else url(member, link)).content.decode()
+        pages.append(social_ids(html))
+        link = links(html, "next")
+    body = b"".join(client.get(url(member, "export.csv" + query)).streaming_content)
+    rows = csv.DictReader(io.StringIO(body.decode().removeprefix("\ufeff")))
+    shown = [social_id for page in pages for social_id in page]
+    assert len(shown) == len(set(shown)) and len(pages) > 1
+    expected = PlatformPost.objects.filter(profile=profile)
+    if "instagram" in query:
+        expected = expected.filter(platform="instagram")
+    assert sorted(shown) == sorted(expected.values_list("social_id", flat=True))
+    assert [row["social_id"] for row in rows] == shown  # the CSV's order is the table's
+    # And back: "Newer page" from the last page shows the pages before, in order.
+    back = [pages[-1]]
+    link = links(html, "prev")
+    while link:
+        html = client.get(url(member, link)).content.decode()
+        back.append(social_ids(html))
+        link = links(html, "prev")
+    assert back[::-1] == pages
+
+
+def test_the_table_rows_equal_the_csv_rows_walking_by_cursor(client, member, profile):
+    for n in range(60):
+        PlatformPostFactory(profile=profile, likes=None if n % 6 == 0 else n % 4)
+    shown, link = [], url(member, "?sort=-likes")
+    while link:
+        html = client.get(link if link.startswith("/") else url(member, link)).content.decode()
+        shown += social_ids(html)
+        link = links(html, "next")
+    body = b"".join(client.get(url(member, "export.csv?sort=-likes")).streaming_content)
+    rows = csv.DictReader(io.StringIO(body.decode().removeprefix("\ufeff")))
+    assert [row["social_id"] for row in rows] == shown
+
+
+def test_a_second_page_says_so_and_offers_the_first(client, member, profile):
+    PlatformPostFactory.create_batch(160, profile=profile)
+    first = client.get(url(member)).content.decode()
+    second = client.get(url(member, links(first, "next"))).content.decode()
+    third = client.get(url(member, links(second, "next"))).content.decode()
+    assert "Page 2 of 4" in second and "Showing 51–100 of 160" in second
+    assert links(second, "prev") == "?"  # the first page is a plain link
+    assert "Page 3 of 4" in third and "First page" in third
+    assert "before=" in links(third, "prev")
+
+
+def test_an_old_page_number_link_still_works_near_the_top(client, member, profile):
+    PlatformPostFactory.create_batch(60, profile=profile)
+    page = client.get(url(member, "?page=2")).content.decode()
+    assert len(social_ids(page)) == 10 and "Page 2 of 2" in page
+    response = client.get(url(member, "?page=500"))
+    assert response.status_code == 400
+    assert "use the page links" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["?after=garbage", "?after=WzEsMiwzXQ&sort=-published_at", "?before=e30"]
+)
+def test_a_tampered_page_link_is_a_400_with_a_message(client, member, profile, query):
+    PlatformPostFactory(profile=profile)
+    response = client.get(url(member, query))
+    assert response.status_code == 400
+    assert "page link is damaged" in response.content.decode()
+    fragment = client.get(url(member, query), headers=FRAGMENT)
+    assert fragment.status_code == 200 and 'role="alert"' in fragment.content.decode()
+    assert "page link is damaged" in fragment.content.decode()
+
+
+def test_a_cursor_for_another_sort_is_refused_not_a_500(client, member, profile):
+    PlatformPostFactory.create_batch(51, profile=profile, likes=5)
+    first = client.get(url(member, "?sort=-likes")).content.decode()
+    cursor = links(first, "next").split("after=")[1]
+    assert client.get(url(member, f"?after={cursor}")).status_code == 400
+
+
 @pytest.mark.parametrize("headers", [{}, FRAGMENT])
-def test_query_count_does_not_grow_with_rows(
+def test_a_deep_page_costs_the_queries_of_the_first(
     client, member, profile, headers, django_assert_max_num_queries
 ):
-    def queries_for(n):
-        PlatformPostFactory.create_batch(n, profile=profile)
-        with django_assert_max_num_queries(MAX_QUERIES) as captured:
-            assert client.get(url(member), headers=headers).status_code == 200
-        return len(captured)
-
-    assert queries_for(10) == queries_for(190)  # 10 rows, then 200
+    PlatformPostFactory.create_batch(160, profile=profile)
+    first = client.get(url(member)).content.decode()
+    with django_assert_max_num_queries(MAX_QUERIES) as captured:
+        second = client.get(url(member, links(first, "next")), headers=headers)
+    assert second.status_code == 200
+    with django_assert_max_num_queries(MAX_QUERIES) as again:
+        client.get(url(member), headers=headers)
+    assert len(captured) == len(again)
 
 
 def test_the_fragment_carries_a_csv_link_for_the_same_filters(client, member, profile):

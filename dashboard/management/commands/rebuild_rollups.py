@@ -1,0 +1,17 @@
+"""Recompute the overview's daily rollups from the cached posts."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from dashboard import rollups
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute every daily rollup (DailyMetrics) from the cached network posts. Run it after "
+        "changing TIME_ZONE or restoring a backup; running it twice changes nothing."
+    )
+
+    def handle(self, *args, **options):
+        written = rollups.rebuild()
+        self.stdout.write(f"{written:,} daily rollups rebuilt (days in {settings.TIME_ZONE}).")
