@@ -177,5 +177,6 @@ def top_posts(profiles, first, last, limit=TOP_POSTS):
         kpis.period_posts(profiles, first, last)
         .filter(engagements__isnull=False)
         .select_related("profile")
-        .order_by("-engagements", "-published_at", "-pk")[:limit]
+        # Matches the (engagements, id) index, read backward: no sort of the whole period.
+        .order_by("-engagements", "-pk")[:limit]
     )
