@@ -13,15 +13,20 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?= -n auto
+# `make bench`: its own PostgreSQL database, created when missing; BENCH_ARGS=--quick for a smoke run.
+BENCH_DB ?= dashboard_bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+BENCH_ARGS ?=
 
 # True when something listens on 127.0.0.1:$(1).
 reachable = $(PYTHON) -c 'import socket; socket.create_connection(("127.0.0.1", $(1)), timeout=1).close()' 2>/dev/null
 
-.PHONY: help uv deps system-packages demo test lint format sandbox
+.PHONY: help uv deps system-packages demo test bench lint format sandbox
 
 help:
 	@echo "make demo     run the dashboard on the built-in sandbox (SQLite, no servers needed)"
 	@echo "make test     run the whole test suite in parallel (installs Chromium if missing)"
+	@echo "make bench    the agency-scale benchmark on PostgreSQL (BENCH_ARGS=--quick: 100k posts)"
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make format   apply ruff's fixes and formatting"
 	@echo "make sandbox  run the Ayrshare-compatible sandbox API alone on port 8765"
@@ -58,6 +63,11 @@ test: deps system-packages
 	echo "database: $${DATABASE_URL:-SQLite in $${DATA_DIR:-data}/}"; \
 	echo "redis:    $${REDIS_URL:-none (integration tests will skip)}"; \
 	$(UV) run pytest $(PYTEST_ARGS)
+
+bench: deps
+	@createdb -h 127.0.0.1 -U postgres $(BENCH_DB) 2>/dev/null || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(UV) run python manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(UV) run python manage.py bench $(BENCH_ARGS)
 
 lint: deps
 	$(UV) run ruff check .

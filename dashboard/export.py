@@ -1,16 +1,24 @@
-"""The post history as a streamed CSV: the same filters and order as the table, any size."""
+"""The post history as a streamed CSV: the same filters and order as the table, any size.
+
+On PostgreSQL the cells are built in SQL and `COPY (…) TO STDOUT` streams straight into the
+response (about ten times the rows per second of Python's csv module); other databases use the
+Python writer over a chunked cursor. Both write the same bytes for the same rows.
+"""
 
 import csv
 import datetime
 from types import SimpleNamespace
 
+from django.db import connection, transaction
 from django.http import StreamingHttpResponse
 
-from dashboard.ayrshare.normalize import METRICS
-from dashboard.queries import metric_reason
+from dashboard.ayrshare.normalize import METRICS, PLATFORM_METRICS
+from dashboard.queries import FETCH_FAILED, NOT_REPORTED, NOT_YET, NOTE_WORDS, metric_reason
 
 # Rows fetched per round trip; on PostgreSQL through a server-side cursor, so memory stays flat.
 CHUNK_SIZE = 2000
+# Bytes of COPY output gathered into one piece of the response.
+COPY_CHUNK = 64 * 1024
 BOM = "\ufeff"
 # Missing because the last POST /analytics/post for this post failed (PlatformPost.analytics_error).
 RATE_HEADER = (
@@ -62,19 +70,159 @@ class _Echo:
 
 def csv_response(posts, filename, *, excel=False):
     """A StreamingHttpResponse over `posts` (an ordered PlatformPost queryset)."""
-    response = StreamingHttpResponse(_lines(posts, excel), content_type="text/csv; charset=utf-8")
+    lines = copy_lines if connection.vendor == "postgresql" else python_lines
+    response = StreamingHttpResponse(lines(posts, excel), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _lines(posts, excel):
+def header_line(excel=False):
+    # The BOM tells Excel the file is UTF-8 (it guesses a legacy code page otherwise).
+    return (BOM if excel else "") + csv.writer(_Echo()).writerow(HEADER)
+
+
+def python_lines(posts, excel=False):
+    """The CSV as str pieces, written by Python's csv module."""
     writer = csv.writer(_Echo())
     # The header goes out before the query runs: the download starts at once.
-    # The BOM tells Excel the file is UTF-8 (it guesses a legacy code page otherwise).
-    yield (BOM if excel else "") + writer.writerow(HEADER)
+    yield header_line(excel)
     # iterator(): a server-side cursor on PostgreSQL, chunked fetches on SQLite; nothing cached.
     for values in posts.values(*FIELDS).iterator(chunk_size=CHUNK_SIZE):
         yield writer.writerow(row(SimpleNamespace(**values)))
+
+
+def copy_lines(posts, excel=False):
+    """The CSV as bytes pieces of about COPY_CHUNK bytes, from PostgreSQL's COPY (PostgreSQL)."""
+    yield header_line(excel).encode()
+    sql, params = copy_sql(posts)
+    # A transaction (a savepoint inside one) so that a download cut short, which cancels the
+    # COPY, rolls back cleanly and leaves the connection usable.
+    # Django's cursor wrapper cannot pass parameters to copy(); psycopg's own cursor can.
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql, params) as copy,
+    ):
+        yield from _crlf_chunks(copy)
+
+
+def _crlf_chunks(copy):
+    """COPY's rows end in LF; Python's csv (and RFC 4180) end them in CRLF.
+
+    A LF outside quotes ends a record; one inside a quoted text stays as it is. Splitting on
+    the quote character gives the outside and inside runs in turn (an escaped quote, "", opens
+    and closes an empty run), so the parity carries across chunk boundaries.
+    """
+    buffer = []
+    size = 0
+    inside = False
+    for block in copy:
+        buffer.append(bytes(block))
+        size += len(block)
+        if size < COPY_CHUNK:
+            continue
+        chunk, inside = _crlf(b"".join(buffer), inside)
+        yield chunk
+        buffer, size = [], 0
+    if buffer:
+        yield _crlf(b"".join(buffer), inside)[0]
+
+
+def _crlf(data, inside):
+    runs = data.split(b'"')
+    for index in range(0 if not inside else 1, len(runs), 2):
+        runs[index] = runs[index].replace(b"\n", b"\r\n")
+    return b'"'.join(runs), inside != (len(runs) % 2 == 0)
+
+
+def copy_sql(posts):
+    """`COPY (SELECT <the CSV cells> FROM <posts>) TO STDOUT` and its parameters.
+
+    The inner query is the page's own, ordered; PostgreSQL keeps a subquery's order through a
+    plain projection like this one. Only our own column names and expressions go into the
+    text; every value is a parameter.
+    """
+    inner, inner_params = posts.values(*FIELDS).query.sql_with_params()
+    cells, params = [], []
+    for expression, values in _cell_sql():
+        cells.append(expression)
+        params += values
+    select = f"SELECT {', '.join(cells)} FROM ({inner}) AS p"  # noqa: S608
+    return f"COPY ({select}) TO STDOUT (FORMAT csv)", [*params, *inner_params]
+
+
+def _cell_sql():
+    """(SQL expression, parameters) per CSV column, in HEADER order.
+
+    NULLIF(…, '') everywhere: COPY quotes an empty string to tell it from NULL; Python's csv
+    writes both as nothing.
+    """
+    yield _text("p.profile_title")
+    yield _text("p.platform")
+    yield _text("p.social_id")
+    yield _text("p.ayrshare_id")
+    yield _text("p.url")
+    yield _published()
+    yield _text("p.status")
+    yield "CASE WHEN p.post_id IS NULL THEN 'network' ELSE 'ayrshare' END", []
+    yield _text("p.media_type")
+    yield _text("p.text")
+    for name in METRICS:
+        yield _number(name)
+    for name in METRICS:
+        yield _reason(name)
+
+
+def _text(column):
+    # neutralise(): a leading quote before what a spreadsheet would run as a formula.
+    starts = ", ".join(["%s"] * len(FORMULA_STARTS))
+    return (
+        f"NULLIF(CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} "
+        f"ELSE {column} END, '')",
+        list(FORMULA_STARTS),
+    )
+
+
+def _published():
+    # isoformat() in UTC with a Z; microseconds only when there are some, as Python writes it.
+    utc = "(p.published_at AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_part('microseconds', "
+        f"{utc})::bigint %% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || 'Z'",
+        [],
+    )
+
+
+def _number(name):
+    if name != "engagement_rate":
+        return f"p.{name}::text", []
+    # Python writes a whole float as "2.0" where PostgreSQL writes "2"; otherwise both write the
+    # shortest text that reads back as the same float.
+    return (
+        f"CASE WHEN p.{name} = trunc(p.{name}) AND abs(p.{name}) < 1e15 "
+        f"THEN trunc(p.{name})::bigint::text || '.0' ELSE p.{name}::text END",
+        [],
+    )
+
+
+def _reason(name):
+    """metric_reason() in SQL: a note, else "" for a number, else why it is missing."""
+    missing = [platform for platform, names in PLATFORM_METRICS.items() if name not in names]
+    note = f"NULLIF(p.metric_notes ->> '{name}', '')"
+    words = " ".join("WHEN %s THEN %s" for _ in NOTE_WORDS)
+    return (
+        f"CASE WHEN {note} IS NOT NULL THEN (CASE {note} {words} ELSE {note} END) "
+        f"WHEN p.{name} IS NOT NULL THEN NULL "
+        f"WHEN p.platform = ANY(%s) THEN %s "
+        f"WHEN p.analytics_error <> '' THEN %s ELSE %s END",
+        [
+            *[value for pair in NOTE_WORDS.items() for value in pair],
+            missing,
+            NOT_REPORTED,
+            FETCH_FAILED,
+            NOT_YET,
+        ],
+    )
 
 
 def row(post):

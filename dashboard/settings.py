@@ -192,6 +192,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Broadcasts (worker pings, remote control) go here too, not into the current directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:

@@ -6,6 +6,7 @@ have: networks drop fields (TikTok after 7 idle days), and a partial response mu
 dashboard. Metric snapshots are appended only when a post's numbers changed.
 """
 
+from django.db import connection
 from django.db.models import Q
 
 from dashboard import rollups
@@ -186,6 +187,7 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
             changed.append(row)
     update_fields = [
         *_DESCRIPTIVE_FIELDS,
+        "sort_time",
         *METRICS,
         "metric_notes",
         "last_updated",
@@ -193,15 +195,19 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
         "synced_at",
         "analytics_raw" if source == "analytics" else "raw",
     ]
+    # On PostgreSQL and SQLite this sets each row's pk (RETURNING), which the snapshots use.
     PlatformPost.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["profile", "platform", "social_id"],
         update_fields=update_fields,
     )
-    PlatformPost.fill_sort_time(
-        PlatformPost.objects.filter(profile=profile, social_id__in={k[1] for k in by_key})
-    )
+    unpublished = {r.social_id for r in rows if r.published_at is None}
+    if unpublished:
+        # Their sort key is their Ayrshare post's schedule date, which needs a join.
+        PlatformPost.fill_sort_time(
+            PlatformPost.objects.filter(profile=profile, social_id__in=unpublished)
+        )
     _append_snapshots(profile, changed, now)
     # Old days too: a post whose published_at moved leaves its old day's group.
     rollups.recompute(
@@ -259,6 +265,8 @@ def _merged_row(profile, np, old, now, source):
         last_updated=np.last_updated,
         next_update=np.next_update,
         synced_at=now,
+        # What fill_sort_time() would compute for a published post, without a second UPDATE.
+        sort_time=descriptive["published_at"],
         **descriptive,
         **metrics,
         **{raw_field: np.raw},
@@ -272,20 +280,32 @@ def _metrics_changed(old, row):
 
 
 def _append_snapshots(profile, rows, now):
+    """Copy the changed rows' new numbers into MetricSnapshot, in one INSERT … SELECT.
+
+    Read back from the rows just written rather than sent again: building and binding a model
+    per snapshot cost the sync a third of its time.
+    """
     if not rows:
         return
-    ids = _ids_for(profile, [(row.platform, row.social_id) for row in rows])
-    snapshots = [
-        MetricSnapshot(
-            platform_post_id=ids[(row.platform, row.social_id)],
-            captured_at=row.last_updated or now,
-            **row.metrics(),
-        )
-        for row in rows
-        if (row.platform, row.social_id) in ids
-    ]
-    # A retried sync re-reads the same lastUpdated; the unique constraint makes that a no-op.
-    MetricSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
+    if any(row.pk is None for row in rows):  # a backend whose bulk upsert returns no ids
+        ids = _ids_for(profile, [(row.platform, row.social_id) for row in rows])
+        for row in rows:
+            row.pk = ids.get((row.platform, row.social_id))
+    pks = [row.pk for row in rows if row.pk is not None]
+    quote = connection.ops.quote_name
+    metrics = ", ".join(quote(name) for name in METRICS)
+    placeholders = ", ".join(["%s"] * len(pks))
+    # Only quoted names from our models go into the text; values stay parameters. A retried
+    # sync re-reads the same lastUpdated: the unique constraint makes that a no-op.
+    sql = (
+        f"INSERT INTO {quote(MetricSnapshot._meta.db_table)} "  # noqa: S608
+        f"(platform_post_id, captured_at, {metrics}) "
+        f"SELECT id, COALESCE(last_updated, %s), {metrics} "
+        f"FROM {quote(PlatformPost._meta.db_table)} WHERE id IN ({placeholders}) "
+        "ON CONFLICT (platform_post_id, captured_at) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *pks])
 
 
 def _ids_for(profile, keys):

@@ -1,0 +1,130 @@
+"""`manage.py bench`: the agency-scale benchmark (see docs/performance.md)."""
+
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Profile
+from dashboard.bench import downloads, pipeline, report, seed, web
+from dashboard.bench.report import Result
+
+SMALL_POSTS = 10_000
+QUICK_POSTS = 100_000
+# Goals that need the sandbox, a pool of real workers and a simulated day: not in this command.
+NOT_MEASURED = {
+    "R1": "most requests in a 5-minute window for one profile ÷ 300",
+    "R2": "429s per profile in a simulated day",
+    "R3": "delay before a retry ÷ Retry-After",
+    "R4": "requests before the unit's nextUpdate ÷ all requests",
+    "R5": "units synced within 2 beats of becoming due ÷ units due",
+    "R6": "duplicates and lost units after kill -9 of a worker",
+}
+
+
+class Command(BaseCommand):
+    help = "Seed agency-sized workspaces on PostgreSQL and measure pages, export and sync."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--posts", type=int, default=1_000_000)
+        parser.add_argument("--profiles", type=int, default=300)
+        parser.add_argument(
+            "--quick", action="store_true", help=f"{QUICK_POSTS:,} posts: a smoke run for CI"
+        )
+        parser.add_argument("--repeat", type=int, default=7, help="timed runs per p50")
+        parser.add_argument(
+            "--json",
+            type=Path,
+            default=None,
+            help="where to write the results (default: DATA_DIR/bench-results.json)",
+        )
+
+    def handle(self, *args, posts, profiles, quick, repeat, json, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "The benchmark measures PostgreSQL (COPY, its planner, its indexes). Set "
+                "DATABASE_URL=postgres://postgres@127.0.0.1:5432/dashboard and run it again."
+            )
+        if quick:
+            posts = QUICK_POSTS
+        if posts < SMALL_POSTS * 2 or not 2 <= profiles <= posts // 100:
+            raise CommandError(
+                f"Need --posts >= {SMALL_POSTS * 2:,} and 2 <= --profiles <= posts / 100."
+            )
+        started = time.perf_counter()
+        results, sections = self._run(posts, profiles, repeat)
+        self.stdout.write("\n" + report.table(results) + "\n")
+        failed = [r.goal for r in results if r.passed is False]
+        self.stdout.write(
+            f"\n{sum(r.passed is True for r in results)} pass, {len(failed)} fail "
+            f"({', '.join(dict.fromkeys(failed)) or 'none'}), "
+            f"{sum(r.passed is None for r in results)} not measured; "
+            f"{time.perf_counter() - started:.0f} s in all\n"
+        )
+        path = json or Path(settings.DATA_DIR) / "bench-results.json"
+        meta = {
+            "posts": posts,
+            "profiles": profiles,
+            "small_posts": SMALL_POSTS,
+            "repeat": repeat,
+            "finished_at": timezone.now().isoformat(),
+            "sections_s": sections,
+        }
+        report.write_json(path, results, meta)
+        self.stdout.write(f"Results written to {path}\n")
+
+    def _run(self, posts, profiles, repeat):
+        sections = {}
+        seeded = []
+        try:
+            small = self._section(
+                sections, "seed", lambda: seed.seed_workspace("small", SMALL_POSTS, profiles)
+            )
+            seeded.append(small)
+            big = self._section(
+                sections, "seed", lambda: seed.seed_workspace("big", posts, profiles)
+            )
+            seeded.append(big)
+            seconds = big.seconds + small.seconds
+            self.stdout.write(f"seeded {big.posts:,} + {small.posts:,} posts in {seconds:.0f} s")
+            big_browser, small_browser = web.Browser(big), web.Browser(small)
+            results = []
+            results += self._section(
+                sections, "history", lambda: web.history(big_browser, small_browser, repeat)
+            )
+            results += self._section(
+                sections, "overview", lambda: web.overview(big_browser, small_browser, repeat)
+            )
+            results.append(
+                self._section(sections, "template", lambda: web.template_per_row(big, repeat))
+            )
+            results += self._section(sections, "export", lambda: downloads.measure(big, small))
+            empty = Profile.objects.bulk_create(
+                Profile(workspace=big.workspace, title=title) for title in ("upsert", "baseline")
+            )
+            big.profiles += empty
+            # At least one full batch, or "statements per 1,000 posts" means nothing.
+            sync_rows = min(max(posts // 10, pipeline.BATCH), 100_000)
+            results += self._section(
+                sections, "sync", lambda: pipeline.upsert_speed(empty, sync_rows)
+            )
+            results += [
+                Result(goal, what, "-", "-", None, "see the issue", None)
+                for goal, what in NOT_MEASURED.items()
+            ]
+            results.append(pipeline.task_timing())
+            return results, sections
+        finally:
+            for workspace in seeded:
+                seed.drop(workspace)
+
+    def _section(self, sections, name, work):
+        self.stdout.write(f"{name}…")
+        self.stdout.flush()
+        started = time.perf_counter()
+        value = work()
+        sections[name] = round(sections.get(name, 0) + time.perf_counter() - started, 1)
+        return value
