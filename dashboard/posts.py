@@ -53,7 +53,10 @@ def posts_export(request, membership):
         return render(request, "dashboard/posts.html", context, status=400)
     name = f"{membership.workspace.slug}-posts-{timezone.localdate():%Y-%m-%d}.csv"
     return export.csv_response(
-        network_posts(membership, filters), name, excel=request.GET.get("excel") == "1"
+        network_posts(membership, filters),
+        name,
+        sort=filters.sort_order(),
+        excel=request.GET.get("excel") == "1",
     )
 
 

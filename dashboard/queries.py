@@ -157,6 +157,13 @@ def _missing(posts, column, down, after_pk=None):
     return rows.order_by(F(column).asc(), "pk")
 
 
+def index_runs(posts, sort):
+    """`posts` in page order as two querysets that the (column, id) index yields in order:
+    the rows with a value, then those without (a whole export, read without a sort)."""
+    column, descending = sort_column(sort)
+    return [_valued(posts, column, descending), _missing(posts, column, descending)]
+
+
 def _seek(posts, column, down, cursor, limit, valued_first):
     """Up to `limit` rows past `cursor` ((value, pk) or None = from the start) in one direction.
 
