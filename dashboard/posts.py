@@ -22,12 +22,7 @@ def posts(request, membership):
     context = {"membership": membership, "filters": filters}
     status = 200
     if filters.is_valid():
-        posts = network_posts(membership, filters)
-        counted = counted_posts(membership, filters)
-        page = paginate(posts, filters.sort_order(), counted=counted, **filters.cursors())
-        for row in page.rows:
-            _decorate(row)
-        context.update(page=page, sort=filters.sort_order(), headers=_headers(filters.sort_order()))
+        context.update(table_context(membership, filters))
     else:
         context.update(errors=filters.error_text(), sort=DEFAULT_SORT)
         # htmx does not swap a 4xx answer; the fragment shows the message in place instead.
@@ -38,6 +33,17 @@ def posts(request, membership):
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def table_context(membership, filters):
+    """What the results partial shows for valid PostFilters: the page, its sort and headings."""
+    sort = filters.sort_order()
+    posts = network_posts(membership, filters)
+    counted = counted_posts(membership, filters)
+    page = paginate(posts, sort, counted=counted, **filters.cursors())
+    for row in page.rows:
+        _decorate(row)
+    return {"page": page, "sort": sort, "headers": _headers(sort)}
 
 
 @workspace_member()

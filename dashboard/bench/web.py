@@ -14,7 +14,7 @@ from dashboard.bench.report import Result, at_most, ratio
 from dashboard.bench.timing import p50_ms
 from dashboard.filters import DEFAULT_SORT, SORTS, PostFilters
 from dashboard.models import DailyMetrics, PlatformPost
-from dashboard.queries import PAGE_SIZE, encode_cursor, network_posts, paginate
+from dashboard.queries import PAGE_SIZE, encode_cursor
 from dashboard.rollups import KPI_METRICS, PLACEHOLDER_PREFIX
 from dashboard.views import OVERVIEW_TARGET
 
@@ -89,7 +89,7 @@ def _deep_page(browser, repeat):
 
 
 def _counted(browser):
-    page, _ = _page(browser.seeded, DEFAULT_SORT)
+    page = _table(browser.seeded, DEFAULT_SORT)["page"]
     return Result(
         "P7",
         f"rows counted per page render ({browser.seeded.posts:,} matching)",
@@ -101,13 +101,15 @@ def _counted(browser):
     )
 
 
-def _page(seeded, sort):
+def _table(seeded, sort):
+    """The history view's context for the seeded workspace's owner."""
     membership = Membership.objects.get(user=seeded.user, workspace=seeded.workspace)
     filters = PostFilters({"sort": sort}, profiles=seeded.workspace.profiles.all())
     if not filters.is_valid():
         raise RuntimeError(filters.error_text())
-    page = paginate(network_posts(membership, filters), filters.sort_order(), **filters.cursors())
-    return page, filters
+    return {"membership": membership, "filters": filters} | post_views.table_context(
+        membership, filters
+    )
 
 
 def overview(big, small, repeat):
@@ -156,18 +158,10 @@ def rollup_agreement(seeded):
 
 def template_per_row(seeded, repeat):
     """P10: rendering the table fragment at the default page size, per row shown."""
-    page, filters = _page(seeded, DEFAULT_SORT)
-    for row in page.rows:
-        post_views._decorate(row)
+    context = _table(seeded, DEFAULT_SORT)
+    page = context["page"]
     request = RequestFactory().get("/", headers={"HX-Request": "true"})
     request.user = seeded.user
-    context = {
-        "membership": Membership.objects.get(user=seeded.user, workspace=seeded.workspace),
-        "filters": filters,
-        "page": page,
-        "sort": filters.sort_order(),
-        "headers": post_views._headers(filters.sort_order()),
-    }
     with override_settings(ALLOWED_HOSTS=[HOST]):
         ms = p50_ms(
             lambda: render_to_string("dashboard/posts.html#results", context, request), repeat
