@@ -43,6 +43,33 @@ OFFSET_PAGES = COUNT_CAP // PAGE_SIZE + 1
 BAD_CURSOR = "This page link is damaged or out of date; start again from the first page."
 
 
+class ProfileChoiceField(forms.ModelMultipleChoiceField):
+    """Profile ids checked in one query. Django's own field first builds a queryset for each
+    id to test its format: 30 ms of an agency's 300-profile link, on every request."""
+
+    def _check_values(self, value):
+        ids = set()
+        for pk in value:
+            try:
+                ids.add(int(pk))
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                ) from None
+        # An id past the 64-bit range names no profile (and SQLite would overflow on it).
+        chosen = self.queryset.filter(pk__in=[pk for pk in ids if 0 < pk < 2**63])
+        missing = ids - {profile.pk for profile in chosen}
+        if missing:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": min(missing)},
+            )
+        return chosen
+
+
 class PostFilters(forms.Form):
     range = forms.ChoiceField(label="Period", choices=RANGE_PRESETS, required=False)
     start = forms.DateField(
@@ -51,7 +78,7 @@ class PostFilters(forms.Form):
     end = forms.DateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    profiles = forms.ModelMultipleChoiceField(
+    profiles = ProfileChoiceField(
         queryset=None,
         required=False,
         error_messages={"invalid_choice": "You cannot see profile %(value)s."},
@@ -89,7 +116,9 @@ class PostFilters(forms.Form):
     def __init__(self, data, *, profiles):
         """`profiles` is the member's visible_profiles(): the only ids ?profiles= may name."""
         super().__init__(data)
-        self.fields["profiles"].queryset = profiles.order_by("title")
+        # The Ayrshare key is never needed to filter or to list choices; loading it would
+        # decrypt it, about 0.1 ms a profile.
+        self.fields["profiles"].queryset = profiles.order_by("title").defer("profile_key")
 
     def clean(self):
         cleaned = super().clean()

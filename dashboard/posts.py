@@ -9,7 +9,13 @@ from accounts.access import visible_profiles, workspace_member
 from dashboard import export
 from dashboard.ayrshare.normalize import METRICS
 from dashboard.filters import DEFAULT_SORT, PostFilters
-from dashboard.queries import counted_posts, metric_reason, network_posts, paginate
+from dashboard.queries import (
+    counted_posts,
+    exported_posts,
+    metric_reason,
+    network_posts,
+    paginate,
+)
 
 RESULTS_TARGET = "results"
 METRIC_LABELS = {"engagement_rate": "Eng. rate"}
@@ -59,7 +65,7 @@ def posts_export(request, membership):
         return render(request, "dashboard/posts.html", context, status=400)
     name = f"{membership.workspace.slug}-posts-{timezone.localdate():%Y-%m-%d}.csv"
     return export.csv_response(
-        network_posts(membership, filters),
+        exported_posts(membership, filters),
         name,
         sort=filters.sort_order(),
         excel=request.GET.get("excel") == "1",

@@ -34,17 +34,34 @@ def network_posts(membership, filters):
 def counted_posts(membership, filters):
     """network_posts' rows for the capped count: `IN (SELECT ...)` lets PostgreSQL read them
     by the profile index (the ANY form of the page would scan until COUNT_CAP + 1 match)."""
-    return _filtered(membership, filters, for_count=True).order_by()
+    return _filtered(membership, filters, lambda visible: Q(profile__in=visible)).order_by()
 
 
-def _filtered(membership, filters, for_count=False):
+def exported_posts(membership, filters):
+    """network_posts for a whole export, with the profile ids written out.
+
+    A whole export is planned on how many rows it will read (sort them all, or walk an index
+    for its first rows: see export_runs); the ids let PostgreSQL count a profile's rows from
+    its statistics, where the page's ANY(ARRAY(…)) leaves it guessing.
+    """
+    column, descending = sort_column(filters.sort_order())
+    return _ordered(_filtered(membership, filters, _listed), column, descending)
+
+
+def _listed(visible):
+    ids = list(visible.values_list("pk", flat=True))
+    # No ids would make `IN ()`, which Django turns into no SQL at all; COPY needs a statement.
+    return Q(profile_id__in=ids) if ids else _in_profiles(visible)
+
+
+def _filtered(membership, filters, in_profiles=None):
     profiles = filters.cleaned_data.get("profiles")
     visible = visible_profiles(membership)
     if profiles:
         # The form already restricts ids to visible profiles; filtering twice costs nothing.
         visible = visible.filter(pk__in=[p.pk for p in profiles])
     posts = (
-        PlatformPost.objects.filter(Q(profile__in=visible) if for_count else _in_profiles(visible))
+        PlatformPost.objects.filter((in_profiles or _in_profiles)(visible))
         .defer(*HEAVY_FIELDS)
         .annotate(
             # Stored Coalesce(published_at, post.schedule_date): see PlatformPost.sort_time.
@@ -157,11 +174,37 @@ def _missing(posts, column, down, after_pk=None):
     return rows.order_by(F(column).asc(), "pk")
 
 
-def index_runs(posts, sort):
-    """`posts` in page order as two querysets that the (column, id) index yields in order:
-    the rows with a value, then those without (a whole export, read without a sort)."""
-    column, descending = sort_column(sort)
-    return [_valued(posts, column, descending), _missing(posts, column, descending)]
+def export_runs(posts, sort, head):
+    """`posts` in page order as querysets to read one after the other: the first `head` rows
+    with a value, the rest of them, then the rows without one (or, for fewer than `head` rows
+    with a value, just the two runs).
+
+    A whole export is planned for its total cost, which means sorting every row before the
+    first goes out. Split off, the first rows are a bounded stretch of the (column, id) index,
+    at once; finding where that stretch ends is a LIMIT query, which PostgreSQL plans for the
+    rows it keeps, from the index or from a small sort, whichever this export's size favours.
+    """
+    column, down = sort_column(sort)
+    valued = _valued(posts, column, down)
+    missing = _missing(posts, column, down)
+    last = next(iter(valued.values_list(column, "pk")[head - 1 : head]), None)
+    if last is None:
+        return [valued, missing]
+    return [_valued_through(posts, column, down, last), _valued(posts, column, down, last), missing]
+
+
+def _valued_through(posts, column, down, last):
+    """Rows with a value up to and including the (value, pk) `last`: what _valued(after=last)
+    leaves out, with `column` bounded so that the index serves it."""
+    value, pk = last
+    rows = posts.filter(**{f"{column}__isnull": False})
+    if down:
+        rows = rows.filter(
+            Q(**{f"{column}__gt": value}) | Q(pk__gte=pk), **{f"{column}__gte": value}
+        )
+        return rows.order_by(F(column).desc(), "-pk")
+    rows = rows.filter(Q(**{f"{column}__lt": value}) | Q(pk__lte=pk), **{f"{column}__lte": value})
+    return rows.order_by(F(column).asc(), "pk")
 
 
 def _seek(posts, column, down, cursor, limit, valued_first):

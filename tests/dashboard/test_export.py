@@ -14,7 +14,14 @@ from dashboard import export as csv_export
 from dashboard.export import RATE_HEADER, neutralise
 from dashboard.filters import PostFilters
 from dashboard.models import PlatformPost
-from dashboard.queries import FETCH_FAILED, NOT_REPORTED, NOT_YET, STALE, network_posts
+from dashboard.queries import (
+    FETCH_FAILED,
+    NOT_REPORTED,
+    NOT_YET,
+    STALE,
+    network_posts,
+    sort_column,
+)
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory, PostFactory
 
@@ -231,10 +238,10 @@ def test_five_thousand_rows_stream_lazily(client, member, profile):
     # Nothing is read until the body is consumed: the header goes out before any query.
     assert len(before_body) == 0
     assert header.startswith(b"profile,")
-    # Then one fetch of 2,000 rows (SQLite), or the savepoint, two SET LOCALs and the capped
-    # count that picks the read order (PostgreSQL; the COPY runs on psycopg's own cursor,
-    # outside Django's query log): not a query per row.
-    assert len(first_piece) <= (4 if connection.vendor == "postgresql" else 1)
+    # Then one fetch of 2,000 rows (SQLite), or on PostgreSQL the savepoint, SET LOCAL jit and
+    # the query for where the first part ends (the COPY runs on psycopg's own cursor, outside
+    # Django's query log): not a query per row.
+    assert len(first_piece) <= (3 if connection.vendor == "postgresql" else 1)
     assert len(list(csv.DictReader(io.StringIO(body.decode())))) == 5000
     if connection.vendor == "postgresql":
         assert len(first) < len(body) / 2, "the COPY output arrives in pieces, not at once"
@@ -299,20 +306,52 @@ def test_copy_writes_the_same_bytes_as_python(member, awkward, query, excel):
     assert len(list(csv.reader(io.StringIO(copied.decode().removeprefix("\ufeff"))))) == 15
 
 
+@pytest.fixture
+def others(awkward):
+    """Another workspace's rows among the awkward ones, in every order: the index the first
+    rows are read from holds every workspace's rows."""
+    now = timezone.now().replace(microsecond=0)
+    stranger = ProfileFactory()
+    for n in range(10):
+        PlatformPostFactory(
+            profile=stranger,
+            published_at=now - datetime.timedelta(hours=n, minutes=30),
+            likes=None if n % 4 == 0 else n,
+            views=n if n % 2 else None,
+            engagement_rate=n / 10,
+        )
+
+
 @postgresql_only
 @pytest.mark.parametrize(
     "sort", ["-published_at", "published_at", "-likes", "likes", "-engagement_rate", "views"]
 )
-def test_a_big_export_reads_in_index_order_and_keeps_the_tables_order(
-    member, awkward, monkeypatch, sort
+@pytest.mark.parametrize("head", [1, 4, 12, 100])
+def test_an_export_reads_its_first_rows_on_their_own_and_keeps_the_tables_order(
+    member, others, monkeypatch, sort, head
 ):
-    monkeypatch.setattr(csv_export, "INDEX_ORDER_ROWS", 5)  # the 14 awkward rows count as big
+    # Few rows first (1, 4), about half of them (12), or more than there are (100).
+    monkeypatch.setattr(csv_export, "HEAD_ROWS", head)
     posts = ordered_posts(member, f"sort={sort}")
 
-    with CaptureQueriesContext(connection) as queries:
-        copied = b"".join(csv_export.copy_lines(posts, sort=sort))
+    copied = b"".join(csv_export.copy_lines(posts, sort=sort))
 
-    assert any("enable_sort" in q["sql"] for q in queries.captured_queries)
+    column, _ = sort_column(sort)
+    valued = posts.filter(**{f"{column}__isnull": False}).count()
+    # First rows, the rest with a value, those without; or, too few rows to bother, two.
+    assert len(csv_export._parts(posts, sort)) == (3 if valued >= head else 2)
+    assert copied == "".join(csv_export.python_lines(posts)).encode()
+    assert len(list(csv.reader(io.StringIO(copied.decode())))) == 15
+
+
+@postgresql_only
+@pytest.mark.parametrize("rate", [1e15, 1e15 + 0.5, 9.5e15, 1e16, -0.0, float("inf"), float("nan")])
+def test_extreme_rates_are_written_as_python_writes_them(member, profile, rate):
+    PlatformPostFactory(profile=profile, engagement_rate=rate)
+    posts = ordered_posts(member)
+
+    copied = b"".join(csv_export.copy_lines(posts))
+
     assert copied == "".join(csv_export.python_lines(posts)).encode()
 
 
@@ -325,16 +364,23 @@ def test_the_download_uses_copy_on_postgresql(client, member, awkward):
 
 
 @postgresql_only
-def test_a_download_cut_short_leaves_the_connection_usable(member, profile):
+@pytest.mark.parametrize("read", [1, 2, 4, 7])
+def test_a_download_cut_short_leaves_the_connection_usable(member, profile, monkeypatch, read):
+    # Three parts (the first 1,000 rows, the rest, none without a time): cut in the header,
+    # in the first part, near its end and in the second.
+    monkeypatch.setattr(csv_export, "HEAD_ROWS", 1000)
     bulk_posts(profile, 3000)
-    pieces = csv_export.copy_lines(ordered_posts(member), excel=False)
-    next(pieces)
-    next(pieces)
+    everything = list(csv_export.copy_lines(ordered_posts(member), sort="-published_at"))
+    assert len(everything) > read + 1
+    pieces = csv_export.copy_lines(ordered_posts(member), sort="-published_at")
+    for _ in range(read):
+        next(pieces)
 
     pieces.close()  # what the server does when the browser goes away
 
     assert PlatformPost.objects.filter(profile=profile).count() == 3000
-    body = b"".join(csv_export.copy_lines(ordered_posts(member), excel=False))
+    body = b"".join(csv_export.copy_lines(ordered_posts(member), sort="-published_at"))
+    assert body == b"".join(everything)
     assert len(list(csv.DictReader(io.StringIO(body.decode())))) == 3000
 
 

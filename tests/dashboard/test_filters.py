@@ -60,6 +60,9 @@ def test_custom_dates_are_the_period_and_a_preset_with_dates_is_refused():
         ({"before": encode_cursor("soon", 3, 2)}, "page link is damaged"),
         ({"after": encode_cursor(4, 3, 2), "sort": "-published_at"}, "page link is damaged"),
         ({"after": encode_cursor(4, 3, 2), "page": "2", "sort": "likes"}, "not two"),
+        ({"profiles": "abc"}, "“abc” is not a valid value"),
+        ({"profiles": "1.5"}, "“1.5” is not a valid value"),
+        ({"profiles": "99999999999999999999"}, "You cannot see profile 99999999999999999999."),
     ],
 )
 def test_bad_values_are_rejected_with_a_message(data, message):
@@ -78,6 +81,20 @@ def test_a_client_cannot_name_a_profile_they_may_not_see():
     refused = form(client, profiles=[str(theirs.pk)])
     assert not refused.is_valid()
     assert f"You cannot see profile {theirs.pk}." in " ".join(refused.error_text())
+
+
+def test_many_profiles_are_checked_in_one_query(django_assert_num_queries):
+    member = MembershipFactory()
+    chosen = ProfileFactory.create_batch(40, workspace=member.workspace)
+    stranger = ProfileFactory()
+
+    with django_assert_num_queries(1):
+        f = form(member, profiles=[str(p.pk) for p in chosen])
+        assert f.is_valid(), f.errors
+    assert sorted(p.pk for p in f.cleaned_data["profiles"]) == sorted(p.pk for p in chosen)
+    refused = form(member, profiles=[str(chosen[0].pk), str(stranger.pk)])
+    assert not refused.is_valid()
+    assert f"You cannot see profile {stranger.pk}." in " ".join(refused.error_text())
 
 
 def test_a_cursor_is_decoded_for_the_chosen_sort():
