@@ -19,7 +19,7 @@ from dashboard.queries import (
     NOT_REPORTED,
     NOT_YET,
     STALE,
-    network_posts,
+    exported_posts,
     sort_column,
 )
 from tests.accounts.factories import MembershipFactory, ProfileFactory
@@ -211,6 +211,14 @@ def test_a_client_exports_only_assigned_profiles(client, member):
     assert [row["text"] for row in rows] == ["Assigned"]
 
 
+def test_a_client_without_profiles_gets_the_header_and_no_rows(client, member):
+    client_member = MembershipFactory(workspace=member.workspace, role="client")
+    PlatformPostFactory(profile=ProfileFactory(workspace=member.workspace), text="Secret")
+    client.force_login(client_member.user)
+    response, rows, _ = export(client, member)
+    assert response.status_code == 200 and rows == []
+
+
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="COPY is PostgreSQL's"
 )
@@ -290,7 +298,7 @@ def awkward(profile):
 def ordered_posts(member, query=""):
     filters = PostFilters(QueryDict(query), profiles=visible_profiles(member))
     assert filters.is_valid(), filters.errors
-    return network_posts(member, filters)
+    return exported_posts(member, filters)
 
 
 @postgresql_only
