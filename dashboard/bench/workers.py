@@ -65,6 +65,7 @@ class Worker:
     """A `celery worker` child process and everything it logged."""
 
     def __init__(self, env, queue, *, name=None, concurrency=2):
+        self.env = env
         self.queue = queue
         self.lines = []
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
