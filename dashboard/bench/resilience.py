@@ -56,6 +56,7 @@ LIMIT, WINDOW = 30, AYRSHARE_WINDOW // TIME_SCALE
 # Long enough for the last of 20 profiles' chains to start before its lease runs out (a unit
 # leased again while its task waits in the queue is queued twice); R6 waits this long.
 LEASE_SECONDS = 12
+CONNECT_TIMEOUT = 1  # seconds, to the sandbox on loopback
 RETRY_AFTER = 2  # seconds, on the injected 429s
 RETRY_GAP = 5.0  # seconds: a same call sooner than this after a 5xx is the client's retry
 MAX_ATTEMPTS = 5
@@ -169,6 +170,8 @@ def _start_pool(scale, queue, sandbox_url, data_dir, label):
         AYRSHARE_BUDGET_REQUESTS=budget_requests(),
         AYRSHARE_BUDGET_WINDOW=WINDOW,
         AYRSHARE_READ_TIMEOUT=5,
+        # The budget's slack (see ratelimit.Budget): 5 s would be a third of a 15-s window.
+        AYRSHARE_CONNECT_TIMEOUT=CONNECT_TIMEOUT,
     )
     return [
         Worker(env, queue, name=f"{label}{n}-{os.getpid()}", concurrency=1)
@@ -279,14 +282,17 @@ def _steady_state(scale, worker, profile_ids):
 def _inject_faults(scale, sandbox, worker, profile_ids):
     """Every unit due, while 429 bursts (with Retry-After) and 5xx answers come in."""
     SyncState.objects.filter(profile_id__in=profile_ids).update(next_update=None)
-    # Half the calls fail, so that some fail on every attempt and their unit backs off.
-    sandbox.configure(error_rate=0.5, burst_429=4, burst_retry_after=RETRY_AFTER)
+    # Half the calls fail (503, Retry-After 1 s), so some fail on every attempt and their unit
+    # backs off.
+    sandbox.configure(
+        error_rate=0.5, error_retry_after=1, burst_429=4, burst_retry_after=RETRY_AFTER
+    )
     halfway = time.monotonic() + scale.fault_seconds / 2
     _beat_until(worker, lambda: time.monotonic() > halfway, scale.fault_seconds)
     sandbox.configure(burst_429=4)
     ends = time.monotonic() + scale.fault_seconds / 2
     _beat_until(worker, lambda: time.monotonic() > ends, scale.fault_seconds)
-    sandbox.configure(error_rate=0, burst_429=0)
+    sandbox.configure(error_rate=0, error_retry_after=None, burst_429=0)
     _wait_idle(profile_ids, 30)
 
 
@@ -452,16 +458,21 @@ def rate_limited(calls):
 
 
 def retry_ratios(calls):
-    """For each 429 that carried Retry-After: (the profile's next call - the 429) ÷ Retry-After.
+    """For each answer that carried Retry-After: (the next call - the answer) ÷ Retry-After.
 
-    Any next call counts, whatever its endpoint: after a 429 the whole profile must wait.
+    After a 429 any next call of the profile counts, whatever its endpoint: the limit is the
+    profile's. After a 5xx, the next call of the same request (the client's retry, or the
+    unit's next run).
     """
     ordered = sorted(calls, key=lambda c: c["wall_time"])
     ratios = []
     for n, call in enumerate(ordered):
-        if call["status"] != 429 or not call["retry_after"]:
+        if not call["retry_after"]:
             continue
-        later = (c for c in ordered[n + 1 :] if c["profile"] == call["profile"])
+        if call["status"] == 429:
+            later = (c for c in ordered[n + 1 :] if c["profile"] == call["profile"])
+        else:
+            later = (c for c in ordered[n + 1 :] if _request(c) == _request(call))
         following = next(later, None)
         if following is not None:
             ratios.append((following["wall_time"] - call["wall_time"]) / call["retry_after"])
@@ -477,13 +488,7 @@ def failed_calls(calls, gap=RETRY_GAP):
     episodes = []
     open_episodes = {}
     for call in sorted(calls, key=lambda c: c["wall_time"]):
-        key = (
-            call["profile"],
-            call["method"],
-            call["path"],
-            repr(call["query"]),
-            repr(call["body"]),
-        )
+        key = _request(call)
         episode = open_episodes.get(key)
         if episode and call["wall_time"] - episode["last"] < gap:
             episode["attempts"] += 1
@@ -501,6 +506,11 @@ def failed_calls(calls, gap=RETRY_GAP):
         for e in episodes
         if e["failed"] or e["attempts"] > 1
     ]
+
+
+def _request(call):
+    """What makes two calls the same request: who, what, and every parameter."""
+    return (call["profile"], call["method"], call["path"], repr(call["query"]), repr(call["body"]))
 
 
 def unit_of(resource):
@@ -538,7 +548,7 @@ def within_limit(due, synced, limit):
 def _compressed():
     return (
         f"time ×{TIME_SCALE}: limit {LIMIT} per {WINDOW} s for Ayrshare's {AYRSHARE_LIMIT} per "
-        f"{AYRSHARE_WINDOW} s, our budget {budget_requests()}"
+        f"{AYRSHARE_WINDOW} s, our budget {budget_requests()} per {WINDOW} + {CONNECT_TIMEOUT} s"
     )
 
 
@@ -581,12 +591,13 @@ def _r3(calls, backoffs, sandbox, profiles):
     unrecorded = [e for e in gave_up if (pk_of[e[0][0]], unit_of(e[3])) not in backoffs]
     worst = min(ratios, default=None)
     passed = worst is not None and worst >= 1.0 and most <= MAX_ATTEMPTS and not unrecorded
+    met = Counter(c["status"] for c in calls if c["retry_after"])
     return Result(
         "R3",
-        f"delay before a retry ÷ Retry-After ({len(ratios)} injected 429s, Retry-After "
-        f"{RETRY_AFTER} s); most attempts of one call, over {len(episodes)} calls meeting a 5xx; "
-        "calls given up without a backoff recorded",
-        f"min {worst:.2f}" if worst is not None else "no 429 met",
+        f"delay before a retry ÷ Retry-After ({met[429]} injected 429s with Retry-After "
+        f"{RETRY_AFTER} s, {met[503]} 503s with 1 s); most attempts of one call, over "
+        f"{len(episodes)} calls meeting a 5xx; calls given up without a backoff recorded",
+        f"min {worst:.2f}" if worst is not None else "no Retry-After met",
         f"{most} attempts; {len(unrecorded)} of {len(gave_up)} unrecorded",
         worst,
         f">= 1.0; <= {MAX_ATTEMPTS} attempts; 0 unrecorded",

@@ -70,6 +70,18 @@ def test_a_retry_is_measured_from_the_429_to_the_profiles_next_call_of_any_kind(
     assert retry_ratios(calls) == [1.5, 0.75]
 
 
+def test_a_retry_after_a_503_is_measured_to_the_same_requests_next_call():
+    calls = [
+        call(0, 10.0, 503, retry_after=1),
+        call(0, 10.2, path="/api/history"),  # another request of the profile: not its retry
+        call(0, 11.5),
+        call(1, 20.0, 503, retry_after=2),
+        call(1, 21.0),  # the client came back too soon
+    ]
+
+    assert retry_ratios(calls) == [1.5, 0.5]
+
+
 def test_failed_calls_group_a_call_with_its_quick_retries():
     calls = [
         call(0, 0.0, 503),
