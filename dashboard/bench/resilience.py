@@ -23,6 +23,7 @@ import signal
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -57,6 +58,7 @@ LIMIT, WINDOW = 30, AYRSHARE_WINDOW // TIME_SCALE
 # leased again while its task waits in the queue is queued twice); R6 waits this long.
 LEASE_SECONDS = 12
 CONNECT_TIMEOUT = 1  # seconds, to the sandbox on loopback
+QUEUE = "bench-resilience"
 RETRY_AFTER = 2  # seconds, on the injected 429s
 RETRY_GAP = 5.0  # seconds: a same call sooner than this after a 5xx is the client's retry
 MAX_ATTEMPTS = 5
@@ -105,18 +107,40 @@ def measure(scale=FULL, log=print):
     if not settings.REDIS_URL:
         return not_measured("needs REDIS_URL (workers share Redis)")
     forget_request_budgets(settings.REDIS_URL)
-    app.control.purge()
     started = time.monotonic()
 
     def say(text):
         log(f"  {time.monotonic() - started:3.0f} s  {text}")
 
     with (
+        _default_queue(QUEUE),
         tempfile.TemporaryDirectory(prefix="bench-resilience-") as data_dir,
         start_sandbox(**_backlog_world(scale)) as sandbox,
         start_sandbox(profiles=scale.stagger_profiles, posts=0, seed=23) as stagger_sb,
     ):
         return _run(scale, sandbox, stagger_sb, data_dir, say)
+
+
+@contextmanager
+def _default_queue(name):
+    """Send every task to our workers' own queue, "Refresh now"'s too, and empty it after.
+
+    The workers never read the default queue, which real workers on the same Redis may share.
+    """
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = name
+    _purge(name, f"{name}-r5")
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue = previous
+        _purge(name, f"{name}-r5")
+
+
+def _purge(*queues):
+    with app.connection_for_write() as connection:
+        for queue in queues:
+            connection.default_channel.queue_purge(queue)
 
 
 def _backlog_world(scale):
@@ -131,7 +155,7 @@ def _backlog_world(scale):
 
 
 def _run(scale, sandbox, stagger_sb, data_dir, log):
-    queue = app.conf.task_default_queue  # where "Refresh now" sends its tasks, as in production
+    queue = app.conf.task_default_queue  # ours (see measure), where "Refresh now" sends too
     pool = _start_pool(scale, queue, sandbox.url, data_dir, "backlog")
     stagger_pool = []
     workspaces = []
@@ -155,7 +179,6 @@ def _run(scale, sandbox, stagger_sb, data_dir, log):
     finally:
         for worker in pool + stagger_pool:
             worker.stop()
-        app.control.purge()
         for seeded in workspaces:
             seed.drop(seeded)
 
