@@ -67,6 +67,10 @@ test: deps system-packages
 bench: deps
 	@createdb -h 127.0.0.1 -U postgres $(BENCH_DB) 2>/dev/null || true
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(UV) run python manage.py migrate --noinput -v 0
+	@if [ -z "$${REDIS_URL:-}" ] && $(call reachable,6379); then \
+	  export REDIS_URL="$(TEST_REDIS_URL)"; fi; \
+	[ -n "$${REDIS_URL:-}" ] || unset REDIS_URL; \
+	echo "redis: $${REDIS_URL:-none (R1 to R6 will not be measured)}"; \
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(UV) run python manage.py bench $(BENCH_ARGS)
 
 lint: deps

@@ -59,12 +59,19 @@ def _redis():
 
 
 class Budget:
-    """Requests one profile may still send in the current window."""
+    """Requests one profile may still send in the current window.
 
-    def __init__(self, profile_id, *, limit=None, window=None, clock=time.time):
+    Ayrshare counts requests when they arrive, we count them when they leave, and a request
+    may take up to the connect timeout to arrive. Two charged a window apart can then arrive
+    less than a window apart, so a charge stays in the window for `slack` seconds more (the
+    connect timeout unless given).
+    """
+
+    def __init__(self, profile_id, *, limit=None, window=None, slack=None, clock=time.time):
         self.profile_id = profile_id
         self.limit = limit or settings.AYRSHARE_BUDGET_REQUESTS
         self.window = window or settings.AYRSHARE_BUDGET_WINDOW
+        self.slack = settings.AYRSHARE_CONNECT_TIMEOUT if slack is None else slack
         self.clock = clock
         self.spent = 0
 
@@ -94,15 +101,17 @@ class Budget:
     def _charge_redis(self, now):
         member = f"{now:.6f}:{id(self)}:{self.spent}"
         keys = (self.key, f"{self.key}-paused")
-        return float(_redis().eval(_REDIS_CHARGE, 2, *keys, now, self.window, self.limit, member))
+        span = self.window + self.slack
+        return float(_redis().eval(_REDIS_CHARGE, 2, *keys, now, span, self.limit, member))
 
     def _charge_file(self, now):
         with self._file() as state:
             if state.get("paused_until", 0) > now:
                 return state["paused_until"] - now
-            stamps = [t for t in state.get("stamps", []) if t > now - self.window]
+            span = self.window + self.slack
+            stamps = [t for t in state.get("stamps", []) if t > now - span]
             if len(stamps) >= self.limit:
-                return min(stamps) + self.window - now
+                return min(stamps) + span - now
             state["stamps"] = [*stamps, now]
             return 0.0
 

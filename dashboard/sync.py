@@ -208,7 +208,10 @@ def _run_claimed(state, now):
         _pause_profile(state, now, exc)
         return "paused"
     except AyrshareError as exc:
-        _record_failure(state, now, exc.code or type(exc).__name__, _plain_words(exc))
+        code = exc.code or type(exc).__name__
+        # A 5xx that said when to come back (Retry-After) is not asked again sooner.
+        at_least = getattr(exc, "retry_after", None) or 0
+        _record_failure(state, now, code, _plain_words(exc), at_least=at_least)
         return "failed"
     except Exception as exc:
         # One bad row must not crash-loop the unit: record it and push the next attempt back.
@@ -247,11 +250,12 @@ def _record_success(state, now, outcome):
     )
 
 
-def _record_failure(state, now, code, message):
+def _record_failure(state, now, code, message, at_least=0):
     failures = state.consecutive_failures + 1
     base = timedelta(seconds=settings.SYNC_RETRY_BASE_SECONDS)
     delay = min(base * 2 ** (failures - 1), MAX_BACKOFF)
     delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+    delay = max(delay, timedelta(seconds=at_least))
     SyncState.objects.filter(pk=state.pk).update(
         last_attempt=now,
         last_error=message[:1000],

@@ -94,7 +94,14 @@ class AyrshareError(Exception):
 
 
 class TransientError(AyrshareError):
-    """Retry later: no answer, a server error after retries, or a body we cannot read."""
+    """Retry later: no answer, a server error after retries, or a body we cannot read.
+
+    ``retry_after`` is the wait the server asked for (Retry-After on a 5xx), or None.
+    """
+
+    def __init__(self, message, *, retry_after=None, **kwargs):
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
 
 
 class MalformedResponseError(TransientError):
@@ -105,8 +112,7 @@ class RateLimitError(TransientError):
     """Ayrshare (or a network behind it) throttled us; wait ``retry_after`` seconds."""
 
     def __init__(self, message, *, retry_after=DEFAULT_RETRY_AFTER, **kwargs):
-        self.retry_after = retry_after
-        super().__init__(message, **kwargs)
+        super().__init__(message, retry_after=retry_after, **kwargs)
 
 
 class AuthError(AyrshareError):
@@ -364,9 +370,15 @@ class AyrshareClient:
             )
             self.last_rate_limit = _rate_limit_usage(response.headers)
             if response.status_code >= 500 and attempt < attempts:
-                self._backoff(attempt)
-                continue
-            return self._read(response, endpoint, attempts)
+                asked = _server_retry_after(response.headers)
+                if asked is None:
+                    self._backoff(attempt)
+                    continue
+                if asked <= self._backoff_cap:
+                    self._sleep(asked)  # the server said when: never sooner
+                    continue
+                # Longer than a worker should hold a unit: give up now, the unit backs off.
+            return self._read(response, endpoint, attempt)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _backoff(self, attempt):
@@ -384,6 +396,7 @@ class AyrshareClient:
         return f"Could not reach Ayrshare: {type(exc).__name__}: {reason}"
 
     def _read(self, response, endpoint, attempts):
+        """The answer's data, or the typed error; `attempts` is how many calls were made."""
         status = response.status_code
         try:
             data = response.json()
@@ -405,6 +418,7 @@ class AyrshareClient:
         if status >= 500:
             raise TransientError(
                 _gave_up(message or "Ayrshare had a server error", attempts),
+                retry_after=_server_retry_after(response.headers),
                 status=status,
                 code=code,
                 errors=errors,
@@ -609,6 +623,13 @@ def _retry_after(headers):
     if not math.isfinite(seconds):
         return DEFAULT_RETRY_AFTER
     return max(0.0, seconds)
+
+
+def _server_retry_after(headers):
+    """Retry-After of a 5xx in seconds, or None when the server sent none."""
+    if not (headers.get("Retry-After") or "").strip():
+        return None
+    return _retry_after(headers)
 
 
 def _rate_limit_usage(headers):

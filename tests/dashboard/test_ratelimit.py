@@ -32,7 +32,7 @@ def store(request, settings, tmp_path):
 
 def test_the_window_allows_the_budget_then_says_how_long_to_wait(store):
     clock = Clock()
-    budget = Budget(store, limit=3, window=300, clock=clock)
+    budget = Budget(store, limit=3, window=300, slack=0, clock=clock)
     for _ in range(3):
         budget.charge()
         clock.now += 10
@@ -40,6 +40,21 @@ def test_the_window_allows_the_budget_then_says_how_long_to_wait(store):
         budget.charge()
     assert refused.value.args[0] == pytest.approx(270)  # the first request leaves at 300 s
     clock.now += 271
+    budget.charge()
+
+
+def test_a_charge_stays_in_the_window_while_its_request_may_still_be_arriving(store, settings):
+    settings.AYRSHARE_CONNECT_TIMEOUT = 5
+    clock = Clock()
+    budget = Budget(store, limit=1, window=300, clock=clock)
+    budget.charge()
+    clock.now += 300
+    # Sent at 0 s, it may have reached Ayrshare at up to 5 s: a second one now could land in
+    # the same 300-s window there.
+    with pytest.raises(BudgetExhausted) as refused:
+        budget.charge()
+    assert refused.value.args[0] == pytest.approx(5)
+    clock.now += 5
     budget.charge()
 
 

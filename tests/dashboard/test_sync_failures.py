@@ -93,6 +93,18 @@ def test_transient_failures_back_off_exponentially_and_keep_cached_metrics(profi
     assert (cached.likes, cached.impressions) == (42, 900)
 
 
+def test_a_server_error_with_retry_after_backs_off_at_least_that_long(profile, monkeypatch):
+    error = TransientError("Service unavailable", status=503, retry_after=3600)
+    use_client(monkeypatch, RefusingClient(error))
+    unit = state(profile, "history")
+
+    assert sync.run_unit(unit.pk) == "failed"
+
+    failed = state(profile, "history")
+    # The first failure alone would wait about SYNC_RETRY_BASE_SECONDS (60 s).
+    assert failed.backoff_until - failed.last_attempt >= timedelta(seconds=3600)
+
+
 def test_bad_key_is_reported_in_plain_words(profile, monkeypatch):
     use_client(monkeypatch, RefusingClient(AuthError("API Key not valid", status=403)))
     assert sync.run_unit(state(profile, "history").pk) == "failed"

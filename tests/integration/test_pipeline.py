@@ -10,14 +10,14 @@ import pytest
 from django.db.models import Count, Q
 
 from accounts.models import Profile
-from dashboard.models import METRICS, MetricSnapshot, PlatformPost, Post, SyncState
-from tests.integration.conftest import (
+from dashboard.bench.workers import (
     Worker,
     dispatch,
     run_cycle,
     wait_until_due,
     wait_until_idle,
 )
+from dashboard.models import METRICS, MetricSnapshot, PlatformPost, Post, SyncState
 
 pytestmark = pytest.mark.integration
 

@@ -32,6 +32,7 @@ class SandboxConfig:
     rate_limit_enabled: bool = True
     retry_after: bool = True  # send Retry-After with rate-limit 429s
     error_rate: float = 0.0  # share of requests answered 5xx
+    error_retry_after: int | None = None  # if set, those are 503s with this Retry-After
     timeout_rate: float = 0.0  # share of requests held for timeout_seconds
     timeout_seconds: float = 30.0
     timeout_action: str = "answer"  # after the hold: "answer" normally or "drop" the connection
@@ -66,7 +67,7 @@ def _check(name: str, value):
         if value not in TIMEOUT_ACTIONS:
             raise ValueError(f"timeout_action must be one of {TIMEOUT_ACTIONS}")
         return value
-    if value is None and name in ("burst_retry_after", "fault_seed"):
+    if value is None and name in ("burst_retry_after", "fault_seed", "error_retry_after"):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{name} must be a number")
@@ -84,6 +85,7 @@ LIVE_KNOBS = {
     "rate_limit_enabled": bool,
     "retry_after": bool,
     "error_rate": float,
+    "error_retry_after": int,
     "timeout_rate": float,
     "timeout_seconds": float,
     "timeout_action": str,

@@ -286,6 +286,9 @@ class _Handler(BaseHTTPRequestHandler):
             entry["fault"] = fault
         if fault == faults.ERROR:
             status, error_body = faults.server_error(flavour)
+            if config.error_retry_after is not None:
+                status = error_body["code"] = 503
+                headers["Retry-After"] = entry["retry_after"] = config.error_retry_after
             self._finish(entry, ApiResult(status, error_body), headers)
             return
         if fault == faults.TIMEOUT:

@@ -391,6 +391,26 @@ def test_backoff_never_exceeds_the_cap(rsps, make_client, sleeps):
     assert all(0 <= s <= 2.0 for s in sleeps)
 
 
+def test_a_server_error_with_a_short_retry_after_is_retried_no_sooner(rsps, make_client, sleeps):
+    rsps.get(f"{BASE}/history", status=503, headers={"Retry-After": "3"})
+    rsps.get(f"{BASE}/history", json={"history": []})
+
+    assert make_client(backoff_cap=8.0).history() == {"history": []}
+    assert sleeps == [3.0]
+
+
+def test_a_server_error_with_a_long_retry_after_gives_up_at_once(rsps, make_client, sleeps):
+    rsps.get(f"{BASE}/history", status=503, headers={"Retry-After": "600"})
+
+    with pytest.raises(TransientError) as excinfo:
+        make_client(backoff_cap=8.0).history()
+
+    # A worker does not hold a unit for ten minutes: the unit backs off that long instead.
+    assert excinfo.value.retry_after == 600
+    assert len(rsps.calls) == 1 and sleeps == []
+    assert excinfo.value.status == 503
+
+
 def test_server_errors_past_the_retry_budget_raise_transient(rsps, make_client):
     for _ in range(3):
         rsps.get(f"{BASE}/history", status=503, json={"status": "error", "message": "Overloaded"})

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Profile, Workspace
-from dashboard.bench import downloads
+from dashboard.bench import downloads, resilience
 from dashboard.management.commands import bench
 from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
@@ -42,6 +42,11 @@ def test_refuses_sizes_it_cannot_measure():
 @postgresql_only
 def test_a_small_run_prints_and_writes_every_goal_and_cleans_up(monkeypatch, tmp_path):
     monkeypatch.setattr(bench, "SMALL_POSTS", 300)
+    # Workers cannot see this test's transaction; tests/integration runs the resilience part.
+    ran = []
+    monkeypatch.setattr(
+        resilience, "measure", lambda scale, log: ran.append(scale) or resilience.not_measured("-")
+    )
     before = counts()
     out = io.StringIO()
     path = tmp_path / "bench.json"
@@ -76,6 +81,7 @@ def test_a_small_run_prints_and_writes_every_goal_and_cleans_up(monkeypatch, tmp
     assert statements["passed"] is True
     assert all(r["ratio"] is not None for g in ("P1", "P2", "P3", "P4", "P5") for r in by_goal[g])
     assert counts() == before
+    assert ran == [resilience.FULL]
 
 
 def test_the_worker_timeout_is_the_one_the_image_runs_with():

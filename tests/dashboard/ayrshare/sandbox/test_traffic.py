@@ -123,6 +123,15 @@ def test_error_rate_answers_5xx_with_an_error_body(sandbox):
     assert calls(sandbox)[-1]["fault"] == "error"
 
 
+def test_errors_can_be_503s_that_say_when_to_come_back(sandbox):
+    sandbox.configure(error_rate=1.0, error_retry_after=7)
+    response = get(sandbox, "/history")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "7"
+    assert response.json()["code"] == 503
+    assert calls(sandbox)[-1]["retry_after"] == 7
+
+
 def test_malformed_rate_answers_200_with_a_body_that_is_not_json(sandbox):
     sandbox.configure(malformed_rate=1.0)
     for _ in range(6):

@@ -1,0 +1,179 @@
+"""Real Celery workers driven the way beat drives them, for the benchmark and integration tests.
+
+A worker is a separate `celery worker` process pointed at a database, a queue and the sandbox's
+URL through its environment. The helpers send the dispatcher task the way beat does and wait on
+the database until the units due at that moment have run.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import redis
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from dashboard import sync
+from dashboard.models import SyncState
+from dashboard.tasks import dispatch_due_units
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url():
+    """This process's database as a DATABASE_URL, for a worker to use the same one."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def worker_env(queue, sandbox_url, data_dir, **overrides):
+    """The environment of a worker on this database and Redis, reading `queue`."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "CELERY_QUEUE": queue,
+        "AYRSHARE_API_URL": sandbox_url,
+        "DATA_DIR": str(data_dir),
+        "DEBUG": "True",
+    }
+    env.update({name: str(value) for name, value in overrides.items()})
+    return env
+
+
+def forget_request_budgets(redis_url):
+    """Drop this database's request budgets from Redis.
+
+    Profile ids repeat between runs on a fresh database; the budget in Redis is keyed by
+    database name and profile id, so an earlier run's spending would count against this one.
+    """
+    client = redis.Redis.from_url(redis_url)
+    database = Path(str(connection.settings_dict["NAME"])).name
+    for key in client.scan_iter(f"ayrshare-budget-{database}-*"):
+        client.delete(key)
+
+
+class Worker:
+    """A `celery worker` child process and everything it logged."""
+
+    def __init__(self, env, queue, *, name=None, concurrency=2):
+        self.env = env
+        self.queue = queue
+        self.lines = []
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "dashboard",
+                "worker",
+                "-Q",
+                queue,
+                "-n",
+                f"{name or queue}@%h",
+                "-c",
+                str(concurrency),
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group, so kill -9 can take all of it
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(" ready." in line for line in self.lines):
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError("the Celery worker did not start:\n" + "".join(self.lines[-40:]))
+
+    def log(self):
+        return "".join(self.lines)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def dispatch(worker):
+    """What beat does every interval: send the dispatcher task to the worker's queue."""
+    dispatch_due_units.apply_async(queue=worker.queue)
+
+
+def run_cycle(worker, timeout=120):
+    """One beat: dispatch, then wait until every unit due at that moment has run (or paused).
+
+    Returns the ids of the units that were due. Workers sharing the queue share the work.
+    """
+    started = timezone.now()
+    due = set(sync.due_states(started).values_list("pk", flat=True))
+    dispatch(worker)
+    deadline = time.monotonic() + timeout
+    next_beat = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        if time.monotonic() > next_beat:  # like beat: units paused briefly are picked up again
+            dispatch(worker)
+            next_beat = time.monotonic() + 2
+        # Still due now and not tried since the dispatch (paused and backing-off units are not).
+        pending = (
+            sync.due_states()
+            .filter(pk__in=due)
+            .filter(Q(last_attempt__isnull=True) | Q(last_attempt__lt=started))
+            .exists()
+        )
+        leased = SyncState.objects.filter(lease_until__gt=timezone.now()).exists()
+        if not pending and not leased:
+            return due
+        time.sleep(0.1)
+    log = worker.log()[-3000:]
+    raise RuntimeError(f"units due at dispatch had not run after the timeout:\n{log}")
+
+
+def wait_until_idle(timeout=30):
+    deadline = time.monotonic() + timeout
+    while SyncState.objects.filter(lease_until__gt=timezone.now()).exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("units still running")
+        time.sleep(0.1)
+
+
+def wait_until_due(limit=timedelta(seconds=60)):
+    """Sleep until the earliest unit becomes due again (the sandbox's next update)."""
+    now = timezone.now()
+    soonest = min(
+        max(filter(None, (s.next_update, s.backoff_until)), default=now)
+        for s in SyncState.objects.all()
+    )
+    delay = (soonest - timezone.now()).total_seconds()
+    if delay >= limit.total_seconds():
+        raise RuntimeError(f"nothing due for {delay:.0f}s")
+    time.sleep(max(delay, 0) + 0.2)
