@@ -23,7 +23,7 @@ from accounts.forms import (
     WorkspaceSettingsForm,
 )
 from accounts.models import Membership, Profile, Workspace
-from dashboard import sync
+from dashboard import rollups, sync, tasks
 from dashboard.ayrshare.client import (
     AyrshareError,
 )
@@ -159,18 +159,26 @@ def profile_edit(request, membership, profile_id):
 @require_POST
 def profile_archive(request, membership, profile_id):
     profile = visible_profile(membership, profile_id, include_archived=True)
-    if profile.archived_at is None:
-        profile.archived_at = timezone.now()
+    archiving = profile.archived_at is None
+    with transaction.atomic():
+        profile.archived_at = timezone.now() if archiving else None
         profile.save(update_fields=["archived_at"])
+        _leave_totals(profile)
+    if archiving:
         messages.success(
             request, f"Profile “{profile.title}” archived: it is no longer synced or shown."
         )
     else:
-        profile.archived_at = None
-        profile.save(update_fields=["archived_at"])
         sync.ensure_units([profile])
         messages.success(request, f"Profile “{profile.title}” is active again.")
     return redirect("profiles", workspace=membership.workspace.slug)
+
+
+def _leave_totals(profile):
+    """The profile joins or leaves its workspace's overview totals: recompute its days there."""
+    rollups.mark_profile(profile)
+    workspace = profile.workspace_id
+    transaction.on_commit(lambda: tasks.refresh_rollups.delay(workspace))
 
 
 def cached_data(profile):
@@ -178,7 +186,7 @@ def cached_data(profile):
     return {
         "posts": Post.objects.filter(profile=profile).count(),
         "network_posts": PlatformPost.objects.filter(profile=profile).count(),
-        "snapshots": MetricSnapshot.objects.filter(platform_post__profile=profile).count(),
+        "snapshots": MetricSnapshot.objects.filter(profile=profile).count(),
         "account_days": AccountMetrics.objects.filter(profile=profile)
         .values("date")
         .distinct()
@@ -191,7 +199,9 @@ def profile_remove(request, membership, profile_id):
     profile = visible_profile(membership, profile_id, include_archived=True)
     if request.method == "POST":
         title = profile.title
-        profile.delete()
+        with transaction.atomic():
+            _leave_totals(profile)
+            profile.delete()
         messages.success(request, f"Profile “{title}” and its cached data were removed.")
         return redirect("profiles", workspace=membership.workspace.slug)
     return render(

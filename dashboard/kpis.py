@@ -24,7 +24,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from dashboard import rollups
+from accounts.models import Profile
+from dashboard import rollups, workspace_rollups
 from dashboard.ayrshare.normalize import PLATFORM_METRICS
 from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
@@ -44,8 +45,13 @@ def period_posts(profiles, first_day, last_day):
     ).exclude(social_id__startswith="ayrshare:")
 
 
-def first_day(profiles):
-    """The local day of the earliest network post of these profiles, or None."""
+def first_day(profiles, workspace=None):
+    """The local day of the earliest network post of these profiles, or None.
+
+    `workspace`: the profiles are the whole workspace (workspace_rollups.whole).
+    """
+    if workspace is not None:
+        return workspace_rollups.first_day(workspace)
     if rollups.usable():
         return DailyMetrics.objects.filter(profile__in=profiles).aggregate(first=Min("day"))[
             "first"
@@ -69,12 +75,12 @@ def previous_period(first_day, last_day):
     return first_day - datetime.timedelta(days=length), first_day - datetime.timedelta(days=1)
 
 
-def totals(profiles, first_day, last_day, *, upcoming=True):
+def totals(profiles, first_day, last_day, *, upcoming=True, workspace=None):
     """Post count, and per metric its sum and how many posts reported it, from the rollups.
 
     Also when the counted posts were last updated (oldest, newest) and, unless `upcoming` is
     False, the earliest upcoming per-post update. Equal to posts_totals() (the raw rows) by
-    construction: see rollups.py.
+    construction: see rollups.py. `workspace`: as in first_day().
     """
     if not rollups.usable():
         return posts_totals(profiles, first_day, last_day)
@@ -84,7 +90,9 @@ def totals(profiles, first_day, last_day, *, upcoming=True):
         # asked as a subquery of the same statement. It reads every post of the period, so a
         # caller that does not need it (or has next_sync()) should pass upcoming=False.
         extra["next_post_update"] = Min(Subquery(_upcoming(profiles, first_day, last_day)[:1]))
-    result = rollups.totals(profiles, first_day, last_day, not_reported_by_network, extra)
+    result = rollups.totals(
+        profiles, first_day, last_day, not_reported_by_network, extra, workspace
+    )
     result.setdefault("next_post_update", None)
     return _finish(result)
 
@@ -148,8 +156,11 @@ def day_start(day):
 
 def snapshots_cover(profiles, first_day):
     """(covered, earliest): do the profiles' snapshots reach back to the start of the period?"""
-    earliest = MetricSnapshot.objects.filter(platform_post__profile__in=profiles).aggregate(
-        first=Min("captured_at")
+    # Each profile's first snapshot from the (profile, captured_at) index, then the earliest:
+    # a MIN over "profile IN (…)" would read every snapshot of every profile.
+    first = MetricSnapshot.objects.filter(profile=OuterRef("pk")).order_by("captured_at")
+    earliest = Profile.objects.filter(pk__in=profiles).aggregate(
+        first=Min(Subquery(first.values("captured_at")[:1]))
     )["first"]
     return earliest is not None and earliest <= day_start(first_day), earliest
 

@@ -6,6 +6,9 @@ and SQLite alike), and groups left without posts are deleted. A recomputed group
 whatever happened before: that is what keeps "rollup totals = raw totals" true after every sync.
 The day is the local date of published_at in settings.TIME_ZONE; after changing TIME_ZONE (or a
 restore) run `manage.py rebuild_rollups`.
+
+The same write also recounts the profiles' ProfileTotals and notes the changed days of their
+workspaces for workspace_rollups.py, whose tables the whole-workspace overview reads.
 """
 
 import datetime
@@ -14,18 +17,23 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, DateField, F, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
-from dashboard.models import DailyMetrics, PlatformPost
+from accounts.models import Profile
+from dashboard.models import (
+    DailyMetrics,
+    PlatformPost,
+    ProfileTotals,
+    RollupBacklog,
+    WorkspaceDailyMetrics,
+)
 
 KPI_METRICS = ("impressions", "reach", "views", "engagements")
 PLACEHOLDER_PREFIX = "ayrshare:"  # see upsert.placeholder_id: not a post on the network yet
-_COLUMNS = (
-    "profile_id",
-    "platform",
-    "day",
+# The columns a wider rollup (workspace_rollups.py) sums; oldest/newest_update are MIN/MAX.
+SUMMED = (
     "posts",
     *(
         f"{prefix}{m}{suffix}"
@@ -34,9 +42,8 @@ _COLUMNS = (
     ),
     "rate_engagements",
     "rate_impressions",
-    "oldest_update",
-    "newest_update",
 )
+_COLUMNS = ("profile_id", "platform", "day", *SUMMED, "oldest_update", "newest_update")
 
 
 def zone():
@@ -90,7 +97,7 @@ def _raw_rows(groups=None):
         days[(profile_id, platform)].add(day)
     condition = Q()
     for (profile_id, platform), wanted in days.items():
-        for first, last in _runs(sorted(wanted)):
+        for first, last in runs(sorted(wanted)):
             condition |= Q(
                 profile_id=profile_id,
                 platform=platform,
@@ -100,7 +107,7 @@ def _raw_rows(groups=None):
     return rows.filter(condition)
 
 
-def _runs(days):
+def runs(days):
     """Consecutive days merged into (first, last) runs: fewer OR terms for a long backfill."""
     runs = []
     for day in days:
@@ -154,25 +161,88 @@ def _as_date(value):
 def recompute(groups):
     """Recompute the given (profile_id, platform, day) groups from the raw rows.
 
-    One statement, plus one DELETE only when a group was left without posts.
+    Four statements: the profiles' lock, the upsert, their post counts and the workspace
+    backlog; plus one DELETE only when a group was left without posts.
     """
     groups = set(groups)
     if not groups:
         return
-    sql, params = _upsert_sql(_raw_rows(groups))
+    # No savepoint: inside the sync's transaction it would cost two statements per batch.
+    with transaction.atomic(savepoint=False):
+        workspaces = _lock_profiles({p for p, _, _ in groups})
+        sql, params = _upsert_sql(_raw_rows(groups))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written = {(p, platform, _as_date(day)) for p, platform, day in cursor.fetchall()}
+        emptied = groups - written
+        if emptied:
+            condition = Q()
+            for profile_id, platform, day in emptied:
+                condition |= Q(profile_id=profile_id, platform=platform, day=day)
+            DailyMetrics.objects.filter(condition).delete()
+        count_posts(list(workspaces))
+        mark_backlog({(workspaces[p], day) for p, _, day in groups})
+
+
+def _lock_profiles(profile_ids):
+    """{profile_id: workspace_id}, the profiles locked until the transaction ends.
+
+    Two writers of one profile (a sync and a manual refresh) take turns here: each recomputes
+    from rows that include what the other committed, so neither can undo the other's totals.
+    NO KEY: the lock must not stop posts being inserted, whose foreign key shares the row.
+    """
+    rows = (
+        Profile.objects.select_for_update(no_key=True)
+        .filter(pk__in=profile_ids)
+        .order_by("pk")
+        .values_list("pk", "workspace_id")
+    )
+    return dict(rows)
+
+
+def count_posts(profile_ids):
+    """ProfileTotals of these profiles from their DailyMetrics, in one statement."""
+    counts = (
+        Profile.objects.filter(pk__in=profile_ids)
+        .annotate(n=Coalesce(Sum("daily_metrics__posts"), 0))
+        .values("pk", "n")
+    )
+    select, params = counts.query.sql_with_params()
+    quote = connection.ops.quote_name
+    # As in _upsert_sql: quoted names and Django's compiled SELECT; values stay parameters.
+    sql = (
+        f"INSERT INTO {quote(ProfileTotals._meta.db_table)} (profile_id, posts) "  # noqa: S608
+        f"SELECT * FROM ({select}) AS c WHERE true "
+        "ON CONFLICT (profile_id) DO UPDATE SET posts = excluded.posts"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        written = {(p, platform, _as_date(day)) for p, platform, day in cursor.fetchall()}
-    emptied = groups - written
-    if emptied:
-        condition = Q()
-        for profile_id, platform, day in emptied:
-            condition |= Q(profile_id=profile_id, platform=platform, day=day)
-        DailyMetrics.objects.filter(condition).delete()
 
 
-def rebuild():
-    """Recompute every group (after a TIME_ZONE change or a restore); returns the rows written."""
+def mark_backlog(workspace_days):
+    """Note (workspace_id, day) pairs for workspace_rollups.refresh().
+
+    DO UPDATE, not DO NOTHING: it locks a pair already noted, so a refresh running meanwhile
+    skips the pair (its rows may miss this write) and leaves it for the next refresh.
+    """
+    now = timezone.now()
+    RollupBacklog.objects.bulk_create(
+        [RollupBacklog(workspace_id=w, day=d, marked_at=now) for w, d in sorted(workspace_days)],
+        update_conflicts=True,
+        unique_fields=["workspace", "day"],
+        update_fields=["marked_at"],
+    )
+
+
+def mark_profile(profile):
+    """Note every day of a profile that joins or leaves its workspace's totals (archived,
+    restored or about to be removed)."""
+    days = DailyMetrics.objects.filter(profile=profile).values_list("day", flat=True).distinct()
+    mark_backlog({(profile.workspace_id, day) for day in days})
+
+
+def rebuild_daily():
+    """Recompute every DailyMetrics group from the raw rows; returns the rows written."""
     sql, params = _upsert_sql(_raw_rows())
     with transaction.atomic():
         DailyMetrics.objects.all().delete()
@@ -181,11 +251,29 @@ def rebuild():
             return len(cursor.fetchall())
 
 
+def rebuild():
+    """Recompute every group (after a TIME_ZONE change or a restore); returns the rows written.
+
+    Every post count too, and every day of every workspace goes to the backlog.
+    """
+    with transaction.atomic():
+        written = rebuild_daily()
+        count_posts(Profile.objects.values_list("pk", flat=True))
+        mark_backlog(DailyMetrics.objects.values_list("profile__workspace_id", "day").distinct())
+    return written
+
+
 # The read side: the overview's lifetime totals and charts.
 
 
-def period_rows(profiles, first_day, last_day):
-    return DailyMetrics.objects.filter(profile__in=profiles, day__gte=first_day, day__lte=last_day)
+def period_rows(profiles, first_day, last_day, workspace=None):
+    """DailyMetrics of the profiles, or the workspace's own rollups when `workspace` is given
+    (see workspace_rollups.whole)."""
+    if workspace is not None:
+        rows = WorkspaceDailyMetrics.objects.filter(workspace_id=workspace)
+    else:
+        rows = DailyMetrics.objects.filter(profile__in=profiles)
+    return rows.filter(day__gte=first_day, day__lte=last_day)
 
 
 def usable():
@@ -193,7 +281,7 @@ def usable():
     return timezone.get_current_timezone_name() == settings.TIME_ZONE
 
 
-def totals(profiles, first_day, last_day, unsupported, extra=None):
+def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=None):
     """kpis.totals' figures from the rollups; `unsupported(metric)` is a Q on platform.
 
     `extra`: more aggregates to ask in the same statement.
@@ -213,18 +301,21 @@ def totals(profiles, first_day, last_day, unsupported, extra=None):
             Sum("posts", filter=unsupported(metric)), 0
         )
     aggregates.update({f"t_{key}": value for key, value in (extra or {}).items()})
-    result = period_rows(profiles, first_day, last_day).aggregate(**aggregates)
+    result = period_rows(profiles, first_day, last_day, workspace).aggregate(**aggregates)
     result = {key.removeprefix("t_"): value for key, value in result.items()}
     result["oldest_update"] = result.pop("oldest")
     result["newest_update"] = result.pop("newest")
     return result
 
 
-def daily(profiles, first_day, last_day, *fields, by_platform=False):
-    """[{"day", ("platform"), field: sum|None}] per day (and network) that has posts."""
-    keys = ("day", "platform") if by_platform else ("day",)
+def daily(profiles, first_day, last_day, *fields, by_platform=False, every="day", workspace=None):
+    """[{"bucket", ("platform"), field: sum|None}] per day, or week (its Monday), that has posts
+    (and network)."""
+    bucket = TruncWeek("day", output_field=DateField()) if every == "week" else F("day")
+    keys = ("bucket", "platform") if by_platform else ("bucket",)
     return (
-        period_rows(profiles, first_day, last_day)
+        period_rows(profiles, first_day, last_day, workspace)
+        .annotate(bucket=bucket)
         .values(*keys)
         .annotate(**{f"total_{f}": Sum(f) for f in fields})
         .order_by(*keys)

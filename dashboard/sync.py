@@ -18,7 +18,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from accounts.models import Profile
-from dashboard import upsert
+from dashboard import upsert, workspace_rollups
 from dashboard.ayrshare import normalize
 from dashboard.ayrshare.client import (
     AuthError,
@@ -173,7 +173,10 @@ def run_unit(state_id, token=None, *, force=False):
     try:
         if not force and not _is_due(state, now):
             return "not-due"
-        return _run_claimed(state, now)
+        result = _run_claimed(state, now)
+        # The unit's writes are committed: the whole-workspace overview may read them now.
+        workspace_rollups.refresh(state.profile.workspace_id)
+        return result
     finally:
         SyncState.objects.filter(pk=state_id, lease_token=token).update(
             lease_until=None, lease_token=""

@@ -4,7 +4,7 @@ import logging
 
 from celery import chain, shared_task
 
-from dashboard import sync
+from dashboard import sync, workspace_rollups
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +35,9 @@ def enqueue(claimed):
 @shared_task
 def run_unit(state_id, token=None, force=False):
     return sync.run_unit(state_id, token, force=force)
+
+
+@shared_task
+def refresh_rollups(workspace_id):
+    """After a profile joins or leaves a workspace's totals (see workspace_rollups.py)."""
+    return workspace_rollups.refresh(workspace_id)

@@ -12,7 +12,7 @@ import datetime
 from django.db.models import Count, DateField, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncWeek
 
-from dashboard import kpis, rollups
+from dashboard import kpis, rollups, workspace_rollups
 
 EVERY = ("day", "week")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -37,33 +37,27 @@ def bucket(every):
     return TruncDate("published_at")
 
 
-def _week(day):
-    return day - datetime.timedelta(days=day.weekday())
-
-
-def _add(total, value):
-    """Sum that stays None while nothing reported the metric, like SQL SUM."""
-    if value is None:
-        return total
-    return value if total is None else total + value
-
-
-def over_time(profiles, first, last, every="day"):
+def over_time(profiles, first, last, every="day", workspace=None):
     """{"labels": [date], "engagements": [int|None], "impressions": [int|None]}.
 
-    Read from the daily rollups; weeks are summed here from their days.
+    Read from the daily rollups (the workspace's when `workspace` is given, see
+    workspace_rollups.whole), weeks summed by the database.
     """
     if not rollups.usable():
         return posts_over_time(profiles, first, last, every)
     labels = buckets(first, last, every)
-    totals = {}
-    for row in rollups.daily(profiles, first, last, "sum_engagements", "sum_impressions"):
-        bucket = _week(row["day"]) if every == "week" else row["day"]
-        e, i = totals.get(bucket, (None, None))
-        totals[bucket] = (
-            _add(e, row["total_sum_engagements"]),
-            _add(i, row["total_sum_impressions"]),
-        )
+    rows = rollups.daily(
+        profiles,
+        first,
+        last,
+        "sum_engagements",
+        "sum_impressions",
+        every=every,
+        workspace=workspace,
+    )
+    totals = {
+        row["bucket"]: (row["total_sum_engagements"], row["total_sum_impressions"]) for row in rows
+    }
     # A bucket without posts is 0: nothing was published, so nothing was gained.
     return {
         "labels": labels,
@@ -72,17 +66,23 @@ def over_time(profiles, first, last, every="day"):
     }
 
 
-def by_platform(profiles, first, last, every="day"):
+def by_platform(profiles, first, last, every="day", workspace=None):
     """{"labels": [date], "platforms": {platform: [int|None]}} of engagements, from the rollups."""
     if not rollups.usable():
         return posts_by_platform(profiles, first, last, every)
     labels = buckets(first, last, every)
     platforms = {}
-    rows = rollups.daily(profiles, first, last, "sum_engagements", by_platform=True)
-    for row in sorted(rows, key=lambda r: (r["platform"], r["day"])):
-        values = platforms.setdefault(row["platform"], {})
-        bucket = _week(row["day"]) if every == "week" else row["day"]
-        values[bucket] = _add(values.get(bucket), row["total_sum_engagements"])
+    rows = rollups.daily(
+        profiles,
+        first,
+        last,
+        "sum_engagements",
+        by_platform=True,
+        every=every,
+        workspace=workspace,
+    )
+    for row in sorted(rows, key=lambda r: (r["platform"], r["bucket"])):
+        platforms.setdefault(row["platform"], {})[row["bucket"]] = row["total_sum_engagements"]
     return {
         "labels": labels,
         "platforms": {
@@ -130,19 +130,22 @@ def posts_by_platform(profiles, first, last, every="day"):
     }
 
 
-def heatmap(profiles, first, last):
+def heatmap(profiles, first, last, workspace=None):
     """Engagements by posting weekday (Mon first) × hour, with an intensity level per cell.
 
     Returns {"rows": [{"day": "Mon", "cells": [{"hour", "posts", "engagements", "level"}]}],
     "max": int|None}. A slot without posts or without reported engagements has engagements None.
     """
-    rows = (
-        kpis.period_posts(profiles, first, last)
-        .annotate(weekday=ExtractIsoWeekDay("published_at"), hour=ExtractHour("published_at"))
-        .values("weekday", "hour")
-        .annotate(posts=Count("pk"), sum_engagements=Sum("engagements"))
-        .order_by()
-    )
+    if workspace is not None:
+        rows = workspace_rollups.heat(workspace, first, last)
+    else:
+        rows = (
+            kpis.period_posts(profiles, first, last)
+            .annotate(weekday=ExtractIsoWeekDay("published_at"), hour=ExtractHour("published_at"))
+            .values("weekday", "hour")
+            .annotate(posts=Count("pk"), sum_engagements=Sum("engagements"))
+            .order_by()
+        )
     slots = {(row["weekday"], row["hour"]): row for row in rows}
     reported = [row["sum_engagements"] for row in slots.values() if row["sum_engagements"]]
     top = max(reported) if reported else None
@@ -152,16 +155,36 @@ def heatmap(profiles, first, last):
         for hour in range(24):
             row = slots.get((weekday, hour), {})
             value = row.get("sum_engagements")
+            posts = row.get("posts", 0)
             cells.append(
                 {
                     "hour": hour,
-                    "posts": row.get("posts", 0),
+                    "time": f"{hour:02d}:00",
+                    "posts": posts,
                     "engagements": value,
                     "level": _level(value, top),
+                    **_heat_text(posts, value),
                 }
             )
         table.append({"day": name, "cells": cells})
     return {"rows": table, "max": top, "hours": list(range(24))}
+
+
+def _heat_text(posts, engagements):
+    """A cell's tooltip ("summary") and its screen-reader text ("short"): 168 cells, formatted
+    here rather than by a dozen template filters each."""
+    if not posts:
+        return {"summary": "no posts", "short": "no posts"}
+    plural = "" if posts == 1 else "s"
+    if engagements is None:
+        return {
+            "summary": f"{posts:,} post{plural}, engagements not reported",
+            "short": "not reported",
+        }
+    return {
+        "summary": f"{engagements:,} engagements from {posts:,} post{plural}",
+        "short": f"{engagements}",
+    }
 
 
 def _level(value, top):

@@ -299,8 +299,8 @@ def _append_snapshots(profile, rows, now):
     # sync re-reads the same lastUpdated: the unique constraint makes that a no-op.
     sql = (
         f"INSERT INTO {quote(MetricSnapshot._meta.db_table)} "  # noqa: S608
-        f"(platform_post_id, captured_at, {metrics}) "
-        f"SELECT id, COALESCE(last_updated, %s), {metrics} "
+        f"(platform_post_id, profile_id, captured_at, {metrics}) "
+        f"SELECT id, profile_id, COALESCE(last_updated, %s), {metrics} "
         f"FROM {quote(PlatformPost._meta.db_table)} WHERE id IN ({placeholders}) "
         "ON CONFLICT (platform_post_id, captured_at) DO NOTHING"
     )

@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -9,15 +9,17 @@ from django.utils.dateformat import format as format_date
 
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
 from accounts.forms import platform_name
-from dashboard import charts, followers, fragments, kpis, trends
+from dashboard import charts, followers, fragments, kpis, trends, workspace_rollups
 from dashboard.filters import PostFilters
-from dashboard.models import DailyMetrics, PlatformPost, SyncState
+from dashboard.models import PlatformPost, SyncState
 from dashboard.queries import count_per_profile, metric_reason
 
 RECENT_POSTS = 10
 OVERVIEW_TARGET = "overview"
 LIFETIME, ACTIVITY = "lifetime", "activity"
 RATE_FORMULA = "Engagement rate = engagements ÷ impressions, over posts that report both."
+# Longer periods chart by week unless asked otherwise: a year of days is 366 unreadable bars.
+DAILY_UP_TO_DAYS = 92
 
 
 class OverviewOptions(forms.Form):
@@ -71,8 +73,17 @@ def home(request, membership):
         context.update(errors=filters.error_text() + options.error_text(), profiles=[], recent=[])
     else:
         chosen = filters.cleaned_data["profiles"] or visible
-        # Ids, not a subquery: PostgreSQL plans "profile_id IN (1, 2, …)" far better.
-        context["overview"] = _overview(filters, options, [p.pk for p in chosen])
+        ids = [p.pk for p in chosen]
+        workspace = membership.workspace_id
+        if workspace_rollups.whole(workspace, ids):
+            # All of them: a subquery is a shorter statement to build and send than 300 ids.
+            context["overview"] = _overview(
+                filters, options, workspace_rollups.active_profiles(workspace), workspace
+            )
+        else:
+            # Ids, not a subquery: PostgreSQL plans "profile_id IN (1, 2, …)" of the posts of a
+            # few profiles far better.
+            context["overview"] = _overview(filters, options, ids)
         if not fragment:
             context.update(_profile_sections(visible))
             context["welcome"] = not context["profiles"]
@@ -82,19 +93,12 @@ def home(request, membership):
 
 
 def _profile_sections(visible):
-    # Correlated subqueries, not joins: joining posts and units would multiply their rows.
-    published_per_profile = (
-        DailyMetrics.objects.filter(profile=OuterRef("pk"))
-        .order_by()
-        .values("profile")
-        .annotate(n=Sum("posts"))
-        .values("n")
-    )
+    # Correlated subqueries, not joins: joining units would multiply the profiles' rows.
     units = SyncState.objects.filter(profile=OuterRef("pk"))
     profiles = list(
         visible.annotate(
-            # From the rollups: counting each profile's raw posts reads every post.
-            network_posts=Coalesce(Subquery(published_per_profile), 0),
+            # Kept with the rollups: counting each profile's raw posts reads every post.
+            network_posts=Coalesce(F("totals__posts"), 0),
             last_sync=Subquery(
                 units.order_by(F("last_success").desc(nulls_last=True)).values("last_success")[:1]
             ),
@@ -113,20 +117,23 @@ def _profile_sections(visible):
     return {"profiles": profiles, "recent": recent}
 
 
-def _overview(filters, options, profiles):
-    """KPI cards for the period against the previous one, the charts and the top posts."""
+def _overview(filters, options, profiles, whole=None):
+    """KPI cards for the period against the previous one, the charts and the top posts.
+
+    `whole`: the workspace id when the profiles are all of it (workspace_rollups.whole).
+    """
     first, last = filters.period()
     last = last or timezone.localdate()
     # "All time" starts with the earliest post (today when there is none yet).
-    first = first or kpis.first_day(profiles) or last
+    first = first or kpis.first_day(profiles, whole) or last
     before = kpis.previous_period(first, last)
-    every = options.cleaned_data["every"] or "day"
+    every = options.cleaned_data["every"] or default_every(first, last)
     covered, earliest = kpis.snapshots_cover(profiles, first)
     wanted = options.cleaned_data["totals"] or LIFETIME
     mode = ACTIVITY if wanted == ACTIVITY and covered else LIFETIME
     # The next update comes from the units' schedule: asking each post for it would read them all.
-    published = kpis.totals(profiles, first, last, upcoming=False)
-    published_before = kpis.totals(profiles, *before, upcoming=False)
+    published = kpis.totals(profiles, first, last, upcoming=False, workspace=whole)
+    published_before = kpis.totals(profiles, *before, upcoming=False, workspace=whole)
     if mode == ACTIVITY:
         current = kpis.activity_totals(profiles, first, last)
         # The previous period needs snapshots from before it started to have a baseline.
@@ -154,10 +161,15 @@ def _overview(filters, options, profiles):
         "next_update": kpis.next_sync(profiles)
         or current.get("next_post_update")
         or kpis.next_post_update(profiles, first, last),
-        "charts": _charts(profiles, first, last, every),
-        "heatmap": trends.heatmap(profiles, first, last),
+        "charts": _charts(profiles, first, last, every, whole),
+        "heatmap": trends.heatmap(profiles, first, last, whole),
         "top": _top_posts(profiles, first, last),
     }
+
+
+def default_every(first, last):
+    """ "day" up to DAILY_UP_TO_DAYS days (every preset), "week" beyond."""
+    return "day" if (last - first).days < DAILY_UP_TO_DAYS else "week"
 
 
 def _activity_reason(covered, earliest, first):
@@ -253,8 +265,8 @@ def _label(day, every):
     return f"Week of {format_date(day, 'M j')}" if every == "week" else format_date(day, "M j")
 
 
-def _charts(profiles, first, last, every):
-    over = trends.over_time(profiles, first, last, every)
+def _charts(profiles, first, last, every, whole):
+    over = trends.over_time(profiles, first, last, every, whole)
     labels = [_label(day, every) for day in over["labels"]]
     engagements = charts.config(
         "line",
@@ -268,7 +280,7 @@ def _charts(profiles, first, last, every):
         labels,
         [charts.series("Impressions", over["impressions"], charts.SERIES_COLORS[1])],
     )
-    split = trends.by_platform(profiles, first, last, every)
+    split = trends.by_platform(profiles, first, last, every, whole)
     stacked = charts.config(
         "bar",
         labels,
@@ -284,19 +296,27 @@ def _charts(profiles, first, last, every):
         "impressions": impressions,
         "platforms": stacked,
         "platform_names": [platform_name(name) for name in names],
+        # The chart's numbers as the table under it shows them: a year of days is thousands of
+        # cells, and Python formats them far faster than a template filter each.
         "rows": [
             {
                 "day": day,
                 "label": label,
-                "engagements": e,
-                "impressions": i,
-                "platforms": [split["platforms"][name][n] for name in names],
+                "cells": [
+                    _grouped(value)
+                    for value in (e, i, *(split["platforms"][name][n] for name in names))
+                ],
             }
             for n, (day, label, e, i) in enumerate(
                 zip(over["labels"], labels, over["engagements"], over["impressions"], strict=True)
             )
         ],
     }
+
+
+def _grouped(number):
+    """1234567 -> "1,234,567" (None stays None: not reported)."""
+    return None if number is None else f"{number:,}"
 
 
 def _top_posts(profiles, first, last):

@@ -391,7 +391,7 @@ def _duplicates(profile_ids):
         .count()
     )
     snapshots = (
-        MetricSnapshot.objects.filter(platform_post__profile_id__in=profile_ids)
+        MetricSnapshot.objects.filter(profile_id__in=profile_ids)
         .values("platform_post", "captured_at")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)

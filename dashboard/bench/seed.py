@@ -15,9 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Profile, Workspace
-from dashboard import sync, upsert
+from dashboard import sync, upsert, workspace_rollups
 from dashboard.ayrshare import normalize
-from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
+from dashboard.models import AccountMetrics, DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
 NETWORKS = ("facebook", "instagram", "linkedin", "tiktok", "twitter", "youtube")
 BATCH = 1000  # posts per upsert call: one sync page's worth of work
@@ -72,11 +72,32 @@ def seed_workspace(label, posts, profiles, *, seed=1):
         for profile in members
         for unit, interval in sync.DEFAULT_INTERVALS.items()
     )
+    _account_days(members, now)
+    # As after a sync unit: the workspace rollups take in the days the batches noted.
+    workspace_rollups.refresh(workspace.pk)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {PlatformPost._meta.db_table}")
             cursor.execute(f"ANALYZE {DailyMetrics._meta.db_table}")
     return Seeded(workspace, user, members, posts, time.perf_counter() - started)
+
+
+def _account_days(profiles, now):
+    """A year of daily follower counts per profile and network, as /analytics/social leaves."""
+    today = timezone.localdate(now)
+    days = [today - datetime.timedelta(days=n) for n in range(SPAN.days)]
+    for profile in profiles:
+        AccountMetrics.objects.bulk_create(
+            AccountMetrics(
+                profile=profile,
+                platform=platform,
+                date=day,
+                followers=1000 * (n + 1) + profile.pk % 97 + len(days) - age,
+                last_updated=now,
+            )
+            for n, platform in enumerate(NETWORKS)
+            for age, day in enumerate(days)
+        )
 
 
 def network_post(rng, number, published, now):
@@ -119,9 +140,9 @@ def drop(seeded):
     posts = PlatformPost._meta.db_table
     ids = ", ".join(["%s"] * len(profiles))
     statements = [
-        f"DELETE FROM {MetricSnapshot._meta.db_table} WHERE platform_post_id IN "  # noqa: S608
-        f"(SELECT id FROM {posts} WHERE profile_id IN ({ids}))",
+        f"DELETE FROM {MetricSnapshot._meta.db_table} WHERE profile_id IN ({ids})",  # noqa: S608
         f"DELETE FROM {posts} WHERE profile_id IN ({ids})",  # noqa: S608
+        f"DELETE FROM {AccountMetrics._meta.db_table} WHERE profile_id IN ({ids})",  # noqa: S608
         f"DELETE FROM {DailyMetrics._meta.db_table} WHERE profile_id IN ({ids})",  # noqa: S608
     ]
     with transaction.atomic():

@@ -13,7 +13,7 @@ from dashboard import posts as post_views
 from dashboard.bench.report import Result, at_most, ratio
 from dashboard.bench.timing import p50_ms
 from dashboard.filters import DEFAULT_SORT, SORTS, PostFilters
-from dashboard.models import DailyMetrics, PlatformPost
+from dashboard.models import DailyMetrics, PlatformPost, WorkspaceDailyMetrics
 from dashboard.queries import PAGE_SIZE, encode_cursor
 from dashboard.rollups import KPI_METRICS, PLACEHOLDER_PREFIX
 from dashboard.views import OVERVIEW_TARGET
@@ -134,21 +134,24 @@ def overview(big, small, repeat):
 
 
 def rollup_agreement(seeded):
-    """The worst ratio of a rollup total to the same total summed over the raw rows."""
-    rolled = DailyMetrics.objects.filter(profile__in=seeded.profiles).aggregate(
-        posts=Sum("posts"), **{m: Sum(f"sum_{m}") for m in KPI_METRICS}
-    )
+    """The worst ratio of a rollup total (per profile, and the workspace's) to the same total
+    summed over the raw rows."""
+    sums = {"posts": Sum("posts"), **{m: Sum(f"sum_{m}") for m in KPI_METRICS}}
+    daily = DailyMetrics.objects.filter(profile__in=seeded.profiles).aggregate(**sums)
+    whole = WorkspaceDailyMetrics.objects.filter(workspace=seeded.workspace).aggregate(**sums)
     raw = (
         PlatformPost.objects.filter(profile__in=seeded.profiles, published_at__isnull=False)
         .exclude(social_id__startswith=PLACEHOLDER_PREFIX)
         .aggregate(posts=Count("pk"), **{m: Sum(m) for m in KPI_METRICS})
     )
-    ratios = [ratio(rolled[key] or 0, raw[key]) or 1.0 for key in raw]
+    ratios = [ratio(rolled[key] or 0, raw[key]) or 1.0 for rolled in (daily, whole) for key in raw]
     worst = max(ratios, key=lambda r: abs(r - 1))
     return Result(
         "P8",
-        "rollup total ÷ raw-row total (worst of posts, " + ", ".join(KPI_METRICS) + ")",
-        f"{rolled['posts']:,} posts",
+        "rollup total ÷ raw-row total (worst of posts, "
+        + ", ".join(KPI_METRICS)
+        + "; per profile and per workspace)",
+        f"{daily['posts']:,} and {whole['posts']:,} posts",
         f"{raw['posts']:,} posts",
         worst,
         "= 1.000",

@@ -8,7 +8,7 @@ def fill(apps, schema_editor):
     # The live module, not a historical model: the rollup SQL is the same one the sync runs.
     from dashboard import rollups
 
-    rollups.rebuild()
+    rollups.rebuild_daily()
 
 
 class Migration(migrations.Migration):

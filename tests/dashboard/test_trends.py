@@ -106,9 +106,19 @@ def test_heatmap_cell_equals_engagements_of_posts_in_that_weekday_and_hour(profi
     assert monday_9["posts"] == 2
     assert monday_9["level"] == trends.HEAT_LEVELS
     tuesday_18 = result["rows"][1]["cells"][18]
-    assert tuesday_18 == {"hour": 18, "posts": 1, "engagements": None, "level": 0}
+    assert tuesday_18 == {
+        "hour": 18,
+        "time": "18:00",
+        "posts": 1,
+        "engagements": None,
+        "level": 0,
+        "summary": "1 post, engagements not reported",
+        "short": "not reported",
+    }
     assert result["rows"][1]["cells"][9]["engagements"] == 11
     assert result["rows"][2]["cells"][0]["posts"] == 0
+    assert monday_9["summary"] == "12 engagements from 2 posts"
+    assert result["rows"][2]["cells"][0]["summary"] == "no posts"
 
 
 def test_series_follow_the_configured_time_zone():

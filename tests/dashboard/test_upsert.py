@@ -80,6 +80,15 @@ def test_a_snapshot_is_appended_only_when_numbers_change(profile):
     assert list(MetricSnapshot.objects.values_list("likes", flat=True)) == [10, 15]
 
 
+def test_snapshots_belong_to_their_posts_profile(profile):
+    other = ProfileFactory(workspace=profile.workspace)
+    upsert.upsert_network_posts(profile, [network_post("1", likes=10)], NOW)
+    upsert.upsert_network_posts(other, [network_post("1", likes=20)], NOW)
+
+    rows = MetricSnapshot.objects.values_list("profile_id", "platform_post__profile_id", "likes")
+    assert sorted(rows) == sorted([(profile.pk, profile.pk, 10), (other.pk, other.pk, 20)])
+
+
 def test_analytics_do_not_erase_what_history_told_us(profile):
     upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW)
     bare = NetworkPost(**{**network_post(likes=11).__dict__, "text": "", "url": ""})

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from dashboard.bench import downloads, pipeline, report, resilience, seed, web
-from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost
+from dashboard.models import AccountMetrics, DailyMetrics, MetricSnapshot, PlatformPost
 
 SMALL_POSTS = 10_000
 QUICK_POSTS = 100_000
@@ -130,7 +130,10 @@ class Command(BaseCommand):
 def _analyze():
     """Fresh planner statistics, as autovacuum keeps them in production. Without them a quick
     run plans for the near-empty tables of its start: sequential scans for every page."""
-    tables = [model._meta.db_table for model in (PlatformPost, MetricSnapshot, DailyMetrics)]
+    tables = [
+        model._meta.db_table
+        for model in (PlatformPost, MetricSnapshot, DailyMetrics, AccountMetrics)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(tables)}")
 
@@ -140,6 +143,9 @@ def _vacuum():
     and index scan of the next run. VACUUM cannot run inside a transaction (a test's)."""
     if connection.in_atomic_block:
         return
-    tables = [model._meta.db_table for model in (PlatformPost, MetricSnapshot, DailyMetrics)]
+    tables = [
+        model._meta.db_table
+        for model in (PlatformPost, MetricSnapshot, DailyMetrics, AccountMetrics)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")

@@ -4,9 +4,17 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.models import Profile, Workspace
+from dashboard import workspace_rollups
 from dashboard.ayrshare.normalize import PLATFORM_METRICS
 from dashboard.bench import seed, web
-from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
+from dashboard.models import (
+    AccountMetrics,
+    DailyMetrics,
+    MetricSnapshot,
+    PlatformPost,
+    SyncState,
+    WorkspaceDailyMetrics,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +32,18 @@ def test_seeds_the_posts_across_the_profiles_with_exact_rollups():
     ]
     assert web.rollup_agreement(seeded).ratio == 1.0
     assert SyncState.objects.filter(profile__workspace=seeded.workspace).count() == 4 * 6
+    # As after a sync: the whole workspace reads its own rollups.
+    assert workspace_rollups.whole(seeded.workspace.pk, [p.pk for p in seeded.profiles])
+
+
+def test_each_network_of_each_profile_has_a_year_of_follower_counts():
+    seeded = seed.seed_workspace("t", 200, 2)
+
+    rows = AccountMetrics.objects.filter(profile__workspace=seeded.workspace)
+    assert rows.count() == 2 * len(seed.NETWORKS) * seed.SPAN.days
+    newest = rows.order_by("-date").first()
+    oldest = rows.filter(profile=newest.profile, platform=newest.platform).order_by("date").first()
+    assert newest.followers > oldest.followers  # they grow, so growth is not always 0
 
 
 def test_a_network_never_reports_a_metric_it_does_not_have():
@@ -57,3 +77,5 @@ def test_drop_removes_the_workspace_and_every_row_and_nothing_else():
         MetricSnapshot.objects.exclude(platform_post__profile__workspace=keep.workspace).count()
         == 0
     )
+    assert not AccountMetrics.objects.exclude(profile__workspace=keep.workspace).exists()
+    assert not WorkspaceDailyMetrics.objects.exclude(workspace=keep.workspace).exists()

@@ -1,0 +1,179 @@
+"""Workspace rollups: the whole workspace's overview reads a few thousand rows, not a million.
+
+DailyMetrics (rollups.py) has a row per profile, network and day: at agency density, 300 profiles
+over a year, some 650,000 rows to sum for every view of the whole workspace. Here the same
+numbers are kept per workspace, network and day (WorkspaceDailyMetrics, some 2,200 rows a year),
+and the heatmap's per local day and hour (WorkspaceHourlyPosts), over the workspace's active
+(not archived) profiles.
+
+They are kept exact like a cache, not by deltas. Every write that recomputes DailyMetrics notes
+its workspace's days in RollupBacklog, in the same transaction (rollups.mark_backlog); refresh()
+recomputes the noted days and clears them, in one transaction, after every sync unit. A reader
+uses these tables only while the workspace's backlog is empty (whole()), so a page never shows a
+total that misses a committed write: until the refresh it reads DailyMetrics, as before.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+
+from accounts.models import Profile, Workspace
+from dashboard import rollups
+from dashboard.models import (
+    DailyMetrics,
+    PlatformPost,
+    RollupBacklog,
+    WorkspaceDailyMetrics,
+    WorkspaceHourlyPosts,
+)
+
+
+def whole(workspace_id, profile_ids):
+    """May a view of these profiles read the workspace rollups? One query.
+
+    Only when they are exactly the workspace's active profiles, nothing waits in the backlog and
+    the request's time zone is the one days are counted in.
+    """
+    if not rollups.usable():
+        return False
+    chosen = set(profile_ids)
+    active = Q(profiles__archived_at__isnull=True)
+    state = (
+        Workspace.objects.filter(pk=workspace_id)
+        .annotate(
+            active=Count("profiles", filter=active),
+            chosen=Count("profiles", filter=active & Q(profiles__in=chosen)),
+            behind=Exists(RollupBacklog.objects.filter(workspace=OuterRef("pk"))),
+        )
+        .values("active", "chosen", "behind")
+        .first()
+    )
+    if state is None or state["behind"]:
+        return False
+    return state["active"] == state["chosen"] == len(chosen)
+
+
+def active_profiles(workspace_id):
+    """The ids of the profiles these rollups sum, as a subquery."""
+    return Profile.objects.filter(workspace_id=workspace_id, archived_at__isnull=True).values("pk")
+
+
+def refresh(workspace_id):
+    """Recompute the workspace's days in the backlog and clear them; returns how many days.
+
+    A refresh already running for the workspace is left to it, and days whose writer has not
+    committed yet are left for the next refresh: nothing here waits for a lock.
+    """
+    with transaction.atomic():
+        mine = Workspace.objects.select_for_update(no_key=True, skip_locked=True).filter(
+            pk=workspace_id
+        )
+        if not list(mine.values_list("pk", flat=True)):
+            return 0
+        backlog = list(
+            RollupBacklog.objects.select_for_update(skip_locked=True)
+            .filter(workspace_id=workspace_id)
+            .order_by("day")
+            .values_list("pk", "day")
+        )
+        if not backlog:
+            return 0
+        days = sorted({day for _, day in backlog})
+        WorkspaceDailyMetrics.objects.filter(workspace_id=workspace_id, day__in=days).delete()
+        WorkspaceHourlyPosts.objects.filter(workspace_id=workspace_id, day__in=days).delete()
+        WorkspaceDailyMetrics.objects.bulk_create(_daily(workspace_id, days), batch_size=1000)
+        WorkspaceHourlyPosts.objects.bulk_create(_hourly(workspace_id, days), batch_size=1000)
+        RollupBacklog.objects.filter(pk__in=[pk for pk, _ in backlog]).delete()
+    return len(days)
+
+
+def refresh_all():
+    """refresh() every workspace with a backlog (after rollups.rebuild, or a missed refresh)."""
+    workspaces = RollupBacklog.objects.values_list("workspace_id", flat=True).distinct()
+    return sum(refresh(w) for w in list(workspaces))
+
+
+def _daily(workspace_id, days):
+    aggregates = {f"t_{column}": Sum(column) for column in rollups.SUMMED}
+    aggregates["t_oldest_update"] = Min("oldest_update")
+    aggregates["t_newest_update"] = Max("newest_update")
+    rows = (
+        DailyMetrics.objects.filter(
+            profile__workspace_id=workspace_id, profile__archived_at__isnull=True, day__in=days
+        )
+        .values("platform", "day")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    for row in rows:
+        # Aliases differ from the column names: an alias equal to a field name would shadow it.
+        values = {key.removeprefix("t_"): value for key, value in row.items()}
+        yield WorkspaceDailyMetrics(workspace_id=workspace_id, **values)
+
+
+def _hourly(workspace_id, days):
+    zone = rollups.zone()
+    rows = (
+        PlatformPost.objects.filter(
+            _published_on(days),
+            profile__workspace_id=workspace_id,
+            profile__archived_at__isnull=True,
+        )
+        .exclude(social_id__startswith=rollups.PLACEHOLDER_PREFIX)
+        .annotate(
+            local_day=TruncDate("published_at", tzinfo=zone),
+            local_hour=ExtractHour("published_at", tzinfo=zone),
+        )
+        .values("local_day", "local_hour")
+        .annotate(n=Count("pk"), engagements_sum=Sum("engagements"))
+        .order_by()
+    )
+    for row in rows:
+        yield WorkspaceHourlyPosts(
+            workspace_id=workspace_id,
+            day=row["local_day"],
+            hour=row["local_hour"],
+            posts=row["n"],
+            sum_engagements=row["engagements_sum"],
+        )
+
+
+def _published_on(days):
+    """Posts published on these local days, as ranges of consecutive days."""
+    condition = Q()
+    for first, last in rollups.runs(days):
+        condition |= Q(
+            published_at__gte=rollups.day_start(first),
+            published_at__lt=rollups.day_start(last + datetime.timedelta(days=1)),
+        )
+    return condition
+
+
+def first_day(workspace_id):
+    return WorkspaceDailyMetrics.objects.filter(workspace_id=workspace_id).aggregate(
+        first=Min("day")
+    )["first"]
+
+
+def heat(workspace_id, first_day, last_day):
+    """[{"weekday", "hour", "posts", "sum_engagements"}], like trends.heatmap's raw query."""
+    rows = (
+        WorkspaceHourlyPosts.objects.filter(
+            workspace_id=workspace_id, day__gte=first_day, day__lte=last_day
+        )
+        .annotate(weekday=ExtractIsoWeekDay("day"))
+        .values("weekday", "hour")
+        .annotate(n=Sum("posts"), engagements_sum=Sum("sum_engagements"))
+        .order_by()
+    )
+    return [
+        {
+            "weekday": row["weekday"],
+            "hour": row["hour"],
+            "posts": row["n"],
+            "sum_engagements": row["engagements_sum"],
+        }
+        for row in rows
+    ]

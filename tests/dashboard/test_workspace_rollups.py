@@ -1,0 +1,156 @@
+"""The whole workspace's overview reads its own rollups, which equal the raw posts when read."""
+
+import datetime
+from datetime import UTC, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dashboard import kpis, trends, upsert, workspace_rollups
+from dashboard.models import PlatformPost, ProfileTotals, RollupBacklog
+from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
+from tests.dashboard.factories import PlatformPostFactory
+from tests.dashboard.test_rollups import network_post
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+FIRST, LAST = NOW.date() - timedelta(days=40), NOW.date()
+
+
+@pytest.fixture
+def agency():
+    """Three profiles, four networks, missing metrics, a placeholder and a neighbour's posts."""
+    workspace = WorkspaceFactory()
+    profiles = ProfileFactory.create_batch(3, workspace=workspace)
+    for n in range(60):
+        PlatformPostFactory(
+            profile=profiles[n % 3],
+            platform=("facebook", "instagram", "youtube", "tiktok")[n % 4],
+            published_at=NOW - timedelta(hours=13 * n),
+            impressions=None if n % 4 == 0 else 10 * n,
+            engagements=None if n % 5 == 0 else n,
+            reach=None if n % 2 else n * 3,
+            last_updated=NOW - timedelta(minutes=n),
+        )
+    PlatformPostFactory(profile=profiles[0], social_id="ayrshare:x", published_at=NOW)
+    PlatformPostFactory(profile=ProfileFactory(), published_at=NOW, engagements=1000)
+    workspace_rollups.refresh(workspace.pk)
+    return workspace, [p.pk for p in profiles]
+
+
+def assert_figures_equal_the_raw_rows(workspace, ids):
+    """Every figure the overview reads from the workspace rollups, against the raw posts."""
+    raw = kpis.posts_totals(ids, FIRST, LAST)
+    rolled = kpis.totals(ids, FIRST, LAST, upcoming=False, workspace=workspace.pk)
+    assert rolled == {**raw, "next_post_update": None}
+    for every in ("day", "week"):
+        assert trends.over_time(ids, FIRST, LAST, every, workspace.pk) == trends.posts_over_time(
+            ids, FIRST, LAST, every
+        )
+        assert trends.by_platform(
+            ids, FIRST, LAST, every, workspace.pk
+        ) == trends.posts_by_platform(ids, FIRST, LAST, every)
+    assert trends.heatmap(ids, FIRST, LAST, workspace.pk) == trends.heatmap(ids, FIRST, LAST)
+    earliest = PlatformPost.objects.filter(profile__in=ids).order_by("published_at").first()
+    assert kpis.first_day(ids, workspace.pk) == timezone.localdate(earliest.published_at)
+
+
+def test_the_workspace_rollups_equal_the_raw_rows(agency):
+    workspace, ids = agency
+
+    assert workspace_rollups.whole(workspace.pk, ids)
+    assert_figures_equal_the_raw_rows(workspace, ids)
+    assert kpis.posts_totals(ids, FIRST, LAST)["posts"] == 60
+
+
+def test_a_write_holds_the_workspace_rollups_back_until_the_refresh(agency):
+    workspace, ids = agency
+    post = network_post("new", published=NOW - timedelta(days=2), engagements=500, impressions=9)
+
+    upsert.upsert_network_posts(ProfileFactory.build(pk=ids[1], workspace=workspace), [post], NOW)
+
+    assert not workspace_rollups.whole(workspace.pk, ids)
+    assert workspace_rollups.refresh(workspace.pk) == 1
+    assert not RollupBacklog.objects.filter(workspace=workspace).exists()
+    assert workspace_rollups.whole(workspace.pk, ids)
+    assert_figures_equal_the_raw_rows(workspace, ids)
+    assert kpis.posts_totals(ids, FIRST, LAST)["posts"] == 61
+
+
+def test_only_exactly_the_active_profiles_read_the_workspace_rollups(agency):
+    workspace, ids = agency
+    neighbour = PlatformPost.objects.exclude(profile__in=ids).first().profile_id
+
+    assert not workspace_rollups.whole(workspace.pk, ids[:2])
+    assert not workspace_rollups.whole(workspace.pk, [*ids, neighbour])
+    assert not workspace_rollups.whole(workspace.pk, [])
+
+
+def _owner(client, workspace):
+    membership = MembershipFactory(workspace=workspace)
+    client.force_login(membership.user)
+    return membership
+
+
+def test_archiving_a_profile_takes_it_out_of_the_workspace_rollups(
+    client, agency, django_capture_on_commit_callbacks
+):
+    workspace, ids = agency
+    _owner(client, workspace)
+
+    with django_capture_on_commit_callbacks() as refreshes:
+        client.post(f"/w/{workspace.slug}/profiles/{ids[2]}/archive/")
+
+    assert len(refreshes) == 1  # a refresh task, sent once the archive is committed
+    assert not workspace_rollups.whole(workspace.pk, ids[:2])
+    workspace_rollups.refresh(workspace.pk)
+    assert workspace_rollups.whole(workspace.pk, ids[:2])
+    assert_figures_equal_the_raw_rows(workspace, ids[:2])
+
+    with django_capture_on_commit_callbacks():
+        client.post(f"/w/{workspace.slug}/profiles/{ids[2]}/archive/")
+    workspace_rollups.refresh(workspace.pk)
+    assert workspace_rollups.whole(workspace.pk, ids)
+    assert_figures_equal_the_raw_rows(workspace, ids)
+
+
+def test_removing_a_profile_takes_it_out_of_the_workspace_rollups(
+    client, agency, django_capture_on_commit_callbacks
+):
+    workspace, ids = agency
+    _owner(client, workspace)
+
+    with django_capture_on_commit_callbacks():
+        client.post(f"/w/{workspace.slug}/profiles/{ids[0]}/remove/")
+
+    workspace_rollups.refresh(workspace.pk)
+    assert workspace_rollups.whole(workspace.pk, ids[1:])
+    assert_figures_equal_the_raw_rows(workspace, ids[1:])
+
+
+def test_each_profile_counts_its_published_network_posts(agency):
+    workspace, ids = agency
+
+    counts = dict(ProfileTotals.objects.filter(profile__in=ids).values_list("profile", "posts"))
+
+    assert counts == {pk: 20 for pk in ids}
+
+
+def test_the_whole_workspace_overview_shows_the_raw_figures_without_daily_rollups(client, agency):
+    workspace, ids = agency
+    _owner(client, workspace)
+    fragment = {"HX-Request": "true", "HX-Target": "overview"}
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(f"/w/{workspace.slug}/?range=", headers=fragment).content.decode()
+
+    tables = ("dashboard_dailymetrics", "dashboard_platformpost")
+    read = [t for q in queries.captured_queries for t in tables if f'FROM "{t}"' in q["sql"]]
+    # The posts table only for the ten top posts and the latest posts.
+    assert read.count("dashboard_platformpost") <= 2 and "dashboard_dailymetrics" not in read
+    total = kpis.posts_totals(ids, datetime.date(2000, 1, 1), timezone.localdate())
+    assert f'<p class="big">{total["posts"]}</p>' in body
+    assert f'<p class="big">{total["engagements"]:,}</p>' in body
