@@ -1,11 +1,13 @@
 """The post history page, its htmx table fragment and its CSV export."""
 
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.text import slugify
 
 from accounts.access import visible_profiles, workspace_member
+from accounts.forms import platform_name
 from dashboard import export
 from dashboard.ayrshare.normalize import METRICS
 from dashboard.filters import DEFAULT_SORT, PostFilters
@@ -47,8 +49,9 @@ def table_context(membership, filters):
     posts = network_posts(membership, filters)
     counted = counted_posts(membership, filters)
     page = paginate(posts, sort, counted=counted, **filters.cursors())
+    slug = membership.workspace.slug
     for row in page.rows:
-        _decorate(row)
+        _decorate(row, slug)
     return {"page": page, "sort": sort, "headers": _headers(sort)}
 
 
@@ -77,8 +80,9 @@ def _wants_fragment(request):
     return bool(htmx) and htmx.target == RESULTS_TARGET and not htmx.history_restore_request
 
 
-def _decorate(row):
-    """What the row partial shows: each metric with why it is missing, and placeholder flags."""
+def _decorate(row, slug):
+    """What the row partial shows, formatted here: 50 rows of a dozen cells are quicker to
+    format in Python than through a dozen template filters each."""
     row.cells = [
         {
             "value": getattr(row, name),
@@ -88,6 +92,13 @@ def _decorate(row):
         for name in METRICS
     ]
     row.is_placeholder = row.social_id.startswith(PLACEHOLDER_PREFIX)
+    row.platform_label = platform_name(row.platform)
+    row.status_class = slugify(row.status)
+    row.detail_url = reverse("post_detail", args=[slug, row.pk])
+    if row.when:
+        local = timezone.localtime(row.when)
+        row.when_iso = local.isoformat()
+        row.when_label = f"{local:%b} {local.day}, {local:%Y %H:%M}"  # as date:"M j, Y H:i"
 
 
 def _display(name, value):
@@ -95,7 +106,7 @@ def _display(name, value):
         return ""
     if name == "engagement_rate":
         return f"{value * 100:.2f} %"
-    return intcomma(value)
+    return f"{value:,}"
 
 
 def _headers(sort):
