@@ -26,9 +26,14 @@ HEAVY_FIELDS = ("raw", "analytics_raw")
 
 
 def network_posts(membership, filters):
-    """The member's network posts matching a valid PostFilters, in the page's order."""
+    """The member's network posts matching a valid PostFilters, in the page's order.
+
+    With the profile ids written out, as for an export: from ANY(ARRAY(…)) PostgreSQL guessed
+    1,668 rows of 300 profiles' 100,000, read all 91,648 by the profile index and sorted them
+    (95 ms); with the ids it walks the sort's index for the page's 51 rows (3 ms).
+    """
     column, descending = sort_column(filters.sort_order())
-    return _ordered(_filtered(membership, filters), column, descending)
+    return _ordered(_filtered(membership, filters, _listed), column, descending)
 
 
 def counted_posts(membership, filters):

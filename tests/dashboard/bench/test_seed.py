@@ -38,6 +38,7 @@ def test_seeds_the_posts_across_the_profiles_with_exact_rollups():
 
 def test_each_network_of_each_profile_has_a_year_of_follower_counts():
     seeded = seed.seed_workspace("t", 200, 2)
+    seed.seed_followers(seeded)
 
     rows = AccountMetrics.objects.filter(profile__workspace=seeded.workspace)
     assert rows.count() == 2 * len(seed.NETWORKS) * seed.SPAN.days
@@ -65,6 +66,7 @@ def test_some_texts_would_run_as_formulas_in_a_spreadsheet():
 def test_drop_removes_the_workspace_and_every_row_and_nothing_else():
     keep = seed.seed_workspace("keep", 200, 2)
     gone = seed.seed_workspace("gone", 300, 3)
+    seed.seed_followers(gone)
 
     seed.drop(gone)
 
