@@ -97,17 +97,22 @@ def _raw_rows(groups=None):
         days[(profile_id, platform)].add(day)
     condition = Q()
     for (profile_id, platform), wanted in days.items():
-        for first, last in runs(sorted(wanted)):
-            condition |= Q(
-                profile_id=profile_id,
-                platform=platform,
-                published_at__gte=day_start(first),
-                published_at__lt=day_start(last + datetime.timedelta(days=1)),
-            )
+        condition |= Q(profile_id=profile_id, platform=platform) & published_on(wanted)
     return rows.filter(condition)
 
 
-def runs(days):
+def published_on(days):
+    """Posts published on these local days, as index-friendly published_at ranges."""
+    condition = Q()
+    for first, last in _runs(sorted(days)):
+        condition |= Q(
+            published_at__gte=day_start(first),
+            published_at__lt=day_start(last + datetime.timedelta(days=1)),
+        )
+    return condition
+
+
+def _runs(days):
     """Consecutive days merged into (first, last) runs: fewer OR terms for a long backfill."""
     runs = []
     for day in days:

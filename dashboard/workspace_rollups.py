@@ -13,8 +13,6 @@ uses these tables only while the workspace's backlog is empty (whole()), so a pa
 total that misses a committed write: until the refresh it reads DailyMetrics, as before.
 """
 
-import datetime
-
 from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
@@ -117,7 +115,7 @@ def _hourly(workspace_id, days):
     zone = rollups.zone()
     rows = (
         PlatformPost.objects.filter(
-            _published_on(days),
+            rollups.published_on(days),
             profile__workspace_id=workspace_id,
             profile__archived_at__isnull=True,
         )
@@ -138,17 +136,6 @@ def _hourly(workspace_id, days):
             posts=row["n"],
             sum_engagements=row["engagements_sum"],
         )
-
-
-def _published_on(days):
-    """Posts published on these local days, as ranges of consecutive days."""
-    condition = Q()
-    for first, last in rollups.runs(days):
-        condition |= Q(
-            published_at__gte=rollups.day_start(first),
-            published_at__lt=rollups.day_start(last + datetime.timedelta(days=1)),
-        )
-    return condition
 
 
 def first_day(workspace_id):
