@@ -2,20 +2,23 @@
 
 Networks report followers only as a current total, so growth comes from comparing our own daily
 rows. A network that has not reported on a given day counts with its latest earlier report.
+
+Each network's first and latest counts are kept in FollowerSeries, so the usual questions (now,
+the start of its history) need no search through a year of daily rows. Only a day inside a
+series' history is looked up in AccountMetrics: one index probe per network.
 """
 
 import datetime
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Max, Min, OuterRef, Subquery
 
-from dashboard.models import AccountMetrics
+from dashboard.models import AccountMetrics, FollowerSeries
 
 
 def followers_at(profiles, day):
     """{profile_id: {platform: followers}} from each network's latest report on or before `day`."""
     result = {}
-    for profile_id, platform, followers, _ in _latest(profiles, date__lte=day):
+    for (profile_id, platform), (followers, _) in _reports_at(_series(profiles), day).items():
         result.setdefault(profile_id, {})[platform] = followers
     return result
 
@@ -26,11 +29,22 @@ def follower_totals(profiles, first, last):
     Growth compares with the day before the period; a network whose history starts inside the
     period is compared with its first report instead, and `since` says from when.
     """
-    end = {(p, platform): (n, day) for p, platform, n, day in _latest(profiles, date__lte=last)}
+    return _totals(_series(profiles), first, last)
+
+
+def follower_periods(profiles, periods):
+    """follower_totals() of each (first, last) period, reading the series once."""
+    series = _series(profiles)
+    return [_totals(series, first, last) for first, last in periods]
+
+
+def _totals(series, first, last):
+    end = _reports_at(series, last)
     before = first - datetime.timedelta(days=1)
-    start = {(p, platform): (n, day) for p, platform, n, day in _latest(profiles, date__lte=before)}
-    for p, platform, n, day in _latest(profiles, date__gte=first, date__lte=last, newest=False):
-        start.setdefault((p, platform), (n, day))
+    start = _reports_at(series, before)
+    for s in series:
+        if before < s.first_date <= last:
+            start[s.profile_id, s.platform] = (s.first_followers, s.first_date)
     by_profile = {}
     # A network whose only report is the end one has no growth to show, not a growth of 0.
     start = {key: value for key, value in start.items() if key in end and value[1] < end[key][1]}
@@ -52,15 +66,77 @@ def follower_totals(profiles, first, last):
     }
 
 
-def _latest(profiles, *, newest=True, **dates):
-    """(profile_id, platform, followers, date): one row per profile and network, the newest (or
-    the oldest) report with a follower count within `dates`."""
-    order = F("date").desc() if newest else F("date").asc()
-    return (
-        AccountMetrics.objects.filter(profile__in=profiles, followers__isnull=False, **dates)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("profile_id"), F("platform")], order_by=order)
-        )
-        .filter(rank=1)
-        .values_list("profile_id", "platform", "followers", "date")
+def note_reports(profile_id, platforms):
+    """Bring the FollowerSeries of these networks up to date with their AccountMetrics rows.
+
+    Called after every write of AccountMetrics: by the sync's bulk upsert and on single saves.
+    """
+    reports = AccountMetrics.objects.filter(
+        profile_id=profile_id, platform__in=platforms, followers__isnull=False
     )
+    ends = list(reports.values("platform").annotate(first=Min("date"), last=Max("date")))
+    days = {e["first"] for e in ends} | {e["last"] for e in ends}
+    counts = {
+        (platform, day): followers
+        for platform, day, followers in reports.filter(date__in=days).values_list(
+            "platform", "date", "followers"
+        )
+    }
+    rows = [
+        FollowerSeries(
+            profile_id=profile_id,
+            platform=e["platform"],
+            first_date=e["first"],
+            first_followers=counts[e["platform"], e["first"]],
+            last_date=e["last"],
+            last_followers=counts[e["platform"], e["last"]],
+        )
+        for e in ends
+    ]
+    FollowerSeries.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["profile", "platform"],
+        update_fields=["first_date", "first_followers", "last_date", "last_followers"],
+    )
+    # A network whose counts were all blanked or deleted has no series any more.
+    FollowerSeries.objects.filter(profile_id=profile_id, platform__in=platforms).exclude(
+        platform__in=[row.platform for row in rows]
+    ).delete()
+
+
+def _series(profiles):
+    fields = ["pk", "profile_id", "platform", "first_date", "first_followers", "last_date"]
+    fields.append("last_followers")
+    rows = FollowerSeries.objects.filter(profile__in=profiles).values_list(*fields, named=True)
+    return list(rows)
+
+
+def _reports_at(series, day):
+    """{(profile_id, platform): (followers, date)} of each network's latest report on or before
+    `day`. Only series whose history spans `day` need a look at their daily rows."""
+    found = {}
+    inside = []
+    for s in series:
+        if s.last_date <= day:
+            found[s.profile_id, s.platform] = (s.last_followers, s.last_date)
+        elif s.first_date <= day:
+            inside.append(s.pk)
+    if inside:
+        report = AccountMetrics.objects.filter(
+            profile_id=OuterRef("profile_id"),
+            platform=OuterRef("platform"),
+            followers__isnull=False,
+            date__lte=day,
+        ).order_by("-date")
+        probed = (
+            FollowerSeries.objects.filter(pk__in=inside)
+            .annotate(
+                followers=Subquery(report.values("followers")[:1]),
+                day=Subquery(report.values("date")[:1]),
+            )
+            .values_list("profile_id", "platform", "followers", "day")
+        )
+        for profile_id, platform, followers, date in probed:
+            found[profile_id, platform] = (followers, date)
+    return found

@@ -203,6 +203,33 @@ class AccountMetrics(models.Model):
         return f"{self.platform} {self.date}"
 
 
+class FollowerSeries(models.Model):
+    """Each network's first and latest follower count per profile, kept with AccountMetrics.
+
+    followers.py answers "followers now" and "since when" from here, and searches the daily
+    rows only for a day inside a series' history.
+    """
+
+    profile = models.ForeignKey(Profile, models.CASCADE, related_name="follower_series")
+    platform = models.CharField(max_length=32)
+    first_date = models.DateField()
+    first_followers = models.BigIntegerField()
+    last_date = models.DateField()
+    last_followers = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "platform"], name="follower_series_unique"),
+            models.CheckConstraint(
+                condition=models.Q(first_date__lte=models.F("last_date")),
+                name="follower_series_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.profile_id} {self.platform}: {self.first_date}–{self.last_date}"
+
+
 class ShortLink(models.Model):
     """A shortened link and its clicks, from GET /analytics/links."""
 
@@ -426,3 +453,17 @@ def _refresh_rollup_group(sender, instance, raw=False, **kwargs):
     groups = set(getattr(instance, "_old_rollup_groups", ()))
     groups |= rollups.groups_of([(instance.profile_id, instance.platform, instance.published_at)])
     rollups.recompute(groups)
+
+
+@receiver(post_save, sender=AccountMetrics)
+def _refresh_follower_series(sender, instance, raw=False, **kwargs):
+    """Keeps FollowerSeries exact for single-row saves; the sync's bulk path calls it itself.
+
+    Daily rows are deleted only with their profile, which takes its series with it; a
+    post_delete receiver would make every profile removal load its rows one by one.
+    """
+    if raw:
+        return
+    from dashboard import followers  # followers imports this module
+
+    followers.note_reports(instance.profile_id, [instance.platform])

@@ -9,7 +9,7 @@ dashboard. Metric snapshots are appended only when a post's numbers changed.
 from django.db import connection
 from django.db.models import Q
 
-from dashboard import rollups
+from dashboard import followers, rollups
 from dashboard.ayrshare import normalize
 from dashboard.models import (
     METRICS,
@@ -365,6 +365,7 @@ def upsert_account_metrics(profile, snapshots, today):
         unique_fields=["profile", "platform", "date"],
         update_fields=[*fields, "raw", "last_updated"],
     )
+    followers.note_reports(profile.pk, [row.platform for row in rows])
     return len(rows)
 
 

@@ -229,8 +229,7 @@ def _cards(published, published_before, current, previous):
 
 
 def _follower_cards(profiles, first, last, before):
-    now = followers.follower_totals(profiles, first, last)
-    then = followers.follower_totals(profiles, *before)
+    now, then = followers.follower_periods(profiles, [(first, last), before])
     # Follower counts are not a sample of posts: the minimum-posts rule does not apply.
     enough = kpis.MIN_BASELINE_POSTS
     return {

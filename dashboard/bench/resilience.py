@@ -629,15 +629,20 @@ def _r3(calls, backoffs, sandbox, profiles):
 
 
 def _r4(calls, scale):
-    early = sum(1 for c in calls if c["early_any_query"])
-    share = early / len(calls) if calls else None
+    early = [c for c in calls if c["early_any_query"]]
+    share = len(early) / len(calls) if calls else None
+    # Which resources and when: what a reader of a miss needs first.
+    where = ", ".join(
+        f"{c['resource']} {c['sandbox_time']}{'' if c['early'] else ' (another query)'}"
+        for c in early[:3]
+    )
     return Result(
         "R4",
         "requests before the unit's nextUpdate ÷ all requests (steady state after the first "
         "sync, with Refresh now pressed 5 times for every profile)",
-        f"{early} of {len(calls):,}",
+        f"{len(early)} of {len(calls):,}" + (f": {where}" if where else ""),
         "-",
         share,
         "= 0",
-        None if share is None else early == 0,
+        None if share is None else not early,
     )

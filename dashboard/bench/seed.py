@@ -15,9 +15,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Profile, Workspace
-from dashboard import sync, upsert, workspace_rollups
+from dashboard import followers, sync, upsert, workspace_rollups
 from dashboard.ayrshare import normalize
-from dashboard.models import AccountMetrics, DailyMetrics, MetricSnapshot, PlatformPost, SyncState
+from dashboard.models import (
+    AccountMetrics,
+    DailyMetrics,
+    FollowerSeries,
+    MetricSnapshot,
+    PlatformPost,
+    SyncState,
+)
 
 NETWORKS = ("facebook", "instagram", "linkedin", "tiktok", "twitter", "youtube")
 BATCH = 1000  # posts per upsert call: one sync page's worth of work
@@ -101,6 +108,7 @@ def seed_followers(seeded):
             for n, platform in enumerate(NETWORKS)
             for age, day in enumerate(days)
         )
+        followers.note_reports(profile.pk, NETWORKS)
 
 
 def network_post(rng, number, published, now):
@@ -146,6 +154,7 @@ def drop(seeded):
         f"DELETE FROM {MetricSnapshot._meta.db_table} WHERE profile_id IN ({ids})",  # noqa: S608
         f"DELETE FROM {posts} WHERE profile_id IN ({ids})",  # noqa: S608
         f"DELETE FROM {AccountMetrics._meta.db_table} WHERE profile_id IN ({ids})",  # noqa: S608
+        f"DELETE FROM {FollowerSeries._meta.db_table} WHERE profile_id IN ({ids})",  # noqa: S608
         f"DELETE FROM {DailyMetrics._meta.db_table} WHERE profile_id IN ({ids})",  # noqa: S608
     ]
     with transaction.atomic():

@@ -1,9 +1,12 @@
 import datetime
+import random
 
 import pytest
 
-from dashboard.followers import follower_totals, followers_at
-from dashboard.models import AccountMetrics
+from dashboard import upsert
+from dashboard.ayrshare.normalize import AccountSnapshot
+from dashboard.followers import follower_periods, follower_totals, followers_at
+from dashboard.models import AccountMetrics, FollowerSeries
 from tests.accounts.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +84,87 @@ def test_no_reports_means_unknown_not_zero():
     assert totals["followers"] is None
     assert totals["growth"] is None
     assert totals["by_profile"] == {}
+
+
+def snapshot(platform, followers):
+    fields = ("following", "posts_count", "impressions", "reach", "views", "engagements")
+    return AccountSnapshot(
+        platform=platform,
+        followers=followers,
+        last_updated=None,
+        next_update=None,
+        raw={},
+        **dict.fromkeys(fields),
+    )
+
+
+def expected_totals(profiles, first, last):
+    """follower_totals() straight from the daily rows, one network at a time."""
+    ids = [p.pk for p in profiles]
+    rows = AccountMetrics.objects.filter(profile_id__in=ids, followers__isnull=False)
+    followers, growth, as_of, since = None, None, None, None
+    before = first - datetime.timedelta(days=1)
+    for profile_id, platform in set(rows.values_list("profile_id", "platform")):
+        days = sorted(
+            rows.filter(profile_id=profile_id, platform=platform).values_list("date", "followers")
+        )
+        ends = [d for d in days if d[0] <= last]
+        if not ends:
+            continue
+        followers = (followers or 0) + ends[-1][1]
+        as_of = max(as_of or ends[-1][0], ends[-1][0])
+        earlier = [d for d in days if d[0] <= before]
+        start = earlier[-1] if earlier else ends[0]
+        if start[0] < ends[-1][0]:
+            growth = (growth or 0) + ends[-1][1] - start[1]
+            if start[0] > before:
+                since = max(since or start[0], start[0])
+    return {"followers": followers, "growth": growth, "as_of": as_of, "since": since}
+
+
+def test_totals_equal_the_daily_rows_for_any_period_after_bulk_and_single_writes():
+    rng = random.Random(5)
+    profiles = [ProfileFactory(), ProfileFactory()]
+    for day in range(0, 40, 3):
+        for profile in profiles:
+            snapshots = [
+                snapshot(platform, rng.randrange(1000))
+                for platform in ("facebook", "instagram", "tiktok")
+                if rng.random() < 0.7
+            ]
+            upsert.upsert_account_metrics(profile, snapshots, DAY + datetime.timedelta(days=day))
+    # Single saves, as the admin or a shell would make: a new last day, a blanked count.
+    report(profiles[0], "linkedin", 50, 77)
+    blanked = AccountMetrics.objects.filter(profile=profiles[1]).order_by("date").first()
+    blanked.followers = None
+    blanked.save()
+
+    for _ in range(40):
+        first = DAY + datetime.timedelta(days=rng.randrange(-5, 55))
+        last = first + datetime.timedelta(days=rng.randrange(0, 30))
+        totals = follower_totals(profiles, first, last)
+        got = {key: totals[key] for key in ("followers", "growth", "as_of", "since")}
+        assert got == expected_totals(profiles, first, last), (first, last)
+
+
+def test_periods_read_together_equal_periods_read_one_by_one():
+    profile = ProfileFactory()
+    for offset, followers in ((-20, 500), (-10, 520), (2, 530), (9, 560)):
+        report(profile, "facebook", offset, followers)
+    periods = [(DAY, DAY + datetime.timedelta(days=9)), (DAY - datetime.timedelta(days=10), DAY)]
+
+    assert follower_periods([profile], periods) == [
+        follower_totals([profile], *period) for period in periods
+    ]
+
+
+def test_a_network_whose_counts_are_all_blanked_has_no_series_left():
+    profile = ProfileFactory()
+    row = report(profile, "facebook", 0, 100)
+    assert FollowerSeries.objects.filter(profile=profile).count() == 1
+
+    row.followers = None
+    row.save()
+
+    assert not FollowerSeries.objects.filter(profile=profile).exists()
+    assert follower_totals([profile], DAY, DAY)["followers"] is None

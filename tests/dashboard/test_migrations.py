@@ -52,3 +52,26 @@ def test_existing_snapshots_get_their_posts_profile():
 
     rows = new.get_model("dashboard", "MetricSnapshot").objects.values_list("profile_id", "likes")
     assert sorted(rows) == [(profiles[0].pk, 0), (profiles[1].pk, 1)]
+
+
+def test_existing_follower_counts_get_their_series():
+    old = _migrate([("dashboard", "0006_workspace_rollups")])
+    workspace = old.get_model("accounts", "Workspace").objects.create(name="W", slug="w")
+    profile = old.get_model("accounts", "Profile").objects.create(workspace=workspace, title="A")
+    day = datetime.date(2026, 11, 1)
+    reports = [("facebook", 0, 100), ("facebook", 4, None), ("facebook", 3, 130), ("tiktok", 2, 7)]
+    for platform, offset, followers in reports:
+        old.get_model("dashboard", "AccountMetrics").objects.create(
+            profile=profile,
+            platform=platform,
+            date=day + datetime.timedelta(days=offset),
+            followers=followers,
+        )
+
+    new = _migrate([("dashboard", "0007_follower_series")])
+
+    series = new.get_model("dashboard", "FollowerSeries").objects.order_by("platform")
+    assert [
+        (s.platform, s.first_date.day, s.first_followers, s.last_date.day, s.last_followers)
+        for s in series
+    ] == [("facebook", 1, 100, 4, 130), ("tiktok", 3, 7, 3, 7)]
