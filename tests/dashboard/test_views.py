@@ -1,6 +1,10 @@
+import datetime
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from dashboard.models import SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
 
@@ -89,3 +93,23 @@ def test_home_runs_the_same_few_queries_however_many_profiles_and_posts(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(home(membership))
     assert response.content.decode().count("profile-card") == 6
+
+
+def test_profile_cards_say_posts_networks_and_last_sync(client, db):
+    membership = MembershipFactory()
+    synced = ProfileFactory(
+        workspace=membership.workspace, title="Synced", platforms=["facebook", "linkedin"]
+    )
+    ProfileFactory(workspace=membership.workspace, title="New", platforms=[])
+    PlatformPostFactory.create_batch(3, profile=synced)
+    two_hours_ago = timezone.now() - datetime.timedelta(hours=2)
+    SyncState.objects.create(profile=synced, unit="history", last_success=two_hours_ago)
+    client.force_login(membership.user)
+
+    page = client.get(home(membership)).content.decode()
+
+    assert '3 <span class="muted">published network posts</span>' in page
+    assert "Facebook, LinkedIn" in page
+    assert "Synced 2\xa0hours ago" in page
+    assert "No networks linked" in page
+    assert "Waiting for the first sync…" in page
