@@ -2,6 +2,7 @@
 
 import contextlib
 import resource
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,6 @@ CLEAR_REFS = Path("/proc/self/clear_refs")
 class Download:
     rows: int
     bytes: int
-    first_row_s: float
     total_s: float
     rss_growth: int
 
@@ -37,12 +37,16 @@ class Download:
         return self.rows / self.total_s
 
 
-def measure(big, small):
-    """P1 to P4 from four exports and one raw COPY of the big workspace."""
+def measure(big, small, repeat):
+    """P1 to P3 from three exports and one raw COPY of the big workspace; P4 from exports
+    started and dropped at their first row."""
     everything = download(big)
     tenth = download(big, big.profiles[: max(len(big.profiles) // 10, 1)])
-    sample = download(small, small.profiles[: max(len(small.profiles) // 10, 1)])
+    sample = small.profiles[: max(len(small.profiles) // 10, 1)]
     raw_rows_per_s = raw_copy(big)
+    first_ms = first_row_ms(big, None, repeat)
+    sample_ms = first_row_ms(small, sample, repeat)
+    sample_rows = PlatformPost.objects.filter(profile__in=sample).count()
     return [
         Result(
             "P1",
@@ -73,12 +77,12 @@ def measure(big, small):
         ),
         Result(
             "P4",
-            f"time to the first row, {everything.rows:,} ÷ {sample.rows:,} rows exported",
-            f"{everything.first_row_s * 1000:.1f} ms",
-            f"{sample.first_row_s * 1000:.1f} ms",
-            ratio(everything.first_row_s, sample.first_row_s),
+            f"time to the first row p50, {everything.rows:,} ÷ {sample_rows:,} rows exported",
+            f"{first_ms:.1f} ms",
+            f"{sample_ms:.1f} ms",
+            ratio(first_ms, sample_ms),
             "<= 2",
-            at_most(2, ratio(everything.first_row_s, sample.first_row_s)),
+            at_most(2, ratio(first_ms, sample_ms)),
         ),
     ]
 
@@ -86,25 +90,39 @@ def measure(big, small):
 def download(seeded, profiles=None):
     """Stream the export view's response for these profiles (None: the whole workspace, as the
     page's export link has it with no profile chosen), keeping only sizes and times."""
-    query = "&".join(f"profiles={p.pk}" for p in profiles or [])
-    request = RequestFactory().get(f"/w/{seeded.workspace.slug}/posts/export.csv?{query}")
-    request.user = seeded.user
     rows = PlatformPost.objects.filter(profile__in=profiles or seeded.profiles).count()
     rss_before = _reset_peak_rss()
     started = time.perf_counter()
+    size = sum(len(chunk) for chunk in _export(seeded, profiles).streaming_content)
+    total = time.perf_counter() - started
+    return Download(rows, size, total, max(_peak_rss() - rss_before, 0))
+
+
+def first_row_ms(seeded, profiles, repeat):
+    """p50 milliseconds from the request to the first row, after one untimed run, as the pages'
+    goals are timed. Each export is dropped at its first row, which cancels its COPY as a
+    download cut short does."""
+    _first_row_s(seeded, profiles)
+    return statistics.median(_first_row_s(seeded, profiles) for _ in range(repeat)) * 1000
+
+
+def _first_row_s(seeded, profiles):
+    started = time.perf_counter()
+    lines = iter(_export(seeded, profiles).streaming_content)
+    next(lines)  # the header, sent before the query runs
+    next(lines)
+    return time.perf_counter() - started
+
+
+def _export(seeded, profiles):
+    query = "&".join(f"profiles={p.pk}" for p in profiles or [])
+    request = RequestFactory().get(f"/w/{seeded.workspace.slug}/posts/export.csv?{query}")
+    request.user = seeded.user
     response = post_views.posts_export(request, workspace=seeded.workspace.slug)
     if response.status_code != 200:
         raise RuntimeError(f"The export answered {response.status_code}.")
-    chunks = iter(response.streaming_content)
-    size = len(next(chunks))  # the header, sent before the query runs
-    first_row = None
-    for chunk in chunks:
-        if first_row is None:
-            first_row = time.perf_counter() - started
-        size += len(chunk)
-    total = time.perf_counter() - started
     # No response.close(): its request_finished signal would close this command's connection.
-    return Download(rows, size, first_row or total, total, max(_peak_rss() - rss_before, 0))
+    return response
 
 
 def raw_copy(seeded):

@@ -110,7 +110,9 @@ class Command(BaseCommand):
             results.append(
                 self._section(sections, "template", lambda: web.template_per_row(big, repeat))
             )
-            results += self._section(sections, "export", lambda: downloads.measure(big, small))
+            results += self._section(
+                sections, "export", lambda: downloads.measure(big, small, repeat)
+            )
             empty = Profile.objects.bulk_create(
                 Profile(workspace=big.workspace, title=title) for title in ("upsert", "baseline")
             )
