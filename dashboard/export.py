@@ -29,7 +29,7 @@ from dashboard.queries import (
 CHUNK_SIZE = 2000
 # An export's first rows, read on their own so that they go out before PostgreSQL has sorted
 # the rest (see queries.export_runs).
-HEAD_ROWS = 500
+HEAD_ROWS = 2000
 # Bytes of COPY output gathered into one piece of the response.
 COPY_CHUNK = 64 * 1024
 BOM = "\ufeff"

@@ -213,7 +213,11 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-units": {
         "task": "dashboard.tasks.dispatch_due_units",
         "schedule": SYNC_BEAT_SECONDS,
-    }
+    },
+    "sweep-rollups": {
+        "task": "dashboard.tasks.sweep_rollups",
+        "schedule": SYNC_BEAT_SECONDS * 5,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

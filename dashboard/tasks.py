@@ -41,3 +41,11 @@ def run_unit(state_id, token=None, force=False):
 def refresh_rollups(workspace_id):
     """After a profile joins or leaves a workspace's totals (see workspace_rollups.py)."""
     return workspace_rollups.refresh(workspace_id)
+
+
+@shared_task
+def sweep_rollups():
+    """Every few beats: days a worker killed between its writes and its refresh left in the
+    backlog, which would keep the whole-workspace overview on the slower per-profile rollups
+    until that workspace's next sync unit ends."""
+    return workspace_rollups.refresh_all()

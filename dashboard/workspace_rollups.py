@@ -8,7 +8,8 @@ and the heatmap's per local day and hour (WorkspaceHourlyPosts), over the worksp
 
 They are kept exact like a cache, not by deltas. Every write that recomputes DailyMetrics notes
 its workspace's days in RollupBacklog, in the same transaction (rollups.mark_backlog); refresh()
-recomputes the noted days and clears them, in one transaction, after every sync unit. A reader
+recomputes the noted days and clears them, in one transaction, after every sync unit (and
+every fifth beat, tasks.sweep_rollups, for days a killed worker left behind). A reader
 uses these tables only while the workspace's backlog is empty (whole()), so a page never shows a
 total that misses a committed write: until the refresh it reads DailyMetrics, as before.
 """

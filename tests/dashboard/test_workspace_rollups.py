@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard import kpis, trends, upsert, workspace_rollups
+from dashboard import kpis, tasks, trends, upsert, workspace_rollups
 from dashboard.models import PlatformPost, ProfileTotals, RollupBacklog
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -78,6 +78,22 @@ def test_a_write_holds_the_workspace_rollups_back_until_the_refresh(agency):
     assert workspace_rollups.whole(workspace.pk, ids)
     assert_figures_equal_the_raw_rows(workspace, ids)
     assert kpis.posts_totals(ids, FIRST, LAST)["posts"] == 61
+
+
+def test_the_beat_sweep_takes_in_days_a_killed_worker_left_in_the_backlog(agency, settings):
+    workspace, ids = agency
+    post = network_post("left", published=NOW - timedelta(days=3), engagements=7, impressions=1)
+    # The worker wrote and committed, then died before its refresh.
+    upsert.upsert_network_posts(ProfileFactory.build(pk=ids[0], workspace=workspace), [post], NOW)
+    assert not workspace_rollups.whole(workspace.pk, ids)
+
+    tasks.sweep_rollups()
+
+    assert not RollupBacklog.objects.exists()  # this workspace's day, and the neighbour's
+    assert workspace_rollups.whole(workspace.pk, ids)
+    assert_figures_equal_the_raw_rows(workspace, ids)
+    scheduled = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "dashboard.tasks.sweep_rollups" in scheduled
 
 
 def test_only_exactly_the_active_profiles_read_the_workspace_rollups(agency):
