@@ -75,7 +75,7 @@ def home(request, membership):
     else:
         chosen = filters.cleaned_data["profiles"] or visible
         # Ids, not a subquery: PostgreSQL plans "profile_id IN (1, 2, …)" of posts far better.
-        ids = [p.pk for p in chosen]
+        ids = list(chosen.values_list("pk", flat=True))
         workspace = membership.workspace_id
         whole = workspace if workspace_rollups.whole(workspace, ids) else None
         context["overview"] = _overview(filters, options, ids, whole)
