@@ -15,6 +15,9 @@ from dashboard.filters import PostFilters
 from dashboard.models import PlatformPost, SyncState
 from dashboard.queries import count_per_profile, metric_reason
 
+# An agency's hundreds of cards would be a wall, not an overview: the cards show the first ones
+# (failing syncs first) and the agency view compares them all.
+PROFILE_CARDS = 24
 RECENT_POSTS = 10
 OVERVIEW_TARGET = "overview"
 LIFETIME, ACTIVITY = "lifetime", "activity"
@@ -90,28 +93,26 @@ def home(request, membership):
 def _profile_sections(visible):
     # Correlated subqueries, not joins: joining units would multiply the profiles' rows.
     units = SyncState.objects.filter(profile=OuterRef("pk"))
-    profiles = list(
-        visible.annotate(
-            # Kept with the rollups: counting each profile's raw posts reads every post.
-            network_posts=Coalesce(F("totals__posts"), 0),
-            last_sync=Subquery(
-                units.order_by(F("last_success").desc(nulls_last=True)).values("last_success")[:1]
-            ),
-            failing_units=count_per_profile(units.filter(consecutive_failures__gt=0)),
-        )
+    cards = visible.annotate(
+        # Kept with the rollups: counting each profile's raw posts reads every post.
+        network_posts=Coalesce(F("totals__posts"), 0),
+        last_sync=Subquery(
+            units.order_by(F("last_success").desc(nulls_last=True)).values("last_success")[:1]
+        ),
+        failing_units=count_per_profile(units.filter(consecutive_failures__gt=0)),
     )
+    profiles = list(cards.order_by(F("failing_units").desc(), "title")[:PROFILE_CARDS])
     for profile in profiles:
         _describe(profile)
+    ids = list(visible.values_list("pk", flat=True))
     # sort_time is published_at for published posts, and its (sort_time, id) index read
     # backward finds the newest ten without sorting every post of every profile.
     recent = (
-        PlatformPost.objects.filter(
-            profile__in=[p.pk for p in profiles], published_at__lte=timezone.now()
-        )
+        PlatformPost.objects.filter(profile__in=ids, published_at__lte=timezone.now())
         .select_related("profile")
         .order_by("-sort_time", "-pk")[:RECENT_POSTS]
     )
-    return {"profiles": profiles, "recent": recent}
+    return {"profiles": profiles, "profile_count": len(ids), "recent": recent}
 
 
 def _describe(profile):

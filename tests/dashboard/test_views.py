@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -113,3 +114,21 @@ def test_profile_cards_say_posts_networks_and_last_sync(client, db):
     assert "Synced 2\xa0hours ago" in page
     assert "No networks linked" in page
     assert "Waiting for the first sync…" in page
+
+
+def test_an_agency_home_shows_failing_profiles_first_and_links_to_all_of_them(client, db):
+    membership = MembershipFactory()
+    profiles = [
+        ProfileFactory(workspace=membership.workspace, title=f"Client {n:02d}") for n in range(26)
+    ]
+    SyncState.objects.create(profile=profiles[25], unit="history", consecutive_failures=3)
+    PlatformPostFactory(profile=profiles[24], text="Newest post of a client without a card")
+    client.force_login(membership.user)
+
+    page = client.get(home(membership)).content.decode()
+
+    cards = re.findall(r'<article class="card profile-card">\s*<h3>.*?</svg> ([^<]+)</h3>', page)
+    assert cards == ["Client 25"] + [f"Client {n:02d}" for n in range(23)]
+    assert "Showing 24 of 26 profiles, those with failing syncs first." in page
+    assert f'href="/w/{membership.workspace.slug}/agency/">Compare all 26' in page
+    assert "Newest post of a client without a card" in page
