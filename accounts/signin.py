@@ -4,6 +4,10 @@ Failed sign-ins are counted in Django's cache per username and per client addres
 reaches its limit within LOGIN_FAILURE_WINDOW seconds, sign-in for that username or address is
 refused for the next LOGIN_FAILURE_WINDOW seconds, even with the right password, with a plain
 message and HTTP 429. The "next" redirect goes only to this site (Django's LoginView checks it).
+
+Password-reset requests are counted the same way, per address typed and per client address
+(PASSWORD_RESET_LIMIT*, PASSWORD_RESET_WINDOW): past the limit no more mail goes to that
+inbox, and the answer is the same whether an account has that address or not.
 """
 
 import hashlib
@@ -28,50 +32,68 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _counters(username, ip):
-    """(cache key, limit) of each failure counter a sign-in attempt belongs to."""
+def _counters(scope, name, ip, limits):
+    """(cache key, limit) of each counter an attempt belongs to: per name, and per address."""
 
     def key(kind, value):
-        # Hashed: cache keys must be short and plain, usernames are neither.
-        return f"signin-failures:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+        # Hashed: cache keys must be short and plain, usernames and emails are neither.
+        return f"{scope}:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
 
-    counters = [(key("username", username.strip().casefold()), settings.LOGIN_FAILURE_LIMIT)]
+    per_name, per_ip = limits
+    counters = [(key("name", name.strip().casefold()), per_name)]
     if ip:
-        counters.append((key("ip", ip), settings.LOGIN_FAILURE_LIMIT_PER_IP))
+        counters.append((key("ip", ip), per_ip))
     return counters
 
 
-def seconds_locked(username, ip):
-    """How long sign-in stays refused for this username or address; 0 when it is allowed."""
-    until = max(cache.get(f"{key}:locked-until", 0) for key, _ in _counters(username, ip))
+def _seconds_locked(counters):
+    until = max(cache.get(f"{key}:locked-until", 0) for key, _ in counters)
     return max(0, math.ceil(until - time.time()))
 
 
-def record_failure(username, ip):
-    window = settings.LOGIN_FAILURE_WINDOW
-    for key, limit in _counters(username, ip):
-        # The window opens with the first failure; incr keeps the key's expiry (Redis, locmem).
+def _count(counters, window):
+    for key, limit in counters:
+        # The window opens with the first attempt; incr keeps the key's expiry (Redis, locmem).
         cache.add(key, 0, window)
         try:
-            failures = cache.incr(key)
+            attempts = cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, window)
-            failures = 1
-        if failures >= limit:
+            attempts = 1
+        if attempts >= limit:
             cache.set(f"{key}:locked-until", time.time() + window, window)
             cache.delete(key)
 
 
+def _signin_counters(username, ip):
+    limits = (settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_LIMIT_PER_IP)
+    return _counters("signin-failures", username, ip, limits)
+
+
+def seconds_locked(username, ip):
+    """How long sign-in stays refused for this username or address; 0 when it is allowed."""
+    return _seconds_locked(_signin_counters(username, ip))
+
+
+def record_failure(username, ip):
+    _count(_signin_counters(username, ip), settings.LOGIN_FAILURE_WINDOW)
+
+
+def _reset_counters(email, ip):
+    limits = (settings.PASSWORD_RESET_LIMIT, settings.PASSWORD_RESET_LIMIT_PER_IP)
+    return _counters("password-resets", email, ip, limits)
+
+
 def clear_failures(username):
     """A successful sign-in forgives the username's failures (not the address's)."""
-    key, _ = _counters(username, "")[0]
+    key, _ = _signin_counters(username, "")[0]
     cache.delete(key)
 
 
-def wait_message(seconds):
+def wait_message(seconds, what="failed sign-ins"):
     minutes = max(1, math.ceil(seconds / 60))
     unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed sign-ins; try again in {minutes} {unit}."
+    return f"Too many {what}; try again in {minutes} {unit}."
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -127,10 +149,30 @@ login = SignInView.as_view()
 logout = SignOutView.as_view()
 password_change = auth_views.PasswordChangeView.as_view()
 password_change_done = auth_views.PasswordChangeDoneView.as_view()
-password_reset = auth_views.PasswordResetView.as_view(
-    email_template_name="registration/password_reset_email.txt",
-    subject_template_name="registration/password_reset_subject.txt",
-)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by email; past the limits for the address typed or the client's address,
+    no mail goes out (no inbox can be flooded) and the page says when to try again."""
+
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        counters = _reset_counters(form.cleaned_data["email"], client_ip(self.request))
+        wait = _seconds_locked(counters)
+        if wait:
+            context = self.get_context_data(
+                form=form, throttled=wait_message(wait, "password-reset requests")
+            )
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        _count(counters, settings.PASSWORD_RESET_WINDOW)
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view()
 password_reset_done = auth_views.PasswordResetDoneView.as_view()
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view()

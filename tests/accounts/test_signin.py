@@ -32,6 +32,9 @@ def private_cache(settings):
     settings.LOGIN_FAILURE_LIMIT = 5
     settings.LOGIN_FAILURE_LIMIT_PER_IP = 20
     settings.LOGIN_FAILURE_WINDOW = 900
+    settings.PASSWORD_RESET_LIMIT = 3
+    settings.PASSWORD_RESET_LIMIT_PER_IP = 10
+    settings.PASSWORD_RESET_WINDOW = 3600
     settings.LOGIN_CLIENT_IP_HEADER = ""
 
 
@@ -287,6 +290,36 @@ def test_resetting_a_forgotten_password(client, member):
 def test_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, member):
     response = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
     assert response["Location"] == "/accounts/password_reset/done/"
+    assert mail.outbox == []
+
+
+def test_resets_for_one_address_stop_mailing_after_the_limit_known_or_not(client, member):
+    for email in (member.user.email, "nobody@example.com"):
+        for _ in range(3):
+            response = client.post("/accounts/password_reset/", {"email": email})
+            assert response["Location"] == "/accounts/password_reset/done/"
+
+        refused = client.post("/accounts/password_reset/", {"email": email.upper()})
+
+        assert refused.status_code == 429
+        assert refused["Retry-After"] == "3600"
+        assert "Too many password-reset requests; try again in 60 minutes." in (
+            refused.content.decode()
+        )
+    assert len(mail.outbox) == 3  # the account's three; none for the unknown address
+    # Another person's address is not held back by these.
+    other = MembershipFactory().user
+    assert client.post("/accounts/password_reset/", {"email": other.email}).status_code == 302
+    assert mail.outbox[-1].to == [other.email]
+
+
+def test_resets_from_one_client_address_stop_after_its_limit(client, member):
+    for n in range(10):
+        client.post("/accounts/password_reset/", {"email": f"someone{n}@example.com"})
+
+    refused = client.post("/accounts/password_reset/", {"email": member.user.email})
+
+    assert refused.status_code == 429
     assert mail.outbox == []
 
 
