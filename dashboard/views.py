@@ -116,8 +116,7 @@ def _profile_sections(visible):
 
 
 def _describe(profile):
-    """A profile card's text. An agency has hundreds of cards: formatted here, they cost a
-    third of what the template's filters did."""
+    """A profile card's text, formatted here rather than by filters in the template's loop."""
     profile.posts_label = f"{profile.network_posts:,}"
     names = [platform_name(platform) for platform in profile.platforms]
     profile.networks_label = ", ".join(names) or "No networks linked"
