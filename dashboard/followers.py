@@ -40,19 +40,27 @@ def follower_totals(profiles, first, last):
     Growth compares with the day before the period; a network whose history starts inside the
     period is compared with its first report instead, and `since` says from when.
     """
-    return _totals(_series(profiles), first, last)
+    return follower_periods(profiles, [(first, last)])[0]
 
 
 def follower_periods(profiles, periods):
-    """follower_totals() of each (first, last) period, reading the series once."""
+    """follower_totals() of each (first, last) period, reading the series once and each day
+    once: the day before a period is also the end of the period before it."""
     series = _series(profiles)
-    return [_totals(series, first, last) for first, last in periods]
+    known = {}
+
+    def at(day):
+        if day not in known:
+            known[day] = _reports_at(series, day)
+        return dict(known[day])  # _totals adds to its copy
+
+    return [_totals(series, at, first, last) for first, last in periods]
 
 
-def _totals(series, first, last):
-    end = _reports_at(series, last)
+def _totals(series, at, first, last):
+    end = at(last)
     before = first - datetime.timedelta(days=1)
-    start = _reports_at(series, before)
+    start = at(before)
     for s in series:
         if before < s.first_date <= last:
             start[s.profile_id, s.platform] = (s.first_followers, s.first_date)
