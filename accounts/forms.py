@@ -12,26 +12,9 @@ from django.utils.text import slugify
 
 from accounts import crypto
 from accounts.models import Profile, Workspace
+from dashboard.metrics import NETWORK_NAMES
 
-PLATFORM_CHOICES = [
-    ("bluesky", "Bluesky"),
-    ("facebook", "Facebook"),
-    ("gmb", "Google Business Profile"),
-    ("instagram", "Instagram"),
-    ("linkedin", "LinkedIn"),
-    ("pinterest", "Pinterest"),
-    ("reddit", "Reddit"),
-    ("threads", "Threads"),
-    ("tiktok", "TikTok"),
-    ("twitter", "X (Twitter)"),
-    ("youtube", "YouTube"),
-]
-PLATFORM_NAMES = dict(PLATFORM_CHOICES)
-
-
-def platform_name(code):
-    """A network's display name ("LinkedIn", "X (Twitter)"), for any code the API may send."""
-    return PLATFORM_NAMES.get(code, str(code).capitalize())
+PLATFORM_CHOICES = list(NETWORK_NAMES.items())
 
 
 # The client refuses keys with spaces or control characters; say so here instead of at sync time.

@@ -10,11 +10,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.access import visible_profiles, workspace_member
-from accounts.forms import platform_name
 from dashboard import charts, fragments
 from dashboard.followers import followers_at
+from dashboard.metrics import NOT_REPORTED, network_name
 from dashboard.models import AccountMetrics, ShortLink, SyncState, YouTubePlaylist
-from dashboard.queries import NOT_REPORTED
 from dashboard.sync import SOCIAL_PLATFORMS
 
 RESULTS_TARGET = "results"
@@ -165,7 +164,7 @@ def _followers_chart(rows):
     days = _days(rows[0].date, rows[-1].date)
     datasets = [
         charts.series(
-            platform_name(platform),
+            network_name(platform),
             [values.get((day, platform)) for day in days],
             charts.platform_color(platform),
             spanGaps=False,
@@ -181,7 +180,7 @@ def _followers_chart(rows):
     ]
     return {
         "config": config,
-        "labels": [platform_name(p) for p in platforms],
+        "labels": [network_name(p) for p in platforms],
         "table": table,
         "start": days[0],
         "end": days[-1],

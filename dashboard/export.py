@@ -15,15 +15,18 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import StreamingHttpResponse
 
-from dashboard.ayrshare.normalize import METRICS, PLATFORM_METRICS
-from dashboard.queries import (
+from dashboard.metrics import (
     FETCH_FAILED,
+    METRICS,
     NOT_REPORTED,
     NOT_YET,
     NOTE_WORDS,
-    export_runs,
-    metric_reason,
+    PLATFORM_METRICS,
+    RATE_RULE,
+    RETIRED,
+    retired_reason,
 )
+from dashboard.queries import export_runs, metric_reason
 
 # Rows fetched per round trip; on PostgreSQL through a server-side cursor, so memory stays flat.
 CHUNK_SIZE = 2000
@@ -33,11 +36,7 @@ HEAD_ROWS = 2000
 # Bytes of COPY output gathered into one piece of the response.
 COPY_CHUNK = 64 * 1024
 BOM = "\ufeff"
-# Missing because the last POST /analytics/post for this post failed (PlatformPost.analytics_error).
-RATE_HEADER = (
-    "engagement_rate = engagements / the first positive of impressions, reach, views"
-    " (a fraction: 0.05 is 5%)"
-)
+RATE_HEADER = f"engagement_rate = {RATE_RULE} (a fraction: 0.05 is 5%)"
 NOTE_SUFFIX = "_note"
 HEADER = [
     "profile",
@@ -252,17 +251,20 @@ def _number(name):
 def _reason(name):
     """metric_reason() in SQL: a note, else "" for a number, else why it is missing."""
     missing = [platform for platform, names in PLATFORM_METRICS.items() if name not in names]
+    retired = [platform for platform, metric in RETIRED if metric == name]
     note = f"NULLIF(p.metric_notes ->> '{name}', '')"
     words = " ".join("WHEN %s THEN %s" for _ in NOTE_WORDS)
+    since = "".join("WHEN p.platform = %s THEN %s " for _ in retired)
     return (
         f"CASE WHEN p.noted AND {note} IS NOT NULL THEN (CASE {note} {words} ELSE {note} END) "
         f"WHEN p.{name} IS NOT NULL THEN NULL "
-        f"WHEN p.platform = ANY(%s) THEN %s "
+        f"WHEN p.platform = ANY(%s) THEN %s {since}"
         f"WHEN p.analytics_error <> '' THEN %s ELSE %s END",
         [
             *[value for pair in NOTE_WORDS.items() for value in pair],
             missing,
             NOT_REPORTED,
+            *[value for p in retired for value in (p, retired_reason(p, name))],
             FETCH_FAILED,
             NOT_YET,
         ],

@@ -10,8 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.forms import platform_name
-from dashboard.ayrshare.normalize import MEDIA_TYPES, METRICS, PLATFORMS
+from dashboard.metrics import MEDIA_TYPES, METRICS, PLATFORMS, network_name
 from dashboard.queries import COUNT_CAP, PAGE_SIZE, decode_cursor, sort_column
 
 RANGE_PRESETS = [
@@ -84,7 +83,7 @@ class PostFilters(forms.Form):
         error_messages={"invalid_choice": "You cannot see profile %(value)s."},
     )
     platforms = forms.MultipleChoiceField(
-        choices=[(p, platform_name(p)) for p in PLATFORMS], required=False
+        choices=[(p, network_name(p)) for p in PLATFORMS], required=False
     )
     status = forms.MultipleChoiceField(choices=STATUSES, required=False)
     type = forms.ChoiceField(choices=TYPES, required=False)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from dashboard import rollups, workspace_rollups
-from dashboard.ayrshare.normalize import PLATFORM_METRICS
+from dashboard.metrics import PLATFORM_METRICS
 from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
 KPI_METRICS = rollups.KPI_METRICS

@@ -6,11 +6,9 @@ update, so a failed or partial response can never delete or zero what is already
 
 from django.db import models
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_save, pre_save
-from django.dispatch import receiver
 
 from accounts.models import Profile, Workspace
-from dashboard.ayrshare.normalize import METRICS  # each is a nullable column: None = not reported
+from dashboard.metrics import METRICS  # each is a nullable column: None = not reported
 
 
 class MetricColumns(models.Model):
@@ -431,39 +429,3 @@ class ProfileTotals(models.Model):
 
     def __str__(self):
         return f"{self.profile_id}: {self.posts}"
-
-
-@receiver(pre_save, sender=PlatformPost)
-def _remember_rollup_group(sender, instance, raw=False, **kwargs):
-    """A single-row save (admin, shell, tests) may move a post out of its day: note the old one."""
-    if raw or instance.pk is None:
-        return
-    from dashboard import rollups  # the rollups module imports this one
-
-    instance._old_rollup_groups = rollups.stored_groups([instance.pk])
-
-
-@receiver(post_save, sender=PlatformPost)
-def _refresh_rollup_group(sender, instance, raw=False, **kwargs):
-    """Keeps DailyMetrics exact for single-row saves; the sync's bulk path calls rollups itself."""
-    if raw:
-        return
-    from dashboard import rollups
-
-    groups = set(getattr(instance, "_old_rollup_groups", ()))
-    groups |= rollups.groups_of([(instance.profile_id, instance.platform, instance.published_at)])
-    rollups.recompute(groups)
-
-
-@receiver(post_save, sender=AccountMetrics)
-def _refresh_follower_series(sender, instance, raw=False, **kwargs):
-    """Keeps FollowerSeries exact for single-row saves; the sync's bulk path calls it itself.
-
-    Daily rows are deleted only with their profile, which takes its series with it; a
-    post_delete receiver would make every profile removal load its rows one by one.
-    """
-    if raw:
-        return
-    from dashboard import followers  # followers imports this module
-
-    followers.note_reports(instance.profile_id, [instance.platform])

@@ -7,9 +7,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dateformat import format as date_format
 
 from accounts.access import visible_profiles, workspace_member
-from accounts.forms import platform_name
 from dashboard import charts
-from dashboard.ayrshare.normalize import METRICS
+from dashboard.metrics import LABELS, METRICS, network_name
 from dashboard.models import MetricSnapshot, PlatformPost
 from dashboard.queries import metric_reason
 
@@ -20,7 +19,6 @@ NOT_SENT = "the post did not reach this network"
 NOT_PUBLISHED = "not published yet"
 # Blobs the drawer never reads.
 HEAVY_FIELDS = ("raw", "analytics_raw", "post__raw")
-METRIC_LABELS = {"engagement_rate": "Engagement rate"}
 # What the growth chart draws, in this order; a series with no value at all is left out.
 GROWTH_METRICS = ("impressions", "views", "engagements")
 # Snapshots are appended only when numbers change, so this is years of a busy post.
@@ -40,7 +38,7 @@ def post_detail(request, membership, post_id):
         "membership": membership,
         "post": post,
         "in_drawer": in_drawer,
-        "platform_name": _platform_name(post.platform),
+        "platform_name": network_name(post.platform),
         # The words as they stand on this network; the Ayrshare original if it gave none.
         "text": post.text or (post.post.text if post.post else ""),
         "thumbnail_url": _web_url(post.thumbnail_url),
@@ -77,12 +75,12 @@ def _network(row, current):
     """What the drawer shows for one network: link, metrics with reasons, freshness, errors."""
     return {
         "post": row,
-        "name": _platform_name(row.platform),
+        "name": network_name(row.platform),
         "is_current": row.pk == current.pk,
         "url": _web_url(row.url),
         "metrics": [
             {
-                "label": METRIC_LABELS.get(name, name.capitalize()),
+                "label": LABELS[name],
                 "value": getattr(row, name),
                 "display": _display(name, getattr(row, name)),
                 "reason": metric_reason(row, name),
@@ -164,10 +162,6 @@ def _display(name, value):
     if name == "engagement_rate":
         return f"{value * 100:.2f} %"
     return intcomma(value)
-
-
-def _platform_name(platform):
-    return platform_name(platform)
 
 
 def _web_url(url):

@@ -7,10 +7,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 
 from accounts.access import visible_profiles, workspace_member
-from accounts.forms import platform_name
 from dashboard import export
-from dashboard.ayrshare.normalize import METRICS
 from dashboard.filters import DEFAULT_SORT, PostFilters
+from dashboard.metrics import METRICS, SHORT_LABELS, network_name
 from dashboard.queries import (
     counted_posts,
     exported_posts,
@@ -20,7 +19,6 @@ from dashboard.queries import (
 )
 
 RESULTS_TARGET = "results"
-METRIC_LABELS = {"engagement_rate": "Eng. rate"}
 PLACEHOLDER_PREFIX = "ayrshare:"
 
 
@@ -92,7 +90,7 @@ def _decorate(row, slug):
         for name in METRICS
     ]
     row.is_placeholder = row.social_id.startswith(PLACEHOLDER_PREFIX)
-    row.platform_label = platform_name(row.platform)
+    row.platform_label = network_name(row.platform)
     row.status_class = slugify(row.status)
     row.detail_url = reverse("post_detail", args=[slug, row.pk])
     if row.when:
@@ -113,10 +111,7 @@ def _headers(sort):
     """Table headings; the sortable ones link to their next sort (descending first)."""
     headers = [{"label": "Published", "field": "published_at", "numeric": False}]
     headers += [{"label": "Profile"}, {"label": "Network"}, {"label": "Post"}, {"label": "Status"}]
-    headers += [
-        {"label": METRIC_LABELS.get(name, name.capitalize()), "field": name, "numeric": True}
-        for name in METRICS
-    ]
+    headers += [{"label": SHORT_LABELS[name], "field": name, "numeric": True} for name in METRICS]
     for header in headers:
         field = header.get("field")
         if not field:

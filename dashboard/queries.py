@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.access import visible_profiles
-from dashboard.ayrshare.normalize import METRICS, PLATFORM_METRICS
+from dashboard.metrics import missing_reason
 from dashboard.models import PlatformPost
 
 PAGE_SIZE = 50
@@ -363,26 +363,15 @@ def decode_cursor(token, column):
     return value, pk, number
 
 
-# Why a metric is missing (or kept but no longer updated), in the words the UI and CSV use.
-NOT_REPORTED = "not reported by this network"
-NOT_YET = "not available yet"
-FETCH_FAILED = "fetch failed"
-STALE = "no longer provided by the network (stale)"
-NOTE_WORDS = {"stale": STALE}
-
-
 def metric_reason(post, name):
-    """Why `name` is missing or stale on this post, or "" for a current, reported number."""
-    note = (post.metric_notes or {}).get(name)
-    if note:
-        return NOTE_WORDS.get(note, note)
-    if getattr(post, name) is not None:
-        return ""
-    if name not in PLATFORM_METRICS.get(post.platform, METRICS):
-        return NOT_REPORTED
-    if getattr(post, "analytics_error", ""):
-        return FETCH_FAILED
-    return NOT_YET
+    """Why `name` is missing or frozen on this post, or "" for a current, reported number."""
+    return missing_reason(
+        post.platform,
+        name,
+        note=(post.metric_notes or {}).get(name, ""),
+        failed=bool(getattr(post, "analytics_error", "")),
+        value=getattr(post, name),
+    )
 
 
 def count_per_profile(rows):

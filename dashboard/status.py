@@ -8,8 +8,8 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from accounts.access import visible_profile, visible_profiles, workspace_member
-from accounts.forms import platform_name
 from dashboard import refresh as refresher
+from dashboard.metrics import network_name
 from dashboard.models import SyncState
 
 UNIT_NAMES = {
@@ -25,7 +25,7 @@ TEMPLATE = "dashboard/sync_status.html"
 def unit_label(unit):
     kind, _, platform = unit.partition(":")
     if kind == "platform":
-        return f"{platform_name(platform)} posts"
+        return f"{network_name(platform)} posts"
     return UNIT_NAMES.get(kind, unit)
 
 

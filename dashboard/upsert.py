@@ -10,9 +10,8 @@ from django.db import connection
 from django.db.models import Q
 
 from dashboard import followers, rollups
-from dashboard.ayrshare import normalize
+from dashboard.metrics import COUNTERS, METRICS, with_engagement
 from dashboard.models import (
-    METRICS,
     AccountMetrics,
     MetricSnapshot,
     PlatformPost,
@@ -22,8 +21,6 @@ from dashboard.models import (
 )
 
 OPEN_STATUSES = ("pending", "processing")
-# The counts we store; engagements and the rate are derived from them on every write.
-COUNTERS = tuple(m for m in METRICS if m not in ("engagements", "engagement_rate"))
 _POST_FIELDS = [
     "text",
     "status",
@@ -247,7 +244,7 @@ def _merged_row(profile, np, old, now, source):
             # must not move the dashboard backwards.
             value = previous
         metrics[name] = value
-    metrics = normalize.with_engagement(metrics)
+    metrics = with_engagement(metrics)
     descriptive = {
         "published_at": np.published_at or old.get("published_at"),
         "text": np.text or old.get("text") or "",

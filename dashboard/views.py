@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
-from accounts.forms import platform_name
 from dashboard import charts, followers, fragments, kpis, trends, workspace_rollups
 from dashboard.filters import PostFilters
+from dashboard.metrics import network_name
 from dashboard.models import PlatformPost, SyncState
 from dashboard.queries import count_per_profile, metric_reason
 
@@ -118,7 +118,7 @@ def _profile_sections(visible):
 def _describe(profile):
     """A profile card's text, formatted here rather than by filters in the template's loop."""
     profile.posts_label = f"{profile.network_posts:,}"
-    names = [platform_name(platform) for platform in profile.platforms]
+    names = [network_name(platform) for platform in profile.platforms]
     profile.networks_label = ", ".join(names) or "No networks linked"
     profile.synced_label = (
         f"Synced {naturaltime(profile.last_sync)}"
@@ -297,7 +297,7 @@ def _charts(profiles, first, last, every, whole):
         "bar",
         labels,
         [
-            charts.series(platform_name(name), values, charts.platform_color(name))
+            charts.series(network_name(name), values, charts.platform_color(name))
             for name, values in split["platforms"].items()
         ],
         stacked=True,
@@ -307,7 +307,7 @@ def _charts(profiles, first, last, every, whole):
         "engagements": engagements,
         "impressions": impressions,
         "platforms": stacked,
-        "platform_names": [platform_name(name) for name in names],
+        "platform_names": [network_name(name) for name in names],
         # The chart's numbers as the table under it shows them: a year of days is thousands of
         # cells, and Python formats them far faster than a template filter each.
         "rows": [

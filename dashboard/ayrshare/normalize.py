@@ -13,47 +13,9 @@ import math
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from dashboard.metrics import METRICS, PLATFORM_METRICS, with_engagement
+
 logger = logging.getLogger(__name__)
-
-# The unified metrics, in display order; dashboard.models has a column for each. None: not reported.
-METRICS = (
-    "impressions",
-    "reach",
-    "views",
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "clicks",
-    "engagements",
-    "engagement_rate",
-)
-
-# engagements is always the sum of these, over the ones the platform reports.
-INTERACTIONS = ("likes", "comments", "shares", "saves", "clicks")
-# engagement_rate = engagements / the first of these that is a positive number.
-RATE_DENOMINATORS = ("impressions", "reach", "views")
-
-MEDIA_TYPES = ("image", "video", "carousel", "reel", "story", "link", "text", "")
-
-# Which unified metrics each platform can report (GET /history/{platform} or POST
-# /analytics/post). A metric outside this set is always None, which the UI shows as
-# "not reported by this network" rather than 0. engagements/engagement_rate follow from the rest.
-_RATE = ("engagements", "engagement_rate")
-PLATFORM_METRICS = {
-    "bluesky": ("likes", "comments", "shares", "engagements"),
-    "facebook": ("impressions", "reach", "views", "likes", "comments", "shares", "clicks", *_RATE),
-    "gmb": (),
-    "instagram": ("impressions", "reach", "views", "likes", "comments", "shares", "saves", *_RATE),
-    "linkedin": ("impressions", "reach", "views", "likes", "comments", "shares", "clicks", *_RATE),
-    "pinterest": ("impressions", "views", "likes", "comments", "saves", "clicks", *_RATE),
-    "reddit": ("views", "likes", "comments", "shares", *_RATE),
-    "threads": ("views", "likes", "comments", "shares", *_RATE),
-    "tiktok": ("reach", "views", "likes", "comments", "shares", *_RATE),
-    "twitter": ("impressions", "views", "likes", "comments", "shares", "saves", "clicks", *_RATE),
-    "youtube": ("views", "likes", "comments", "shares", *_RATE),
-}
-PLATFORMS = tuple(PLATFORM_METRICS)
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -450,25 +412,6 @@ def unified_metrics(platform: str, data: dict) -> dict:
     allowed = PLATFORM_METRICS.get(platform, ())
     metrics = {name: (found.get(name) if name in allowed else None) for name in METRICS}
     return with_engagement(metrics)
-
-
-def with_engagement(metrics: dict) -> dict:
-    """Fill engagements (sum of INTERACTIONS reported) and engagement_rate (a fraction)."""
-    metrics = dict(metrics)
-    metrics["engagements"] = _total(*(metrics.get(name) for name in INTERACTIONS))
-    metrics["engagement_rate"] = engagement_rate(metrics)
-    return metrics
-
-
-def engagement_rate(metrics: dict) -> float | None:
-    engagements = metrics.get("engagements")
-    if engagements is None:
-        return None
-    for name in RATE_DENOMINATORS:
-        denominator = metrics.get(name)
-        if denominator:
-            return round(engagements / denominator, 6)
-    return None
 
 
 # --- media type ------------------------------------------------------------------------------

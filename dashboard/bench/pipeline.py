@@ -11,6 +11,7 @@ from dashboard.ayrshare import normalize
 from dashboard.ayrshare.sandbox import render
 from dashboard.ayrshare.sandbox.world import World
 from dashboard.bench.report import Result, at_least, at_most, ratio
+from dashboard.metrics import METRICS
 from dashboard.models import PlatformPost
 
 BATCH = 1000  # one /history/{platform} page's worth
@@ -153,5 +154,5 @@ def _bulk_upsert(models):
                 models[start : start + BATCH],
                 update_conflicts=True,
                 unique_fields=["profile", "platform", "social_id"],
-                update_fields=fields + list(normalize.METRICS),
+                update_fields=fields + list(METRICS),
             )

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, Profile, Workspace
 from dashboard import followers, sync, upsert, workspace_rollups
-from dashboard.ayrshare import normalize
+from dashboard.ayrshare.normalize import NetworkPost
+from dashboard.metrics import METRICS, PLATFORM_METRICS, with_engagement
 from dashboard.models import (
     AccountMetrics,
     DailyMetrics,
@@ -114,10 +115,10 @@ def seed_followers(seeded):
 def network_post(rng, number, published, now):
     """One synthetic NetworkPost, published then, as normalize.platform_post would produce it."""
     platform = NETWORKS[number % len(NETWORKS)]
-    reported = normalize.PLATFORM_METRICS[platform]
+    reported = PLATFORM_METRICS[platform]
     # One post in twelve is too new for its numbers (YouTube's 24-48 h delay and the like).
     fresh = rng.random() < 1 / 12
-    metrics = {name: None for name in normalize.METRICS}
+    metrics = {name: None for name in METRICS}
     if not fresh:
         for name in upsert.COUNTERS:
             if name in reported:
@@ -126,7 +127,7 @@ def network_post(rng, number, published, now):
         text = f'=HYPERLINK("https://example.com/{number}")'
     else:
         text = f'Post {number}: launch day, "quotes", commas, and a line\nbreak #bench'
-    return normalize.NetworkPost(
+    return NetworkPost(
         platform=platform,
         social_id=f"bench-{number}",
         published_at=published,
@@ -134,7 +135,7 @@ def network_post(rng, number, published, now):
         url=f"https://example.com/{platform}/{number}",
         media_type=rng.choice(("image", "video", "text")),
         thumbnail_url="",
-        metrics=normalize.with_engagement(metrics),
+        metrics=with_engagement(metrics),
         last_updated=now,
         next_update=now + datetime.timedelta(hours=1),
         raw={"id": f"bench-{number}"},

@@ -4,7 +4,19 @@
 from django.db import migrations, models
 from django.db.models.functions import Coalesce
 
-from dashboard.ayrshare.normalize import METRICS
+# The metric columns as they were at this migration (a migration must not follow live code).
+METRICS = (
+    "impressions",
+    "reach",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "engagements",
+    "engagement_rate",
+)
 
 
 def fill(apps, schema_editor):

@@ -1,6 +1,6 @@
 from django import template
 
-from accounts.forms import platform_name as name_of
+from dashboard.metrics import network_name as name_of
 
 register = template.Library()
 

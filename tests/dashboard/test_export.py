@@ -13,12 +13,9 @@ from accounts.access import visible_profiles
 from dashboard import export as csv_export
 from dashboard.export import RATE_HEADER, neutralise
 from dashboard.filters import PostFilters
+from dashboard.metrics import EXPIRED, FETCH_FAILED, NOT_REPORTED, NOT_YET
 from dashboard.models import PlatformPost
 from dashboard.queries import (
-    FETCH_FAILED,
-    NOT_REPORTED,
-    NOT_YET,
-    STALE,
     exported_posts,
     sort_column,
 )
@@ -133,7 +130,7 @@ def test_one_row_per_network_post_with_every_field(client, member, profile):
     assert row["impressions"] == "" and row["comments"] == ""
     assert row["impressions_note"] == NOT_REPORTED
     assert row["comments_note"] == NOT_YET
-    assert row["likes_note"] == STALE  # the number is kept, and said to be no longer updated
+    assert row["likes_note"] == EXPIRED  # the number is kept, and said to be no longer updated
     assert row["views_note"] == ""  # a real number
 
 
@@ -173,7 +170,22 @@ def test_a_missing_number_is_never_a_zero_and_says_why(client, member, profile):
     assert (by_id["broken"]["likes"], by_id["broken"]["likes_note"]) == ("", FETCH_FAILED)
     # TikTok has no impressions at all: that is not a failed fetch.
     assert by_id["broken"]["impressions_note"] == NOT_REPORTED
-    assert len({NOT_REPORTED, NOT_YET, STALE, FETCH_FAILED}) == 4
+    assert len({NOT_REPORTED, NOT_YET, EXPIRED, FETCH_FAILED}) == 4
+
+
+def test_a_number_a_network_stopped_reporting_says_since_when(client, member, profile):
+    PlatformPostFactory(profile=profile, platform="facebook", social_id="fb", reach=None)
+    PlatformPostFactory(profile=profile, platform="instagram", social_id="ig", impressions=None)
+    PlatformPostFactory(profile=profile, platform="facebook", social_id="old", reach=40)
+    _, rows, _ = export(client, member, "?sort=-published_at")
+    by_id = {row["social_id"]: row for row in rows}
+    assert by_id["fb"]["reach_note"] == "not reported by Facebook since Nov 2025"
+    assert by_id["ig"]["impressions_note"] == "not reported by Instagram since Apr 2025"
+    # A post from before the change keeps its number, which needs no note.
+    assert (by_id["old"]["reach"], by_id["old"]["reach_note"]) == ("40", "")
+    # The Python writer (other databases) says the same.
+    for post in PlatformPost.objects.filter(profile=profile):
+        assert csv_export.reason(post, "reach") == by_id[post.social_id]["reach_note"]
 
 
 def test_the_header_states_the_engagement_rate_formula(client, member, profile):

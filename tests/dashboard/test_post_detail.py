@@ -5,6 +5,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from dashboard.metrics import NOT_REPORTED, NOT_YET
 from dashboard.models import MetricSnapshot
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory, PostFactory
@@ -96,8 +97,8 @@ def test_missing_metrics_show_why_never_zero(client, member, profile):
         profile=profile, platform="bluesky", likes=0, impressions=None, comments=None
     )
     page = client.get(url(member, post), headers=DRAWER).content.decode()
-    assert "not reported by this network" in page  # bluesky has no impressions
-    assert "not available yet" in page  # comments: bluesky reports them, not fetched yet
+    assert NOT_REPORTED in page  # bluesky has no impressions
+    assert NOT_YET in page  # comments: bluesky reports them, not fetched yet
     likes = re.search(r"<dt>Likes</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
     impressions = re.search(r"<dt>Impressions</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
     assert likes.strip() == "0"

@@ -7,12 +7,10 @@ from django.utils import timezone
 
 from accounts.access import visible_profiles
 from dashboard.filters import DEFAULT_SORT, PostFilters
+from dashboard.metrics import EXPIRED, NOT_REPORTED, NOT_YET
 from dashboard.models import PlatformPost, Post
 from dashboard.queries import (
-    NOT_REPORTED,
-    NOT_YET,
     PAGE_SIZE,
-    STALE,
     decode_cursor,
     encode_cursor,
     metric_reason,
@@ -243,6 +241,12 @@ def test_why_a_metric_is_missing(profile):
     )
     assert metric_reason(youtube, "impressions") == NOT_REPORTED
     assert metric_reason(youtube, "views") == NOT_YET
-    assert metric_reason(youtube, "likes") == STALE
+    assert metric_reason(youtube, "likes") == EXPIRED
     youtube.comments = 0
     assert metric_reason(youtube, "comments") == ""
+
+
+def test_a_retired_metric_says_since_when_not_not_yet(profile):
+    facebook = PlatformPostFactory(profile=profile, platform="facebook", reach=None, likes=None)
+    assert metric_reason(facebook, "reach") == "not reported by Facebook since Nov 2025"
+    assert metric_reason(facebook, "likes") == NOT_YET

@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Profile
 from dashboard import kpis, rollups, trends, upsert, workspace_rollups
-from dashboard.ayrshare.normalize import METRICS, HistoryPost, NetworkPost, NetworkRef
+from dashboard.ayrshare.normalize import HistoryPost, NetworkPost, NetworkRef
 from dashboard.ayrshare.sandbox import start_sandbox
+from dashboard.metrics import METRICS
 from dashboard.models import DailyMetrics, PlatformPost
 from tests.accounts.factories import ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory, sandbox_profiles

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dashboard import upsert
-from dashboard.ayrshare.normalize import METRICS, HistoryPost, NetworkPost, NetworkRef
+from dashboard.ayrshare.normalize import HistoryPost, NetworkPost, NetworkRef
+from dashboard.metrics import METRICS
 from dashboard.models import MetricSnapshot, PlatformPost, Post
 from tests.accounts.factories import ProfileFactory
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dashboard.ayrshare import normalize
+from dashboard.metrics import MEDIA_TYPES, METRICS, PLATFORM_METRICS
 from tests import ayrshare_docs
 from tests.ayrshare_docs import FIXTURE_DOCS, SHARED_DOCS, extract
 
@@ -140,10 +141,10 @@ def test_platform_item_normalizes_with_sensible_values(platform, item):
     assert post.social_id == str(item["id"])
     assert post.published_at is not None and post.published_at.tzinfo is not None
     assert post.url.startswith("https://")
-    assert post.media_type in normalize.MEDIA_TYPES and post.media_type
-    assert tuple(post.metrics) == normalize.METRICS
+    assert post.media_type in MEDIA_TYPES and post.media_type
+    assert tuple(post.metrics) == METRICS
     reported = {name for name, value in post.metrics.items() if value is not None}
-    assert reported <= set(normalize.PLATFORM_METRICS[platform])
+    assert reported <= set(PLATFORM_METRICS[platform])
     for name, value in post.metrics.items():
         if name != "engagement_rate" and value is not None:
             assert isinstance(value, int) and value >= 0

@@ -11,6 +11,7 @@ import pytest
 
 from dashboard import models
 from dashboard.ayrshare import normalize
+from dashboard.metrics import METRICS, PLATFORM_METRICS, with_engagement
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ayrshare"
 
@@ -26,9 +27,9 @@ def by_platform(posts):
 def test_every_unified_metric_has_a_column_in_the_cache():
     for model in (models.PlatformPost, models.MetricSnapshot):
         columns = {field.name for field in model._meta.get_fields()}
-        assert set(normalize.METRICS) <= columns, model
-    for platform, metrics in normalize.PLATFORM_METRICS.items():
-        assert set(metrics) <= set(normalize.METRICS), platform
+        assert set(METRICS) <= columns, model
+    for platform, metrics in PLATFORM_METRICS.items():
+        assert set(metrics) <= set(METRICS), platform
 
 
 def test_every_fixture_is_valid_json_and_described_in_the_readme():
@@ -236,7 +237,7 @@ def test_post_analytics_unifies_each_platform(platform):
 
     reported = {k: v for k, v in post.metrics.items() if v is not None and k != "engagement_rate"}
     assert reported == expected
-    assert set(reported) <= set(normalize.PLATFORM_METRICS[platform])
+    assert set(reported) <= set(PLATFORM_METRICS[platform])
     assert post.social_id and post.url.startswith("https://")
     assert post.next_update > post.last_updated
     assert post.error == ""
@@ -487,7 +488,7 @@ def test_media_type_is_unified(platform, item, expected):
     ],
 )
 def test_engagement_rate_denominator(metrics, expected):
-    filled = normalize.with_engagement({name: metrics.get(name) for name in normalize.METRICS})
+    filled = with_engagement({name: metrics.get(name) for name in METRICS})
 
     if expected is None:
         assert filled["engagement_rate"] is None

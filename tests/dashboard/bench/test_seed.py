@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Profile, Workspace
 from dashboard import workspace_rollups
-from dashboard.ayrshare.normalize import PLATFORM_METRICS
 from dashboard.bench import seed, web
+from dashboard.metrics import PLATFORM_METRICS
 from dashboard.models import (
     AccountMetrics,
     DailyMetrics,

@@ -1,0 +1,177 @@
+"""The dashboard's own metric vocabulary: names, labels, the engagement rule, missing reasons.
+
+Every part of the dashboard speaks this language: the normalizer maps each network's answer onto
+it, the models have a column per metric, and the read side, the pages and the CSV label and
+explain numbers with it. It knows nothing of Ayrshare's field names (dashboard/ayrshare/) or of
+the database. docs/metrics.md explains each rule; keep the two in step.
+"""
+
+import datetime
+
+# The unified per-post metrics, in display order; PlatformPost has a column for each.
+# None means "not reported"; 0 means the network said zero.
+METRICS = (
+    "impressions",
+    "reach",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "engagements",
+    "engagement_rate",
+)
+DERIVED = ("engagements", "engagement_rate")
+# The counts a network reports; the derived two follow from them on every write.
+COUNTERS = tuple(name for name in METRICS if name not in DERIVED)
+# engagements is always the sum of these, over the ones the network reports.
+INTERACTIONS = ("likes", "comments", "shares", "saves", "clicks")
+# engagement_rate = engagements / the first of these that is a positive number.
+RATE_DENOMINATORS = ("impressions", "reach", "views")
+RATE_RULE = "engagements / the first positive of impressions, reach, views"
+
+LABELS = {
+    "impressions": "Impressions",
+    "reach": "Reach",
+    "views": "Views",
+    "likes": "Likes",
+    "comments": "Comments",
+    "shares": "Shares",
+    "saves": "Saves",
+    "clicks": "Clicks",
+    "engagements": "Engagements",
+    "engagement_rate": "Engagement rate",
+}
+SHORT_LABELS = {**LABELS, "engagement_rate": "Eng. rate"}
+
+MEDIA_TYPES = ("image", "video", "carousel", "reel", "story", "link", "text", "")
+
+# Which metrics each network can report at all. A metric outside its set is always None, which
+# the pages show as "not reported by this network" rather than 0.
+PLATFORM_METRICS = {
+    "bluesky": ("likes", "comments", "shares", *DERIVED),
+    "facebook": (
+        "impressions",
+        "reach",
+        "views",
+        "likes",
+        "comments",
+        "shares",
+        "clicks",
+        *DERIVED,
+    ),
+    "gmb": (),
+    "instagram": (
+        "impressions",
+        "reach",
+        "views",
+        "likes",
+        "comments",
+        "shares",
+        "saves",
+        *DERIVED,
+    ),
+    "linkedin": (
+        "impressions",
+        "reach",
+        "views",
+        "likes",
+        "comments",
+        "shares",
+        "clicks",
+        *DERIVED,
+    ),
+    "pinterest": ("impressions", "views", "likes", "comments", "saves", "clicks", *DERIVED),
+    "reddit": ("views", "likes", "comments", "shares", *DERIVED),
+    "threads": ("views", "likes", "comments", "shares", *DERIVED),
+    "tiktok": ("reach", "views", "likes", "comments", "shares", *DERIVED),
+    "twitter": ("impressions", "views", "likes", "comments", "shares", "saves", "clicks", *DERIVED),
+    "youtube": ("views", "likes", "comments", "shares", *DERIVED),
+}
+PLATFORMS = tuple(PLATFORM_METRICS)
+
+# Metrics a network reported once and stopped reporting (network, metric) -> since when. Older
+# posts keep the numbers they had; a post without one says so instead of looking like a gap.
+RETIRED = {
+    # Meta: media insights' "impressions" gave way to "views" (deprecated from 21 April 2025).
+    ("instagram", "impressions"): datetime.date(2025, 4, 21),
+    # Meta: post_impressions_unique and the page impressions were removed on 14 November 2025.
+    ("facebook", "reach"): datetime.date(2025, 11, 14),
+}
+
+NETWORK_NAMES = {
+    "bluesky": "Bluesky",
+    "facebook": "Facebook",
+    "gmb": "Google Business Profile",
+    "instagram": "Instagram",
+    "linkedin": "LinkedIn",
+    "pinterest": "Pinterest",
+    "reddit": "Reddit",
+    "threads": "Threads",
+    "tiktok": "TikTok",
+    "twitter": "X (Twitter)",
+    "youtube": "YouTube",
+}
+
+# Why a metric is missing, in the words every page and the CSV use. Each means one thing:
+NOT_REPORTED = "not reported by this network"  # the network has no such number
+NOT_YET = "not reported yet"  # the network will report it; it has not so far
+FETCH_FAILED = "fetch failed"  # the last request for this post's numbers failed
+# The network stopped sending a number it sent before (TikTok after 7 idle days, a story after
+# 24 hours): the last value is kept and no longer changes.
+EXPIRED = "expired: last value kept"
+# metric_notes words (see upsert) -> their reason.
+NOTE_WORDS = {"stale": EXPIRED, "expired": EXPIRED}
+
+
+def network_name(platform):
+    """A network's display name ("LinkedIn", "X (Twitter)"), for any code the API may send."""
+    return NETWORK_NAMES.get(platform, str(platform).capitalize())
+
+
+def reports(platform, name):
+    """Whether `platform` reports metric `name` at all (an unknown network: assume it may)."""
+    return name in PLATFORM_METRICS.get(platform, METRICS)
+
+
+def retired_reason(platform, name):
+    """ "not reported by Facebook since Nov 2025", or "" when the network still reports it."""
+    since = RETIRED.get((platform, name))
+    if since is None:
+        return ""
+    return f"not reported by {network_name(platform)} since {since:%b %Y}"
+
+
+def missing_reason(platform, name, *, note="", failed=False, value=None):
+    """Why `name` is missing (or frozen) on one post of `platform`; "" for a current number."""
+    if note:
+        return NOTE_WORDS.get(note, note)
+    if value is not None:
+        return ""
+    if not reports(platform, name):
+        return NOT_REPORTED
+    retired = retired_reason(platform, name)
+    if retired:
+        return retired
+    return FETCH_FAILED if failed else NOT_YET
+
+
+def with_engagement(metrics):
+    """Fill engagements (sum of the INTERACTIONS reported) and engagement_rate (a fraction)."""
+    metrics = dict(metrics)
+    reported = [metrics[name] for name in INTERACTIONS if metrics.get(name) is not None]
+    metrics["engagements"] = sum(reported) if reported else None
+    metrics["engagement_rate"] = engagement_rate(metrics)
+    return metrics
+
+
+def engagement_rate(metrics):
+    engagements = metrics.get("engagements")
+    if engagements is None:
+        return None
+    for name in RATE_DENOMINATORS:
+        denominator = metrics.get(name)
+        if denominator:
+            return round(engagements / denominator, 6)
+    return None
