@@ -128,7 +128,9 @@ def _listed(item):
         "refId": str(item["refId"]),
         "title": str(item.get("title") or item.get("displayTitle") or item["refId"])[:200],
         "platforms": [n for n in networks if isinstance(n, str)],
-        "suspended": bool(item.get("suspended")),
+        # Today's answers say status "active" or "suspended"; older ones a suspended boolean.
+        "suspended": item.get("suspended") is True
+        or str(item.get("status") or "").strip().lower() == "suspended",
     }
 
 

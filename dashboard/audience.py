@@ -4,6 +4,7 @@ links and YouTube playlists of one profile."""
 import datetime
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -12,7 +13,14 @@ from django.utils import timezone
 from accounts.access import visible_profiles, workspace_member
 from dashboard import charts, fragments
 from dashboard.followers import followers_at
-from dashboard.metrics import NOT_REPORTED, network_name
+from dashboard.metrics import (
+    AUDIENCE_LABELS,
+    AUDIENCE_METRICS,
+    NOT_REPORTED,
+    duration,
+    network_name,
+    retired_reason,
+)
 from dashboard.models import AccountMetrics, ShortLink, SyncState, YouTubePlaylist
 from dashboard.sync import SOCIAL_PLATFORMS
 
@@ -142,6 +150,8 @@ def _links(links):
     for link in rows:
         link.short_href = _web_url(link.short_url)
         link.original_href = _web_url(link.original_url)
+        by_network = sorted((link.clicks_by_platform or {}).items(), key=lambda kv: -kv[1])
+        link.by_network = " · ".join(f"{network_name(p)} {intcomma(n)}" for p, n in by_network)
     return rows
 
 
@@ -225,14 +235,32 @@ def _accounts(profile, rows, first):
                 "date": row.date,
                 "as_of": row.last_updated,
                 "followers": row.followers,
-                "numbers": [
-                    {"label": label, "value": getattr(row, name)} for name, label in ACCOUNT_FIELDS
-                ],
+                "numbers": _numbers(row),
                 "change": change,
                 "since": since,
             }
         )
     return accounts
+
+
+def _numbers(row):
+    """The card's numbers: the totals every network may report, then the audience numbers
+    (gained and lost, organic and paid, watch time) of the networks that report them."""
+    numbers = [(name, label, getattr(row, name)) for name, label in ACCOUNT_FIELDS]
+    numbers += [
+        (name, AUDIENCE_LABELS[name], getattr(row, name))
+        for name in AUDIENCE_METRICS
+        if getattr(row, name) is not None
+    ]
+    return [
+        {
+            "label": label,
+            "value": value,
+            "display": duration(value) if name == "watch_time" else intcomma(value),
+            "reason": retired_reason(row.platform, name) or NOT_REPORTED,
+        }
+        for name, label, value in numbers
+    ]
 
 
 def _latest_rows(profile):

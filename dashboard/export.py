@@ -24,6 +24,8 @@ from dashboard.metrics import (
     PLATFORM_METRICS,
     RATE_RULE,
     RETIRED,
+    VIDEO_METRICS,
+    reports,
     retired_reason,
 )
 from dashboard.queries import export_runs, metric_reason
@@ -38,6 +40,13 @@ COPY_CHUNK = 64 * 1024
 BOM = "\ufeff"
 RATE_HEADER = f"engagement_rate = {RATE_RULE} (a fraction: 0.05 is 5%)"
 NOTE_SUFFIX = "_note"
+VIDEO_HEADERS = {
+    "watch_time": "watch_time_seconds",
+    "avg_watch_time": "avg_watch_time_seconds",
+    "completion_rate": "completion_rate (a fraction of the viewers who watched to the end)",
+}
+# Floats, written as repr() writes them; the other numbers are whole.
+FLOATS = ("engagement_rate", *VIDEO_METRICS)
 HEADER = [
     "profile",
     "platform",
@@ -52,6 +61,9 @@ HEADER = [
     *[RATE_HEADER if name == "engagement_rate" else name for name in METRICS],
     # One column per metric saying why its cell is blank (or stale): a blank is never a zero.
     *[name + NOTE_SUFFIX for name in METRICS],
+    # Added after the notes so that older spreadsheets keep their columns where they were.
+    *VIDEO_HEADERS.values(),
+    *[name + NOTE_SUFFIX for name in VIDEO_METRICS],
 ]
 # What a row reads: plain values, not model instances, which cost twice as much per row.
 FIELDS = (
@@ -66,6 +78,7 @@ FIELDS = (
     "media_type",
     "text",
     *METRICS,
+    *VIDEO_METRICS,
     "metric_notes",
     "analytics_error",
 )
@@ -201,6 +214,10 @@ def _cell_sql():
         yield _number(name)
     for name in METRICS:
         yield _reason(name)
+    for name in VIDEO_METRICS:
+        yield _number(name)
+    for name in VIDEO_METRICS:
+        yield _reason(name)
 
 
 # FORMULA_STARTS as code points: ascii() and an integer IN cost far less than left() and a
@@ -229,7 +246,7 @@ def _published():
 
 def _number(name):
     column = f"p.{name}"
-    if name != "engagement_rate":
+    if name not in FLOATS:
         return column, []  # COPY writes a bigint as str() does
     # repr() of a float. Both write the shortest text that reads back as the same number, but
     # repr() writes a whole number as "2.0" (PostgreSQL: "2"), keeps 1e15 <= |x| < 1e16
@@ -250,7 +267,7 @@ def _number(name):
 
 def _reason(name):
     """metric_reason() in SQL: a note, else "" for a number, else why it is missing."""
-    missing = [platform for platform, names in PLATFORM_METRICS.items() if name not in names]
+    missing = [platform for platform in PLATFORM_METRICS if not reports(platform, name)]
     retired = [platform for platform, metric in RETIRED if metric == name]
     note = f"NULLIF(p.metric_notes ->> '{name}', '')"
     words = " ".join("WHEN %s THEN %s" for _ in NOTE_WORDS)
@@ -287,6 +304,8 @@ def row(post):
         neutralise(post.text),
         *["" if getattr(post, name) is None else getattr(post, name) for name in METRICS],
         *[reason(post, name) for name in METRICS],
+        *["" if getattr(post, name) is None else getattr(post, name) for name in VIDEO_METRICS],
+        *[reason(post, name) for name in VIDEO_METRICS],
     ]
 
 

@@ -45,6 +45,40 @@ LABELS = {
 }
 SHORT_LABELS = {**LABELS, "engagement_rate": "Eng. rate"}
 
+# How long people watched a video, where the network says. Seconds, and a fraction for the rate.
+# Only watch time adds up over posts; an average or a rate of several posts is not their sum.
+VIDEO_METRICS = ("watch_time", "avg_watch_time", "completion_rate")
+VIDEO_LABELS = {
+    "watch_time": "Watch time",
+    "avg_watch_time": "Average view duration",
+    "completion_rate": "Watched to the end",
+}
+# Account numbers beyond the totals, where the network reports them.
+AUDIENCE_METRICS = (
+    "followers_gained",
+    "followers_lost",
+    "organic_followers",
+    "paid_followers",
+    "watch_time",
+)
+AUDIENCE_LABELS = {
+    "followers_gained": "Followers gained",
+    "followers_lost": "Followers lost",
+    "organic_followers": "Organic followers",
+    "paid_followers": "Paid followers",
+    "watch_time": "Watch time",
+}
+PLATFORM_VIDEO_METRICS = {
+    "facebook": VIDEO_METRICS,
+    "instagram": ("watch_time", "avg_watch_time"),
+    "linkedin": ("watch_time", "avg_watch_time"),
+    "pinterest": ("avg_watch_time", "completion_rate"),
+    "snapchat": ("watch_time", "avg_watch_time"),
+    "tiktok": VIDEO_METRICS,
+    "twitter": ("completion_rate",),
+    "youtube": ("watch_time", "avg_watch_time"),
+}
+
 MEDIA_TYPES = ("image", "video", "carousel", "reel", "story", "link", "text", "")
 
 # Which metrics each network can report at all. A metric outside its set is always None, which
@@ -84,6 +118,7 @@ PLATFORM_METRICS = {
     ),
     "pinterest": ("impressions", "views", "likes", "comments", "saves", "clicks", *DERIVED),
     "reddit": ("views", "likes", "comments", "shares", *DERIVED),
+    "snapchat": ("reach", "views", "comments", "shares", *DERIVED),
     "threads": ("views", "likes", "comments", "shares", *DERIVED),
     "tiktok": ("reach", "views", "likes", "comments", "shares", *DERIVED),
     "twitter": ("impressions", "views", "likes", "comments", "shares", "saves", "clicks", *DERIVED),
@@ -108,6 +143,7 @@ NETWORK_NAMES = {
     "linkedin": "LinkedIn",
     "pinterest": "Pinterest",
     "reddit": "Reddit",
+    "snapchat": "Snapchat",
     "threads": "Threads",
     "tiktok": "TikTok",
     "twitter": "X (Twitter)",
@@ -132,7 +168,9 @@ def network_name(platform):
 
 def reports(platform, name):
     """Whether `platform` reports metric `name` at all (an unknown network: assume it may)."""
-    return name in PLATFORM_METRICS.get(platform, METRICS)
+    if platform not in PLATFORM_METRICS:
+        return True
+    return name in PLATFORM_METRICS[platform] or name in PLATFORM_VIDEO_METRICS.get(platform, ())
 
 
 def retired_reason(platform, name):
@@ -155,6 +193,23 @@ def missing_reason(platform, name, *, note="", failed=False, value=None):
     if retired:
         return retired
     return FETCH_FAILED if failed else NOT_YET
+
+
+def duration(seconds):
+    """ "8 h 35 min", "2 min 5 s", "7.4 s": a watch time as people read it."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, second = divmod(round(seconds), 60)
+    hours, minute = divmod(minutes, 60)
+    if hours:
+        return f"{hours:,} h {minute} min"
+    return f"{minute} min {second} s"
+
+
+def percent(fraction):
+    return "" if fraction is None else f"{fraction * 100:.2f} %"
 
 
 def with_engagement(metrics):

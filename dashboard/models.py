@@ -88,6 +88,10 @@ class PlatformPost(MetricColumns):
     analytics_raw = models.JSONField(default=dict, blank=True)
     # Why a metric is None where that is not self-evident, e.g. {"reach": "expired"}.
     metric_notes = models.JSONField(default=dict, blank=True)
+    # metrics.VIDEO_METRICS, where the network reports them: seconds, and a fraction.
+    watch_time = models.FloatField(null=True, blank=True)
+    avg_watch_time = models.FloatField(null=True, blank=True)
+    completion_rate = models.FloatField(null=True, blank=True)
     last_updated = models.DateTimeField(null=True, blank=True)
     next_update = models.DateTimeField(null=True, blank=True)
     # When POST /analytics/post should next be asked about this post (decaying schedule).
@@ -187,6 +191,12 @@ class AccountMetrics(models.Model):
     reach = models.BigIntegerField(null=True, blank=True)
     views = models.BigIntegerField(null=True, blank=True)
     engagements = models.BigIntegerField(null=True, blank=True)
+    # metrics.AUDIENCE_METRICS: over the network's own reporting period; watch time in seconds.
+    followers_gained = models.BigIntegerField(null=True, blank=True)
+    followers_lost = models.BigIntegerField(null=True, blank=True)
+    organic_followers = models.BigIntegerField(null=True, blank=True)
+    paid_followers = models.BigIntegerField(null=True, blank=True)
+    watch_time = models.FloatField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     last_updated = models.DateTimeField(null=True, blank=True)
 
@@ -229,13 +239,14 @@ class FollowerSeries(models.Model):
 
 
 class ShortLink(models.Model):
-    """A shortened link and its clicks, from GET /analytics/links."""
+    """A shortened link and its clicks, from GET /links (or GET /analytics/links)."""
 
     profile = models.ForeignKey(Profile, models.CASCADE, related_name="short_links")
     link_id = models.CharField(max_length=100)
     short_url = models.CharField(max_length=500, blank=True)
     original_url = models.CharField(max_length=2000, blank=True)
     clicks = models.BigIntegerField(null=True, blank=True)
+    clicks_by_platform = models.JSONField(default=dict, blank=True)  # {"facebook": 6, ...}
     created_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     synced_at = models.DateTimeField()

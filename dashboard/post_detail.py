@@ -8,7 +8,15 @@ from django.utils.dateformat import format as date_format
 
 from accounts.access import visible_profiles, workspace_member
 from dashboard import charts
-from dashboard.metrics import LABELS, METRICS, network_name
+from dashboard.metrics import (
+    LABELS,
+    METRICS,
+    PLATFORM_VIDEO_METRICS,
+    VIDEO_LABELS,
+    duration,
+    network_name,
+    percent,
+)
 from dashboard.models import MetricSnapshot, PlatformPost
 from dashboard.queries import metric_reason
 
@@ -19,6 +27,7 @@ NOT_SENT = "the post did not reach this network"
 NOT_PUBLISHED = "not published yet"
 # Blobs the drawer never reads.
 HEAVY_FIELDS = ("raw", "analytics_raw", "post__raw")
+VIDEO_TYPES = ("video", "reel", "story")
 # What the growth chart draws, in this order; a series with no value at all is left out.
 GROWTH_METRICS = ("impressions", "views", "engagements")
 # Snapshots are appended only when numbers change, so this is years of a busy post.
@@ -87,10 +96,29 @@ def _network(row, current):
             }
             for name in METRICS
         ],
+        "video": _video(row),
         "errors": _errors(row, current.post),
         # One line instead of ten dashes when the network never received the post.
         "unpublished": _unpublished(row),
     }
+
+
+def _video(row):
+    """Watch time and the like, for a video the network reports them on (else nothing)."""
+    names = PLATFORM_VIDEO_METRICS.get(row.platform, ())
+    values = {name: getattr(row, name) for name in names}
+    if row.media_type not in VIDEO_TYPES and all(v is None for v in values.values()):
+        return []
+    shown = {"watch_time": duration, "avg_watch_time": duration, "completion_rate": percent}
+    return [
+        {
+            "label": VIDEO_LABELS[name],
+            "value": value,
+            "display": shown[name](value),
+            "reason": metric_reason(row, name),
+        }
+        for name, value in values.items()
+    ]
 
 
 def _unpublished(row):

@@ -46,12 +46,15 @@ HISTORY_PLATFORMS = (
     "youtube",
 )
 SOCIAL_PLATFORMS = (
+    "bluesky",
     "facebook",
     "gmb",
     "instagram",
     "linkedin",
     "pinterest",
     "reddit",
+    "snapchat",
+    "threads",
     "tiktok",
     "twitter",
     "youtube",
@@ -478,8 +481,12 @@ def sync_social(client, state, now, _arg):
 
 
 def sync_links(client, state, now, _arg):
-    """GET /analytics/links: clicks on shortened links of the last 30 days."""
-    response = client.link_analytics(last_days=30)
+    """GET /links: clicks on shortened links; an API without it answers GET /analytics/links
+    (the last 30 days)."""
+    try:
+        response = client.links()
+    except NotFoundError:
+        response = client.link_analytics(last_days=30)
     with transaction.atomic():
         written = upsert.upsert_links(state.profile, normalize.link_analytics(response), now)
     return Outcome(_next(_api_next_update(response), now, "links"), now, f"{written} links")

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Q
 
 from dashboard import followers, rollups
-from dashboard.metrics import COUNTERS, METRICS, with_engagement
+from dashboard.metrics import AUDIENCE_METRICS, COUNTERS, METRICS, VIDEO_METRICS, with_engagement
 from dashboard.models import (
     AccountMetrics,
     MetricSnapshot,
@@ -186,6 +186,7 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
         *_DESCRIPTIVE_FIELDS,
         "sort_time",
         *METRICS,
+        *VIDEO_METRICS,
         "metric_notes",
         "last_updated",
         "next_update",
@@ -221,7 +222,8 @@ def _existing_rows(profile, keys):
     for platform in {p for p, _ in keys}:
         ids = [s for p, s in keys if p == platform]
         condition |= Q(platform=platform, social_id__in=ids)
-    fields = ["platform", "social_id", *_DESCRIPTIVE_FIELDS, *METRICS, "metric_notes"]
+    fields = ["platform", "social_id", *_DESCRIPTIVE_FIELDS, *METRICS, *VIDEO_METRICS]
+    fields.append("metric_notes")
     return {
         (r["platform"], r["social_id"]): r
         for r in PlatformPost.objects.filter(condition, profile=profile).values(*fields)
@@ -245,6 +247,8 @@ def _merged_row(profile, np, old, now, source):
             value = previous
         metrics[name] = value
     metrics = with_engagement(metrics)
+    # Averages and rates move both ways; a value the network did not send keeps the last one.
+    video = {name: _either(np.video.get(name), old.get(name)) for name in VIDEO_METRICS}
     descriptive = {
         "published_at": np.published_at or old.get("published_at"),
         "text": np.text or old.get("text") or "",
@@ -266,8 +270,13 @@ def _merged_row(profile, np, old, now, source):
         sort_time=descriptive["published_at"],
         **descriptive,
         **metrics,
+        **video,
         **{raw_field: np.raw},
     )
+
+
+def _either(value, fallback):
+    return fallback if value is None else value
 
 
 def _metrics_changed(old, row):
@@ -333,6 +342,7 @@ def upsert_account_metrics(profile, snapshots, today):
         "reach",
         "views",
         "engagements",
+        *AUDIENCE_METRICS,
     ]
     existing = {
         r["platform"]: r
@@ -374,6 +384,7 @@ def upsert_links(profile, links, now):
             short_url=link.short_url,
             original_url=link.original_url,
             clicks=link.clicks,
+            clicks_by_platform=link.clicks_by_platform,
             created_at=link.created_at,
             raw=link.raw,
             synced_at=now,
@@ -385,7 +396,10 @@ def upsert_links(profile, links, now):
         rows,
         update_conflicts=True,
         unique_fields=["profile", "link_id"],
-        update_fields=["short_url", "original_url", "clicks", "created_at", "raw", "synced_at"],
+        update_fields=[
+            *("short_url", "original_url", "clicks", "clicks_by_platform", "created_at"),
+            *("raw", "synced_at"),
+        ],
     )
     return len(rows)
 

@@ -300,6 +300,10 @@ class AyrshareClient:
             params["lastDays"] = _int_in_range("last_days", last_days, 1, 30)
         return self._call("GET", "/analytics/links", params=params, expect=(dict, list))
 
+    def links(self):
+        """GET /links: every shortened link with its total clicks and where they came from."""
+        return self._call("GET", "/links", expect=(dict, list))
+
     def youtube_playlists(self):
         """GET /analytics/youTubePlaylists: playlists of the linked YouTube channel."""
         return self._call("GET", "/analytics/youTubePlaylists", expect=(dict, list))

@@ -10,10 +10,16 @@ documented in docs/metrics.md; keep the two in step.
 
 import logging
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from dashboard.metrics import METRICS, PLATFORM_METRICS, with_engagement
+from dashboard.metrics import (
+    METRICS,
+    PLATFORM_METRICS,
+    PLATFORM_VIDEO_METRICS,
+    VIDEO_METRICS,
+    with_engagement,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +73,7 @@ class NetworkPost:
     next_update: datetime | None
     raw: dict | list  # a list only for an X/Twitter thread: one object per tweet
     error: str = ""  # the platform's error message when it answered with an error instead
+    video: dict = field(default_factory=dict)  # VIDEO_METRICS; empty: none reported
 
 
 @dataclass(frozen=True)
@@ -84,11 +91,17 @@ class AccountSnapshot:
     last_updated: datetime | None
     next_update: datetime | None
     raw: dict
+    # Where the network reports them (metrics.AUDIENCE_METRICS); None otherwise.
+    followers_gained: int | None = None
+    followers_lost: int | None = None
+    organic_followers: int | None = None
+    paid_followers: int | None = None
+    watch_time: float | None = None  # seconds, over the network's reporting period
 
 
 @dataclass(frozen=True)
 class Link:
-    """A shortened link and its click count, from GET /analytics/links."""
+    """A shortened link and its clicks, from GET /links (or the older GET /analytics/links)."""
 
     link_id: str
     short_url: str
@@ -96,6 +109,7 @@ class Link:
     clicks: int | None
     created_at: datetime | None
     raw: dict
+    clicks_by_platform: dict = field(default_factory=dict)  # {"facebook": 6, ...}
 
 
 @dataclass(frozen=True)
@@ -208,9 +222,19 @@ def _first(data: dict, *keys):
 
 def _first_count(data: dict, *keys) -> int | None:
     for key in keys:
-        value = count(data.get(key))
-        if value is not None:
-            return value
+        value = data.get(key)
+        number = count(value)
+        if number is not None:
+            return number
+        if value is not None and value != "":
+            # Kept in raw as it came; said once, so a changed type is noticed, not zeroed.
+            _note_once(
+                ("value", key, type(value).__name__),
+                "Ayrshare: %r held %s, not a count; kept raw, not used",
+                key,
+                type(value).__name__,
+                level=logging.WARNING,
+            )
     return None
 
 
@@ -268,21 +292,27 @@ def _check_fields(scope: str, data: dict, known: frozenset) -> None:
 
 def _facebook(a: dict) -> dict:
     reactions = _dict(a.get("reactions"))
+    views = _first_count(a, "videoViews", "totalVideoViews", "blueReelsPlayCount")
     return {
         # Meta replaced post impressions with "views" (mediaView) in 2025.
         "impressions": _first_count(a, "impressions", "mediaView"),
+        # Meta removed the unique counts on 14 November 2025 (metrics.RETIRED).
         "reach": _first_count(a, "impressionsUnique", "reach"),
-        "views": _first_count(a, "videoViews", "totalVideoViews", "blueReelsPlayCount"),
+        "views": views,
         # likeCount when given; else the reactions total (like includes "care").
         "likes": _either(count(a.get("likeCount")), count(reactions.get("total"))),
         "comments": _first_count(a, "commentsCount", "comments"),
         "shares": _first_count(a, "sharesCount", "shares"),
         "clicks": _first_count(a, "clicks", "clicksUnique"),
+        "watch_time": _ms(_first_count(a, "totalVideoViewTotalTime", "videoViewTime")),
+        "avg_watch_time": _ms(_first_count(a, "totalVideoAvgTimeWatched")),
+        "completion_rate": _share(count(a.get("totalVideoCompleteViews")), views),
     }
 
 
 def _instagram(a: dict) -> dict:
     return {
+        # Meta stopped reporting media impressions on 21 April 2025; viewsCount took over.
         "impressions": _first_count(a, "impressionsCount", "impressions"),
         "reach": _first_count(a, "reachCount", "reach"),
         "views": _first_count(a, "viewsCount", "playsCount", "videoViews", "views"),
@@ -291,20 +321,28 @@ def _instagram(a: dict) -> dict:
         "comments": _first_count(a, "commentsCount", "repliesCount"),
         "shares": _first_count(a, "sharesCount"),
         "saves": _first_count(a, "savedCount"),
+        "watch_time": _ms(
+            _first_count(a, "igReelsVideoViewTotalTimeCount", "igReelsVideoViewTotalTime")
+        ),
+        "avg_watch_time": _ms(_first_count(a, "igReelsAvgWatchTimeCount", "igReelsAvgWatchTime")),
     }
 
 
 def _linkedin(a: dict) -> dict:
     reactions = _dict(a.get("reactions"))
     reaction_total = _total(*(count(value) for value in reactions.values()))
+    views = _first_count(a, "videoViews")
+    watch_time = _ms(_first_count(a, "videoWatchTimeMs", "timeWatched"))
     return {
         "impressions": _first_count(a, "impressionCount"),
         "reach": _first_count(a, "uniqueImpressionsCount"),
-        "views": _first_count(a, "videoViews"),
+        "views": views,
         "likes": _either(_first_count(a, "likeCount"), reaction_total),
         "comments": _first_count(a, "commentCount", "commentsCount"),
         "shares": _first_count(a, "shareCount"),
         "clicks": _first_count(a, "clickCount"),
+        "watch_time": watch_time,
+        "avg_watch_time": _per(watch_time, views),
     }
 
 
@@ -316,6 +354,12 @@ def _pinterest(a: dict) -> dict:
         "comments": _first_count(a, "totalComments", "comments"),
         "saves": _first_count(a, "save", "saves"),
         "clicks": _total(count(a.get("pinClick")), count(a.get("outboundClick"))),
+        "avg_watch_time": _ms(_first_count(a, "videoAvgWatchTime")),
+        # Pinterest counts views to 95 %, the nearest it has to "to the end".
+        "completion_rate": _share(
+            _first_count(a, "quartile95PercentView", "quartile95sPercentView"),
+            _first_count(a, "videoStart"),
+        ),
     }
 
 
@@ -323,9 +367,13 @@ def _tiktok(a: dict) -> dict:
     return {
         "reach": _first_count(a, "reach"),
         "views": _first_count(a, "videoViews"),
-        "likes": _first_count(a, "likeCount"),
-        "comments": _first_count(a, "commentsCount", "commentCount"),
-        "shares": _first_count(a, "shareCount", "sharesCount"),
+        # Before March 2025 Ayrshare sent likes/comments/shares.
+        "likes": _first_count(a, "likeCount", "likes"),
+        "comments": _first_count(a, "commentsCount", "commentCount", "comments"),
+        "shares": _first_count(a, "shareCount", "sharesCount", "shares"),
+        "watch_time": _seconds(a.get("totalTimeWatched")),
+        "avg_watch_time": _seconds(a.get("averageTimeWatched")),
+        "completion_rate": _fraction(a.get("fullVideoWatchedRate")),
     }
 
 
@@ -340,24 +388,51 @@ def _twitter(a: dict) -> dict:
         # the most complete one.
         return _largest(*(count(group.get(key)) for group in groups))
 
-    video_views = [count(_dict(m.get("publicMetrics")).get("viewCount")) for m in _media(a)]
+    video = _twitter_video(a)
     return {
         "impressions": best("impressionCount"),
-        "views": _total(*video_views),
+        "views": _twitter_views(a, video),
         "likes": best("likeCount"),
         "comments": best("replyCount"),
         "shares": _total(best("retweetCount"), best("quoteCount")),
         "saves": best("bookmarkCount"),
         "clicks": _total(best("urlLinkClicks"), best("userProfileClicks")),
+        "completion_rate": _share(
+            count(video.get("playback100Count")), count(video.get("playback0Count"))
+        ),
     }
 
 
+def _twitter_video(a: dict) -> dict:
+    """The playback counters of a video tweet: the tweet's own, else its first video's.
+
+    organicMetrics.video also carries viewCount; nonPublicMetrics.video only the playbacks.
+    """
+    sources = [_dict(a.get(name)) for name in ("organicMetrics", "nonPublicMetrics")]
+    for m in _media(a):
+        sources += [_dict(m.get("organicMetrics")), _dict(m.get("nonPublicMetrics"))]
+    counters = {}
+    for source in sources:
+        for key, value in _dict(source.get("video", source)).items():
+            if key.startswith("playback") or key == "viewCount":
+                counters.setdefault(key, value)
+    return counters
+
+
+def _twitter_views(a: dict, video: dict) -> int | None:
+    per_media = [count(_dict(m.get("publicMetrics")).get("viewCount")) for m in _media(a)]
+    return _either(_total(*per_media), count(video.get("viewCount")))
+
+
 def _youtube(a: dict) -> dict:
+    minutes = _number(a.get("estimatedMinutesWatched"))
     return {
         "views": _first_count(a, "views", "viewCount"),
         "likes": _first_count(a, "likes", "likeCount"),
         "comments": _first_count(a, "comments", "commentCount"),
         "shares": _first_count(a, "shares"),
+        "watch_time": None if minutes is None or minutes < 0 else minutes * 60,
+        "avg_watch_time": _seconds(a.get("averageViewDuration")),
     }
 
 
@@ -387,6 +462,20 @@ def _reddit(a: dict) -> dict:
     }
 
 
+def _snapchat(a: dict) -> dict:
+    # Summed over the snaps of a story (see _summed).
+    views = _first_count(a, "views")
+    watch_time = _ms(_first_count(a, "viewTime"))
+    return {
+        "reach": _first_count(a, "viewers"),
+        "views": views,
+        "comments": _first_count(a, "replies"),
+        "shares": _first_count(a, "shares"),
+        "watch_time": watch_time,
+        "avg_watch_time": _per(watch_time, views),
+    }
+
+
 def _nothing(a: dict) -> dict:
     return {}
 
@@ -399,11 +488,42 @@ EXTRACTORS = {
     "linkedin": _linkedin,
     "pinterest": _pinterest,
     "reddit": _reddit,
+    "snapchat": _snapchat,
     "threads": _threads,
     "tiktok": _tiktok,
     "twitter": _twitter,
     "youtube": _youtube,
 }
+
+
+# Durations and shares: seconds as a float, rates as a fraction (0.25 is 25 %).
+
+
+def _seconds(value) -> float | None:
+    number = _number(value)
+    return None if number is None or number < 0 else number
+
+
+def _ms(milliseconds: int | None) -> float | None:
+    return None if milliseconds is None else milliseconds / 1000
+
+
+def _per(total: float | None, views: int | None) -> float | None:
+    return round(total / views, 3) if total is not None and views else None
+
+
+def _share(part: int | None, whole: int | None) -> float | None:
+    if part is None or not whole or part > whole:
+        return None
+    return round(part / whole, 6)
+
+
+def _fraction(value) -> float | None:
+    """A rate sent as 0.2213 or as 22.13 (percent), as a fraction; None when it is neither."""
+    number = _number(value)
+    if number is None or number < 0 or number > 100:
+        return None
+    return round(number / 100, 6) if number > 1 else number
 
 
 def unified_metrics(platform: str, data: dict) -> dict:
@@ -412,6 +532,13 @@ def unified_metrics(platform: str, data: dict) -> dict:
     allowed = PLATFORM_METRICS.get(platform, ())
     metrics = {name: (found.get(name) if name in allowed else None) for name in METRICS}
     return with_engagement(metrics)
+
+
+def video_metrics(platform: str, data: dict) -> dict:
+    """Exactly the VIDEO_METRICS keys: None where the network or this post says nothing."""
+    found = EXTRACTORS.get(platform, _nothing)(data) if isinstance(data, dict) else {}
+    allowed = PLATFORM_VIDEO_METRICS.get(platform, ())
+    return {name: (found.get(name) if name in allowed else None) for name in VIDEO_METRICS}
 
 
 # --- media type ------------------------------------------------------------------------------
@@ -496,7 +623,8 @@ def _linkedin_media(a: dict) -> str:
 def _twitter_media(a: dict) -> str:
     media = _media(a)
     if not media:
-        return "text"
+        groups = (_dict(a.get(name)) for name in ("organicMetrics", "nonPublicMetrics"))
+        return "video" if any(_dict(g.get("video")) for g in groups) else "text"
     kinds = [_kind(m.get("type")) for m in media]
     if "video" in kinds:
         return "video"
@@ -504,7 +632,8 @@ def _twitter_media(a: dict) -> str:
 
 
 def _generic_media(a: dict) -> str:
-    kind = _kind(a.get("mediaType"))
+    # Pinterest nests the pin's media: {"media": {"mediaType": "video", ...}}.
+    kind = _kind(a.get("mediaType")) or _kind(_dict(a.get("media")).get("mediaType"))
     if kind:
         return kind
     entries = _media_urls(a)
@@ -578,7 +707,8 @@ _KNOWN = {
     | {"postId", "properties", "reactions", "reactionsByType", "sharesCount", "statusType"}
     | {"videoViewTime", "videoViews", "videoViewsUnique", "totalVideoViews", "reach"}
     | {"totalVideoAvgTimeWatched", "blueReelsPlayCount", "totalVideo10SViews"}
-    | {"totalVideo15SViews", "totalVideoCompleteViews", "totalVideoViewTime"},
+    | {"totalVideo15SViews", "totalVideoCompleteViews", "totalVideoViewTime"}
+    | {"mediaViewIsFromAds", "totalVideoViewTotalTime"},
     "gmb": _COMMON | {"type", "callToAction", "topicType", "languageCode", "searchUrl"},
     "instagram": _COMMON
     | {"permalink", "commentsCount", "likeCount", "mediaProductType", "username", "isPopular"}
@@ -587,7 +717,8 @@ _KNOWN = {
     | {"viewsCount", "impressionsCount", "impressions", "reach", "videoViews", "views"}
     | {"igReelsAggregatedAllPlaysCount", "igReelsAvgWatchTimeCount", "clipsReplaysCount"}
     | {"igReelsVideoViewTotalTimeCount", "navigationCount", "repliesCount", "tapForwardCount"}
-    | {"tapBackCount", "tapExitCount", "swipeForwardCount", "totalInteractionsCount"},
+    | {"tapBackCount", "tapExitCount", "swipeForwardCount", "totalInteractionsCount"}
+    | {"igReelsAvgWatchTime", "igReelsVideoViewTotalTime", "follows", "profileVisits"},
     "linkedin": _COMMON
     | {"clickCount", "commentCount", "engagement", "impressionCount", "lastModified"}
     | {"likeCount", "publishedAt", "reactions", "shareCount", "uniqueImpressionsCount"}
@@ -599,10 +730,12 @@ _KNOWN = {
     | {"note", "productTags", "title", "username", "width", "impression", "outboundClick"}
     | {"pinClick", "profileVisit", "save", "saveRate", "totalComments", "totalReactions"}
     | {"userFollow", "videoMrcView", "videoAvgWatchTime", "videoStart", "videoV50WatchTime"}
-    | {"quartile95sPercentView", "outboundClickRate", "pinClickRate"},
+    | {"quartile95sPercentView", "quartile95PercentView", "outboundClickRate", "pinClickRate"}
+    | {"createdAt", "description", "media"},
     "reddit": _COMMON
     | {"approved", "author", "downs", "numComments", "score", "subreddit", "title"}
     | {"totalAwardsReceived", "ups", "upvoteRatio", "viewCount", "numCrossposts", "url"},
+    "snapchat": _COMMON | {"mediaId", "views", "viewers", "replies", "shares", "viewTime"},
     "threads": _COMMON
     | {"views", "likes", "replies", "reposts", "quotes", "shares", "permalink", "username"}
     | {"text", "timestamp", "shortcode", "isQuotePost"},
@@ -612,7 +745,7 @@ _KNOWN = {
     | {"musicTitle", "musicUrl", "name", "reach", "shareUrl", "shareCount", "tags"}
     | {"thumbnailHeight", "thumbnailWidth", "totalTimeWatched", "url", "videoDuration"}
     | {"videoViewRetention", "videoViews", "newFollowers", "profileViews", "audienceGenders"}
-    | {"audienceTypes", "title"},
+    | {"audienceTypes", "title", "itemId", "likes", "comments", "shares", "caption"},
     "twitter": _COMMON
     | {"media", "nonPublicMetrics", "organicMetrics", "possiblySensitive", "publicMetrics"}
     | {"referencedTweets", "source", "text", "urls", "authorId", "createdAt", "name"}
@@ -744,6 +877,7 @@ def _network_post(platform, entry: dict, data: dict, times: dict, raw, error="")
         media_type=media_type(platform, data),
         thumbnail_url=_thumbnail(data),
         metrics=unified_metrics(platform, data),
+        video=video_metrics(platform, data),
         last_updated=parse_time(times.get("lastUpdated") or data.get("lastUpdated")),
         next_update=parse_time(times.get("nextUpdate") or data.get("nextUpdate")),
         raw=raw,
@@ -787,7 +921,9 @@ def post_analytics(response: dict) -> list[NetworkPost]:
 
 
 def _analytics_entry(platform: str, entry: dict) -> NetworkPost:
-    analytics = _dict(entry.get("analytics"))
+    analytics = entry.get("analytics")
+    # Snapchat answers one object per snap of a story: the story's numbers are their sums.
+    analytics = _summed(analytics) if isinstance(analytics, list) else _dict(analytics)
     if _check_platform(platform):
         _check_fields(f"{platform} analytics", entry, ANALYTICS_ENTRY)
         _check_fields(platform, analytics, KNOWN_FIELDS[platform])
@@ -795,6 +931,20 @@ def _analytics_entry(platform: str, entry: dict) -> NetworkPost:
     if _text(entry.get("status")).lower() == "error":
         error = _text(entry.get("message")) or "error"
     return _network_post(platform, entry, analytics, entry, raw=entry, error=error)
+
+
+def _summed(items: list) -> dict:
+    """One object from several of the same shape: counts added up, other values the first's."""
+    objects = [item for item in items if isinstance(item, dict)]
+    merged = {}
+    for item in objects:
+        for key, value in item.items():
+            merged.setdefault(key, value)
+    for key in merged:
+        counts = [count(item.get(key)) for item in objects if key in item]
+        if counts and None not in counts:
+            merged[key] = sum(counts)
+    return merged
 
 
 def _thread(tweets: list[NetworkPost], raw: list) -> NetworkPost:
@@ -838,26 +988,39 @@ def response_errors(response) -> list[dict]:
 _ACCOUNT_FIELDS = {
     "followers": ("followersCount", "followerCount", "fanCount", "subscriberCount", "followers"),
     "following": ("followsCount", "followingCount", "friendsCount"),
-    "posts_count": ("mediaCount", "videoCount", "tweetCount", "pinCount", "postsCount"),
-    "impressions": ("impressions", "pageImpressions", "impressionCount", "impression"),
-    "reach": ("reach", "pageImpressionsUnique", "uniqueImpressionsCount"),
-    "views": ("views", "pageMediaView", "viewCountTotal", "viewCount", "pageVideoViews"),
+    "posts_count": (
+        *("mediaCount", "videoCount", "videoCountTotal", "tweetCount", "pinCount", "postsCount"),
+    ),
+    # Facebook: page impressions were removed on 14 Nov 2025; its posts' impressions remain.
+    "impressions": (
+        *("impressions", "pageImpressions", "pagePostsImpressions", "impressionsCount"),
+        *("impressionCount", "impression"),
+    ),
+    "reach": ("reach", "reachCount", "pageImpressionsUnique", "uniqueImpressionsCount"),
+    "views": (
+        *("views", "viewsCount", "pageMediaView", "viewCountTotal", "viewCount"),
+        "pageVideoViews",
+    ),
+    "followers_gained": ("subscribersGained", "followersGained", "pageFanAdds"),
+    "followers_lost": ("subscribersLost", "followersLost", "pageFanRemoves"),
 }
-# Summed into engagements when the platform gives no total of its own.
+# engagements: the first group the network reports anything of, summed.
 _ACCOUNT_INTERACTIONS = {
-    "facebook": ("pagePostEngagements",),
-    "instagram": ("totalInteractions",),
-    "linkedin": ("likeCount", "commentCount", "shareCount", "clickCount"),
-    "pinterest": ("engagement",),
-    "tiktok": ("likeCountTotal", "commentCountTotal", "shareCountTotal"),
-    "youtube": ("likes", "comments", "shares"),
-    "threads": ("likes", "replies", "reposts", "quotes"),
+    "facebook": (("pagePostEngagements",),),
+    "instagram": (("totalInteractions",), ("likeCount", "commentsCount")),
+    "linkedin": (("likeCount", "commentCount", "shareCount", "clickCount"),),
+    "pinterest": (("engagement",),),
+    "tiktok": (("likeCountTotal", "commentCountTotal", "shareCountTotal"),),
+    "youtube": (("likes", "comments", "shares"),),
+    "threads": (("likes", "replies", "reposts", "quotes"),),
     "gmb": (
-        "callClicks",
-        "websiteClicks",
-        "businessDirectionRequests",
-        "businessBookings",
-        "businessConversations",
+        (
+            "callClicks",
+            "websiteClicks",
+            "businessDirectionRequests",
+            "businessBookings",
+            "businessConversations",
+        ),
     ),
 }
 _GMB_IMPRESSIONS = (
@@ -883,15 +1046,24 @@ def social_analytics(response: dict) -> list[AccountSnapshot]:
 def _account(platform: str, entry: dict) -> AccountSnapshot:
     a = _dict(entry.get("analytics"))
     fields = {name: _first_count(a, *keys) for name, keys in _ACCOUNT_FIELDS.items()}
+    # LinkedIn nests its followers: {"organicFollowerCount", "paidFollowerCount"} (and once a
+    # "totalFollowerCount").
+    nested = _dict(a.get("followers"))
+    organic = count(nested.get("organicFollowerCount"))
+    paid = count(nested.get("paidFollowerCount"))
     if fields["followers"] is None:
-        # LinkedIn nests its follower totals.
-        fields["followers"] = count(_dict(a.get("followers")).get("totalFollowerCount"))
+        fields["followers"] = _either(
+            count(nested.get("totalFollowerCount")), _total(organic, paid)
+        )
     if platform == "gmb":
         fields["impressions"] = _total(*(count(a.get(k)) for k in _GMB_IMPRESSIONS))
-    interactions = _ACCOUNT_INTERACTIONS.get(platform, ())
+    minutes = _number(a.get("estimatedMinutesWatched"))
     return AccountSnapshot(
         platform=platform,
-        engagements=_total(*(count(a.get(k)) for k in interactions)),
+        engagements=_account_engagements(platform, a),
+        organic_followers=organic,
+        paid_followers=paid,
+        watch_time=None if minutes is None or minutes < 0 else minutes * 60,
         last_updated=parse_time(entry.get("lastUpdated")),
         next_update=parse_time(entry.get("nextUpdate")),
         raw=entry,
@@ -899,23 +1071,65 @@ def _account(platform: str, entry: dict) -> AccountSnapshot:
     )
 
 
+def _account_engagements(platform: str, a: dict) -> int | None:
+    for group in _ACCOUNT_INTERACTIONS.get(platform, ()):
+        engagements = _total(*(count(a.get(k)) for k in group))
+        if engagements is not None:
+            return engagements
+    return None
+
+
 # --- GET /analytics/links, GET /analytics/youTubePlaylists -----------------------------------
 
 
 def link_analytics(response) -> list[Link]:
-    items = response if isinstance(response, list) else _first(_dict(response), "links", "data")
+    """Links of GET /links ({"analytics": [...]}), GET /links/{id} ({"analytics": {...}}) or
+    GET /analytics/links (a bare list, or {"links": [...]})."""
+    if isinstance(response, list):
+        items = response
+    else:
+        items = _first(_dict(response), "analytics", "links", "data")
+        items = [items] if isinstance(items, dict) else items
     return [_link(item) for item in _list(items) if isinstance(item, dict)]
 
 
 def _link(item: dict) -> Link:
+    short_url = _text(_first(item, "shortUrl", "shortLink", "short_url"))
+    events = [e for e in _list(item.get("linkEventStats")) if isinstance(e, dict)]
+    by_platform = _link_clicks_by_platform(item, events)
+    clicks = _first_count(item, "totalClicks", "clickCount", "clicks")
+    if clicks is None and "linkEventStats" in item:
+        # The older shape counts clicks per event and platform, as strings; none is zero.
+        clicks = sum(_clicks(e) or 0 for e in events)
     return Link(
-        link_id=_str_id(item.get("id")),
-        short_url=_text(_first(item, "shortUrl", "shortLink", "short_url")),
-        original_url=_text(_first(item, "originalUrl", "url", "longUrl")),
-        clicks=_first_count(item, "clickCount", "clicks"),
+        # The older shape has no id: the short link's last path segment names it.
+        link_id=_str_id(item.get("id")) or short_url.rstrip("/").rsplit("/", 1)[-1],
+        short_url=short_url,
+        original_url=_text(_first(item, "originalUrl", "link", "url", "longUrl")),
+        clicks=clicks,
         created_at=parse_time(_first(item, "created", "createdAt")),
         raw=item,
+        clicks_by_platform=by_platform,
     )
+
+
+def _clicks(event: dict) -> int | None:
+    if _text(event.get("event")).upper() not in ("", "CLICK"):
+        return None
+    return count(event.get("count"))
+
+
+def _link_clicks_by_platform(item: dict, events: list[dict]) -> dict:
+    social = _dict(item.get("socialClicks"))
+    if social:
+        return {_text(k).lower(): n for k, v in social.items() if (n := count(v)) is not None}
+    by_platform = {}
+    for event in events:
+        clicks = _clicks(event)
+        if clicks is not None:
+            name = _text(event.get("platform")).lower() or "other"
+            by_platform[name] = by_platform.get(name, 0) + clicks
+    return by_platform
 
 
 def youtube_playlists(response) -> list[Playlist]:

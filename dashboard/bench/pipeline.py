@@ -11,7 +11,7 @@ from dashboard.ayrshare import normalize
 from dashboard.ayrshare.sandbox import render
 from dashboard.ayrshare.sandbox.world import World
 from dashboard.bench.report import Result, at_least, at_most, ratio
-from dashboard.metrics import METRICS
+from dashboard.metrics import METRICS, VIDEO_METRICS
 from dashboard.models import PlatformPost
 
 BATCH = 1000  # one /history/{platform} page's worth
@@ -139,6 +139,7 @@ def _model(profile, np, now):
         next_update=np.next_update,
         synced_at=now,
         **np.metrics,
+        **np.video,
     )
 
 
@@ -154,5 +155,5 @@ def _bulk_upsert(models):
                 models[start : start + BATCH],
                 update_conflicts=True,
                 unique_fields=["profile", "platform", "social_id"],
-                update_fields=fields + list(METRICS),
+                update_fields=fields + list(METRICS) + list(VIDEO_METRICS),
             )

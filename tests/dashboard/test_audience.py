@@ -263,3 +263,52 @@ def test_the_page_stays_within_its_query_budget(
     fill(profile, 30)
     with django_assert_max_num_queries(MAX_QUERIES):
         client.get(url(member), headers=FRAGMENT)
+
+
+def test_audience_numbers_show_where_the_network_reports_them(client, member, profile):
+    profile.platforms = ["facebook", "linkedin", "threads", "bluesky", "youtube"]
+    profile.save()
+    AccountMetricsFactory(
+        profile=profile,
+        platform="linkedin",
+        date=days_ago(0),
+        followers=1240,
+        organic_followers=1204,
+        paid_followers=36,
+    )
+    AccountMetricsFactory(profile=profile, platform="threads", date=days_ago(0), followers=1980)
+    AccountMetricsFactory(profile=profile, platform="bluesky", date=days_ago(0), followers=842)
+    AccountMetricsFactory(
+        profile=profile,
+        platform="youtube",
+        date=days_ago(0),
+        followers=3022,
+        followers_gained=41,
+        followers_lost=6,
+        watch_time=30122 * 60.0,
+    )
+    AccountMetricsFactory(profile=profile, platform="facebook", date=days_ago(0), reach=None)
+    page = client.get(url(member)).content.decode()
+    cards = dict(re.findall(r'platform-(\w+)">.*?</h3>(.*?)</article>', page, re.S))
+    assert set(cards) >= {"linkedin", "threads", "bluesky", "youtube", "facebook"}
+
+    def number(platform, label):
+        match = re.search(rf"<dt>{label}</dt>\s*<dd[^>]*>(.*?)</dd>", cards[platform], re.S)
+        return match and re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+    assert (number("linkedin", "Organic followers"), number("linkedin", "Paid followers")) == (
+        "1,204",
+        "36",
+    )
+    assert number("youtube", "Followers gained") == "41"
+    assert number("youtube", "Watch time") == "502 h 2 min"
+    assert number("threads", "Organic followers") is None  # not reported there: not shown
+    assert "not reported by Facebook since Nov 2025" in number("facebook", "Reach")
+    assert "1,980" in cards["threads"] and "842" in cards["bluesky"]
+
+
+def test_links_show_clicks_and_where_they_came_from(client, member, profile):
+    ShortLinkFactory(profile=profile, clicks=15, clicks_by_platform={"twitter": 4, "facebook": 6})
+    page = client.get(url(member)).content.decode()
+    assert "Facebook 6 · X (Twitter) 4" in page
+    assert re.search(r'<td class="num">15</td>', page)

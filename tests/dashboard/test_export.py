@@ -188,6 +188,29 @@ def test_a_number_a_network_stopped_reporting_says_since_when(client, member, pr
         assert csv_export.reason(post, "reach") == by_id[post.social_id]["reach_note"]
 
 
+def test_video_numbers_have_columns_after_the_notes(client, member, profile):
+    PlatformPostFactory(
+        profile=profile,
+        platform="tiktok",
+        social_id="clip",
+        media_type="video",
+        watch_time=78131.0,
+        avg_watch_time=6.42,
+        completion_rate=None,
+    )
+    PlatformPostFactory(profile=profile, platform="twitter", social_id="tweet", watch_time=None)
+    _, rows, body = export(client, member, "?sort=-published_at")
+    header = next(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+    assert header.index("watch_time_seconds") > header.index("engagement_rate_note")
+    by_id = {row["social_id"]: row for row in rows}
+    clip = by_id["clip"]
+    assert (clip["watch_time_seconds"], clip["avg_watch_time_seconds"]) == ("78131.0", "6.42")
+    completion = next(name for name in header if name.startswith("completion_rate"))
+    assert (clip[completion], clip["completion_rate_note"]) == ("", NOT_YET)
+    # X reports no watch time at all: that is said, not left blank.
+    assert by_id["tweet"]["watch_time_note"] == NOT_REPORTED
+
+
 def test_the_header_states_the_engagement_rate_formula(client, member, profile):
     PlatformPostFactory(profile=profile, impressions=200, engagements=10, engagement_rate=0.05)
     _, [row], body = export(client, member)
@@ -301,6 +324,9 @@ def awkward(profile):
             impressions=None if n % 2 else n * 1000,
             likes=None if n % 3 == 0 else n,
             engagement_rate=rates[n],
+            watch_time=None if n % 3 == 1 else n * 1234.5,
+            avg_watch_time=rates[(n + 5) % 13],
+            completion_rate=rates[(n + 3) % 13],
             metric_notes={"likes": "stale"} if n == 4 else ({"reach": "expired"} if n == 5 else {}),
             analytics_error="timeout" if n == 6 else "",
         )

@@ -228,3 +228,26 @@ def test_query_count_does_not_grow_with_snapshots_or_networks(
         return len(captured)
 
     assert queries_for(2) == queries_for(48)  # 2 snapshots and siblings, then 50
+
+
+def test_a_video_shows_how_long_people_watched(client, member, profile):
+    post = PlatformPostFactory(
+        profile=profile,
+        platform="tiktok",
+        media_type="video",
+        views=12170,
+        watch_time=78131.0,
+        avg_watch_time=6.42,
+        completion_rate=None,
+    )
+    page = client.get(url(member, post), headers=DRAWER).content.decode()
+    video = page.split("Video</h5>", 1)[1]
+    assert re.search(r"<dt>Watch time</dt>\s*<dd>21 h 42 min</dd>", video)
+    assert re.search(r"<dt>Average view duration</dt>\s*<dd>6.4 s</dd>", video)
+    assert re.search(r"<dt>Watched to the end</dt>\s*<dd>.*?not reported yet", video, re.S)
+
+
+def test_an_image_has_no_video_section(client, member, profile):
+    post = PlatformPostFactory(profile=profile, platform="instagram", media_type="image")
+    page = client.get(url(member, post), headers=DRAWER).content.decode()
+    assert "Video</h5>" not in page

@@ -1,5 +1,6 @@
 """The bulk write path: idempotent, never zeroing, snapshots only when numbers move."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -160,3 +161,14 @@ def test_a_lower_figure_from_the_other_endpoint_does_not_move_totals_back(profil
     assert (row.likes, row.shares, row.impressions) == (10, 4, 120)
     assert row.engagements == 14
     assert row.engagement_rate == pytest.approx(14 / 120, abs=1e-6)
+
+
+def test_video_numbers_are_stored_and_a_missing_one_keeps_the_last(profile):
+    first = replace(network_post(views=100), video={"watch_time": 600.0, "avg_watch_time": 6.0})
+    upsert.upsert_network_posts(profile, [first], NOW)
+    later = NOW + timedelta(hours=1)
+    # The average went down; watch time is not in this answer.
+    second = replace(network_post(at=later, views=200), video={"avg_watch_time": 4.5})
+    upsert.upsert_network_posts(profile, [second], later)
+    row = PlatformPost.objects.get(profile=profile)
+    assert (row.watch_time, row.avg_watch_time, row.completion_rate) == (600.0, 4.5, None)
