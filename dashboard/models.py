@@ -260,6 +260,30 @@ class ShortLink(models.Model):
         return self.short_url or self.link_id
 
 
+class UnmappedField(models.Model):
+    """A field Ayrshare sent in a network's post answers that the normalizer does not read.
+
+    Kept so that a new Ayrshare field is noticed (the sync page lists them), not silently lost;
+    the answers themselves stay in PlatformPost.raw and analytics_raw.
+    """
+
+    profile = models.ForeignKey(Profile, models.CASCADE, related_name="unmapped_fields")
+    platform = models.CharField(max_length=32)
+    name = models.CharField(max_length=200)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "platform", "name"], name="unmapped_field_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.platform}.{self.name}"
+
+
 class YouTubePlaylist(models.Model):
     """A playlist of the profile's YouTube channel, from GET /analytics/youTubePlaylists."""
 

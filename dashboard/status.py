@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import visible_profile, visible_profiles, workspace_member
 from dashboard import refresh as refresher
 from dashboard.metrics import network_name
-from dashboard.models import SyncState
+from dashboard.models import SyncState, UnmappedField
 
 UNIT_NAMES = {
     "history": "Post history",
@@ -90,9 +90,11 @@ def _context(membership, notice=""):
         state.running = bool(state.lease_until and state.lease_until > now)
         state.backing_off = bool(state.backoff_until and state.backoff_until > now)
         by_profile.setdefault(state.profile_id, []).append(state)
+    unmapped = _unmapped([p.pk for p in profiles])
     for profile in profiles:
         profile.units = sorted(by_profile.get(profile.pk, []), key=_unit_order)
         profile.running = sum(s.running for s in profile.units)
+        profile.unmapped = unmapped.get(profile.pk, [])
     total = sum(len(p.units) for p in profiles)
     running = sum(p.running for p in profiles)
     return {
@@ -102,6 +104,23 @@ def _context(membership, notice=""):
         "running": running,
         "done": total - running,
         "notice": notice,
+    }
+
+
+def _unmapped(profile_ids):
+    """{profile id: ["Instagram sent 2 fields this dashboard does not use yet: a, b", ...]}"""
+    fields = {}
+    rows = UnmappedField.objects.filter(profile__in=profile_ids).order_by("platform", "name")
+    for profile_id, platform, name in rows.values_list("profile_id", "platform", "name"):
+        fields.setdefault(profile_id, {}).setdefault(platform, []).append(name)
+    return {
+        profile_id: [
+            f"{network_name(platform)}: Ayrshare sent {len(names)} "
+            f"field{'s' if len(names) != 1 else ''} this dashboard does not use yet: "
+            f"{', '.join(names)}"
+            for platform, names in by_network.items()
+        ]
+        for profile_id, by_network in fields.items()
     }
 
 

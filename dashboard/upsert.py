@@ -17,6 +17,7 @@ from dashboard.models import (
     PlatformPost,
     Post,
     ShortLink,
+    UnmappedField,
     YouTubePlaylist,
 )
 
@@ -207,6 +208,7 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
             PlatformPost.objects.filter(profile=profile, social_id__in=unpublished)
         )
     _append_snapshots(profile, changed, now)
+    _note_unmapped(profile, by_key.values(), now)
     # Old days too: a post whose published_at moved leaves its old day's group.
     rollups.recompute(
         rollups.groups_of(
@@ -272,6 +274,21 @@ def _merged_row(profile, np, old, now, source):
         **metrics,
         **video,
         **{raw_field: np.raw},
+    )
+
+
+def _note_unmapped(profile, network_posts, now):
+    names = {(np.platform, name[:200]) for np in network_posts for name in np.unmapped}
+    if not names:
+        return
+    UnmappedField.objects.bulk_create(
+        [
+            UnmappedField(profile=profile, platform=p, name=n, first_seen=now, last_seen=now)
+            for p, n in sorted(names)
+        ],
+        update_conflicts=True,
+        unique_fields=["profile", "platform", "name"],
+        update_fields=["last_seen"],
     )
 
 

@@ -74,6 +74,7 @@ class NetworkPost:
     raw: dict | list  # a list only for an X/Twitter thread: one object per tweet
     error: str = ""  # the platform's error message when it answered with an error instead
     video: dict = field(default_factory=dict)  # VIDEO_METRICS; empty: none reported
+    unmapped: tuple[str, ...] = ()  # fields of the answer this code does not read (yet)
 
 
 @dataclass(frozen=True)
@@ -277,12 +278,12 @@ def _check_platform(platform: str) -> bool:
     return False
 
 
-def _check_fields(scope: str, data: dict, known: frozenset) -> None:
-    for name in data:
-        if name not in known:
-            _note_once(
-                (scope, name), "Ayrshare: unknown field %r in %s data; kept raw", name, scope
-            )
+def _check_fields(scope: str, data: dict, known: frozenset) -> tuple[str, ...]:
+    """The fields of `data` this code does not know, each logged once; they stay in raw."""
+    unknown = tuple(sorted(name for name in data if name not in known))
+    for name in unknown:
+        _note_once((scope, name), "Ayrshare: unknown field %r in %s data; kept raw", name, scope)
+    return unknown
 
 
 # --- metrics per platform --------------------------------------------------------------------
@@ -839,9 +840,10 @@ def platform_post(platform: str, item: dict) -> NetworkPost:
     """One item of GET /history/{platform}: the post and its metrics, flat in one object."""
     platform = _text(platform).lower()
     item = _dict(item)
+    unmapped = ()
     if _check_platform(platform):
-        _check_fields(platform, item, KNOWN_FIELDS[platform])
-    return _network_post(platform, item, item, item, raw=item)
+        unmapped = _check_fields(platform, item, KNOWN_FIELDS[platform])
+    return replace(_network_post(platform, item, item, item, raw=item), unmapped=unmapped)
 
 
 def platform_posts(platform: str, response) -> list[NetworkPost]:
@@ -924,13 +926,15 @@ def _analytics_entry(platform: str, entry: dict) -> NetworkPost:
     analytics = entry.get("analytics")
     # Snapchat answers one object per snap of a story: the story's numbers are their sums.
     analytics = _summed(analytics) if isinstance(analytics, list) else _dict(analytics)
+    unmapped = ()
     if _check_platform(platform):
         _check_fields(f"{platform} analytics", entry, ANALYTICS_ENTRY)
-        _check_fields(platform, analytics, KNOWN_FIELDS[platform])
+        unmapped = _check_fields(platform, analytics, KNOWN_FIELDS[platform])
     error = ""
     if _text(entry.get("status")).lower() == "error":
         error = _text(entry.get("message")) or "error"
-    return _network_post(platform, entry, analytics, entry, raw=entry, error=error)
+    post = _network_post(platform, entry, analytics, entry, raw=entry, error=error)
+    return replace(post, unmapped=unmapped)
 
 
 def _summed(items: list) -> dict:
@@ -963,6 +967,7 @@ def _thread(tweets: list[NetworkPost], raw: list) -> NetworkPost:
         next_update=min(upcoming) if upcoming else None,
         raw=raw,
         error=next((t.error for t in tweets if t.error), ""),
+        unmapped=tuple(sorted({name for t in tweets for name in t.unmapped})),
     )
 
 

@@ -5,6 +5,8 @@ from celery.app.base import Celery
 from django.utils import timezone
 
 from accounts.models import Membership
+from dashboard import upsert
+from dashboard.ayrshare import normalize
 from dashboard.models import SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 
@@ -177,3 +179,24 @@ def test_the_table_polls_only_while_units_are_leased(client, owner):
     fragment = client.get(status_url(owner), headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in fragment
     assert "units done" not in fragment
+
+
+def test_fields_ayrshare_sent_that_the_dashboard_does_not_read_are_listed(client, owner):
+    profile = ProfileFactory(workspace=owner.workspace, title="Acme Coffee")
+    fresh(profile, "platform:instagram")
+    answer = {"id": "17900", "likeCount": 4, "igNewThing": 7, "<script>x": 1}
+    upsert.upsert_network_posts(
+        profile, [normalize.platform_post("instagram", answer)], timezone.now()
+    )
+    stranger = ProfileFactory()
+    upsert.upsert_network_posts(
+        stranger, [normalize.platform_post("tiktok", {"id": "9", "tkSecret": 1})], timezone.now()
+    )
+
+    page = client.get(status_url(owner)).content.decode()
+
+    assert (
+        "Instagram: Ayrshare sent 2 fields this dashboard does not use yet: "
+        "&lt;script&gt;x, igNewThing."
+    ) in page
+    assert "tkSecret" not in page  # another workspace's profile
