@@ -23,7 +23,7 @@ from accounts.forms import (
     WorkspaceSettingsForm,
 )
 from accounts.models import Membership, Profile, Workspace
-from dashboard import rollups, sync, tasks
+from dashboard import networks, rollups, sync, tasks
 from dashboard.ayrshare.client import (
     AyrshareError,
 )
@@ -105,6 +105,10 @@ def profiles(request, membership):
         network_posts_count=count_per_profile(PlatformPost.objects.filter(profile=OuterRef("pk"))),
     )
     archived = visible_profiles(membership, include_archived=True).filter(archived_at__isnull=False)
+    rows = list(rows)
+    accounts = networks.linked_accounts([p.pk for p in rows])
+    for profile in rows:
+        profile.accounts = accounts.get(profile.pk, [])
     return render(
         request,
         "accounts/profiles.html",

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import visible_profiles, workspace_member
-from dashboard import fragments, kpis, trends
+from dashboard import fragments, kpis, networks, trends
 from dashboard.filters import PostFilters
 from dashboard.followers import follower_totals
 from dashboard.models import SyncState
@@ -145,6 +145,7 @@ def _rows(membership, profiles, first, last, period_query):
     every = "week" if (last - first).days >= WEEKLY_AFTER_DAYS else "day"
     daily = _daily_engagements(profiles, first, last, every)
     health = _health(profiles)
+    accounts = networks.linked_accounts([p.pk for p in profiles])
     followers = follower_totals(profiles, first, last)["by_profile"]
     home = reverse("home", args=[membership.workspace.slug])
     days = trends.buckets(first, last, every)
@@ -158,6 +159,8 @@ def _rows(membership, profiles, first, last, period_query):
         row.cells = _cells(totals, followers.get(profile.pk))
         row.sparkline = _sparkline(days, daily.get(profile.pk, {}), every)
         row.health = health.get(profile.pk) or _never_synced()
+        row.accounts = [a for a in accounts.get(profile.pk, []) if a.unlinked_at is None]
+        row.warnings = networks.warnings(accounts.get(profile.pk, []))
         rows.append(row)
     return rows
 

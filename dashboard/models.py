@@ -260,6 +260,41 @@ class ShortLink(models.Model):
         return self.short_url or self.link_id
 
 
+class LinkedAccount(models.Model):
+    """A network account linked to a profile in Ayrshare, from GET /user.
+
+    A network unlinked since keeps its row (and its posts) with unlinked_at set, so the pages
+    can say "unlinked on DATE" instead of losing its history.
+    """
+
+    profile = models.ForeignKey(Profile, models.CASCADE, related_name="linked_accounts")
+    platform = models.CharField(max_length=32)
+    display_name = models.CharField(max_length=300, blank=True)
+    username = models.CharField(max_length=300, blank=True)
+    profile_url = models.CharField(max_length=2000, blank=True)
+    image_url = models.CharField(max_length=2000, blank=True)
+    linked_at = models.DateTimeField(null=True, blank=True)
+    # Days left before the network's authorization runs out (LinkedIn), as of checked_at.
+    refresh_days_remaining = models.IntegerField(null=True, blank=True)
+    checked_at = models.DateTimeField()
+    unlinked_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "platform"], name="linked_account_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.platform}: {self.display_name or self.username}"
+
+    def days_to_reconnect(self, now):
+        """Days left to reconnect, counted down from the last check; None when not said."""
+        if self.refresh_days_remaining is None or self.unlinked_at is not None:
+            return None
+        return max(0, self.refresh_days_remaining - (now - self.checked_at).days)
+
+
 class UnmappedField(models.Model):
     """A field Ayrshare sent in a network's post answers that the normalizer does not read.
 

@@ -177,6 +177,10 @@ SYNC_POST_ANALYTICS_BATCH = envint("SYNC_POST_ANALYTICS_BATCH", "50")
 # After the first backfill, /history is read for this many recent days plus open statuses.
 SYNC_HISTORY_WINDOW_DAYS = envint("SYNC_HISTORY_WINDOW_DAYS", "7")
 SYNC_BEAT_SECONDS = envint("SYNC_BEAT_SECONDS", "60")
+# How often GET /user asks which networks are linked (new ones sync from then on).
+SYNC_USER_INTERVAL = envint("SYNC_USER_INTERVAL", "3600")
+# Warn this many days before a network's authorization runs out (LinkedIn's refreshDaysRemaining).
+RECONNECT_WARNING_DAYS = envint("RECONNECT_WARNING_DAYS", "14")
 # A failing unit waits this long, doubling with each further failure (up to six hours).
 SYNC_RETRY_BASE_SECONDS = envint("SYNC_RETRY_BASE_SECONDS", "60")
 

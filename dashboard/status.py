@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from accounts.access import visible_profile, visible_profiles, workspace_member
+from dashboard import networks
 from dashboard import refresh as refresher
 from dashboard.metrics import network_name
 from dashboard.models import SyncState, UnmappedField
@@ -18,6 +19,7 @@ UNIT_NAMES = {
     "social": "Followers",
     "links": "Link clicks",
     "playlists": "YouTube playlists",
+    "user": "Linked networks",
 }
 TEMPLATE = "dashboard/sync_status.html"
 
@@ -91,10 +93,13 @@ def _context(membership, notice=""):
         state.backing_off = bool(state.backoff_until and state.backoff_until > now)
         by_profile.setdefault(state.profile_id, []).append(state)
     unmapped = _unmapped([p.pk for p in profiles])
+    accounts = networks.linked_accounts([p.pk for p in profiles])
     for profile in profiles:
         profile.units = sorted(by_profile.get(profile.pk, []), key=_unit_order)
         profile.running = sum(s.running for s in profile.units)
         profile.unmapped = unmapped.get(profile.pk, [])
+        profile.warnings = networks.warnings(accounts.get(profile.pk, []), now)
+        profile.unlinked = networks.unlinked(accounts.get(profile.pk, []))
     total = sum(len(p.units) for p in profiles)
     running = sum(p.running for p in profiles)
     return {
@@ -126,5 +131,5 @@ def _unmapped(profile_ids):
 
 def _unit_order(state):
     kind = state.unit.partition(":")[0]
-    order = ("history", "platform", "post_analytics", "social", "links", "playlists")
+    order = ("history", "platform", "post_analytics", "social", "links", "playlists", "user")
     return (order.index(kind) if kind in order else len(order), state.label)

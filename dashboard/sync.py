@@ -29,6 +29,7 @@ from dashboard.ayrshare.client import (
     RateLimitError,
     TransientError,
 )
+from dashboard.metrics import NETWORK_NAMES
 from dashboard.models import PlatformPost, Post, SyncState
 from dashboard.ratelimit import Budget
 
@@ -71,6 +72,7 @@ DEFAULT_INTERVALS = {
     "social": timedelta(hours=6),
     "links": timedelta(hours=1),
     "playlists": timedelta(days=1),
+    "user": timedelta(hours=1),  # settings.SYNC_USER_INTERVAL
 }
 DELETED_CHECK_INTERVAL = timedelta(hours=6)
 RECHECKS_PER_RUN = 20
@@ -85,7 +87,7 @@ class Outcome:
 
 def units_for(profile):
     """The units of work a profile needs, from the networks linked to it."""
-    units = ["history", "post_analytics", "links"]
+    units = ["history", "post_analytics", "links", "user"]
     units += [f"platform:{p}" for p in profile.platforms if p in HISTORY_PLATFORMS]
     if any(p in SOCIAL_PLATFORMS for p in profile.platforms):
         units.append("social")
@@ -501,6 +503,31 @@ def sync_playlists(client, state, now, _arg):
     return Outcome(next_update, now, f"{written} playlists")
 
 
+def sync_user(client, state, now, _arg):
+    """GET /user: networks linked or unlinked since, each account's name, link and warnings.
+
+    A network linked since gets its units from now on; one unlinked loses them (they hold only
+    scheduling state) but keeps its cached posts and numbers.
+    """
+    response = client.user()
+    details = normalize.user_details(response)
+    profile = state.profile
+    with transaction.atomic():
+        linked, unlinked = upsert.upsert_linked_accounts(profile, details, now)
+        if details.networks is not None:
+            # Only networks the dashboard knows; the rest (Telegram) are kept as accounts only.
+            networks = [n for n in details.networks if n in NETWORK_NAMES]
+            if sorted(networks) != sorted(profile.platforms):
+                profile.platforms = networks
+                profile.save(update_fields=["platforms"])
+                ensure_units([profile])
+    interval = timedelta(seconds=settings.SYNC_USER_INTERVAL)
+    summary = f"{len(details.networks or ())} networks linked"
+    if linked or unlinked:
+        summary += f" (new: {', '.join(linked) or 'none'}; gone: {', '.join(unlinked) or 'none'})"
+    return Outcome(now + interval, now, summary)
+
+
 def _api_next_update(response):
     """nextUpdate where an answer carries one; the links and playlists pages print none."""
     return normalize.parse_time(response.get("nextUpdate")) if isinstance(response, dict) else None
@@ -513,4 +540,5 @@ HANDLERS = {
     "social": sync_social,
     "links": sync_links,
     "playlists": sync_playlists,
+    "user": sync_user,
 }

@@ -13,6 +13,7 @@ from dashboard import followers, rollups
 from dashboard.metrics import AUDIENCE_METRICS, COUNTERS, METRICS, VIDEO_METRICS, with_engagement
 from dashboard.models import (
     AccountMetrics,
+    LinkedAccount,
     MetricSnapshot,
     PlatformPost,
     Post,
@@ -441,3 +442,47 @@ def upsert_playlists(profile, playlists, now):
         update_fields=["title", "item_count", "raw", "synced_at"],
     )
     return len(rows)
+
+
+def upsert_linked_accounts(profile, details, now):
+    """Store GET /user's accounts; a network no longer listed is marked unlinked, not deleted.
+
+    Returns (networks linked since the last check, networks unlinked since).
+    """
+    listed = {a.platform: a for a in details.accounts}
+    for network in details.networks or ():
+        listed.setdefault(network, None)  # linked, but without a displayNames entry
+    before = dict(
+        LinkedAccount.objects.filter(profile=profile).values_list("platform", "unlinked_at")
+    )
+    rows = [
+        LinkedAccount(
+            profile=profile,
+            platform=platform,
+            display_name=account.display_name if account else "",
+            username=account.username if account else "",
+            profile_url=account.profile_url if account else "",
+            image_url=account.image_url if account else "",
+            linked_at=account.linked_at if account else None,
+            refresh_days_remaining=account.refresh_days_remaining if account else None,
+            checked_at=now,
+            unlinked_at=None,
+            raw=account.raw if account else {},
+        )
+        for platform, account in listed.items()
+    ]
+    LinkedAccount.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["profile", "platform"],
+        update_fields=[
+            *("display_name", "username", "profile_url", "image_url", "linked_at"),
+            *("refresh_days_remaining", "checked_at", "unlinked_at", "raw"),
+        ],
+    )
+    gone = []
+    if details.networks is not None:  # an answer without the list says nothing of the rest
+        gone = [p for p, unlinked in before.items() if p not in listed and unlinked is None]
+    LinkedAccount.objects.filter(profile=profile, platform__in=gone).update(unlinked_at=now)
+    new = [p for p in listed if p not in before or before[p] is not None]
+    return sorted(new), sorted(gone)

@@ -114,6 +114,32 @@ class Link:
 
 
 @dataclass(frozen=True)
+class LinkedAccount:
+    """One network linked to a profile, from GET /user's displayNames."""
+
+    platform: str
+    display_name: str
+    username: str
+    profile_url: str
+    image_url: str
+    linked_at: datetime | None
+    # Days left before the network's authorization runs out (LinkedIn), None when not said.
+    refresh_days_remaining: int | None
+    raw: dict
+
+
+@dataclass(frozen=True)
+class UserDetails:
+    """GET /user: the networks linked to a profile now, and each one's account."""
+
+    title: str
+    ref_id: str
+    networks: tuple[str, ...] | None  # None: the answer did not say (not: none linked)
+    accounts: tuple[LinkedAccount, ...]
+    raw: dict
+
+
+@dataclass(frozen=True)
 class Playlist:
     """A YouTube playlist of the linked channel, from GET /analytics/youTubePlaylists."""
 
@@ -1151,5 +1177,39 @@ def _playlist(item: dict) -> Playlist:
         playlist_id=_str_id(_first(item, "id", "playlistId")),
         title=_text(item.get("title") or snippet.get("title")),
         item_count=_either(count(item.get("itemCount")), count(details.get("itemCount"))),
+        raw=item,
+    )
+
+
+# --- GET /user -------------------------------------------------------------------------------
+
+
+def user_details(response) -> UserDetails:
+    response = _dict(response)
+    networks = None
+    if isinstance(response.get("activeSocialAccounts"), list):
+        names = (_text(n).lower() for n in response["activeSocialAccounts"])
+        networks = tuple(dict.fromkeys(n for n in names if n))
+    accounts = [_linked_account(item) for item in _list(response.get("displayNames"))]
+    return UserDetails(
+        title=_text(_first(response, "title", "displayTitle")),
+        ref_id=_str_id(response.get("refId")),
+        networks=networks,
+        accounts=tuple(a for a in accounts if a is not None and a.platform),
+        raw=response,
+    )
+
+
+def _linked_account(item) -> LinkedAccount | None:
+    if not isinstance(item, dict):
+        return None
+    return LinkedAccount(
+        platform=_text(item.get("platform")).lower(),
+        display_name=_text(_first(item, "displayName", "pageName", "username")),
+        username=_text(_first(item, "username", "handle")),
+        profile_url=_text(item.get("profileUrl")),
+        image_url=_text(_first(item, "userImage", "profileImageUrl")),
+        linked_at=parse_time(item.get("created")),
+        refresh_days_remaining=count(item.get("refreshDaysRemaining")),
         raw=item,
     )

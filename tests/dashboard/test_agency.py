@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from dashboard import trends
-from dashboard.models import AccountMetrics, PlatformPost, SyncState
+from dashboard.models import AccountMetrics, LinkedAccount, PlatformPost, SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
 
@@ -282,3 +282,21 @@ def test_query_count_is_the_same_for_2_and_30_profiles(
     with django_assert_max_num_queries(12):
         assert client.get(url(member)).status_code == 200
     assert _queries(client, member) == with_two
+
+
+def test_each_row_names_its_accounts_and_warns_before_a_network_stops(client, member):
+    profile = ProfileFactory(workspace=member.workspace, title="Acme")
+    now = timezone.now()
+    LinkedAccount.objects.create(
+        profile=profile,
+        platform="linkedin",
+        username="acme-co",
+        profile_url="https://www.linkedin.com/company/1",
+        image_url="javascript:alert(1)",
+        refresh_days_remaining=3,
+        checked_at=now,
+    )
+    page = client.get(url(member)).content.decode()
+    assert '<a href="https://www.linkedin.com/company/1"' in page and "acme-co" in page
+    assert "javascript:" not in page  # a picture that is not a web address is dropped
+    assert "Reconnect LinkedIn in Ayrshare within 3 days, or its numbers stop updating." in page

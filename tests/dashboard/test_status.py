@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from dashboard import upsert
 from dashboard.ayrshare import normalize
-from dashboard.models import SyncState
+from dashboard.models import LinkedAccount, SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 
 
@@ -158,9 +158,10 @@ def test_query_count_does_not_grow_with_profiles_or_units(
         for name in ("history", "platform:facebook", "platform:twitter", "social", "links"):
             fresh(profile, name, last_error="Timed out")
 
-    with django_assert_max_num_queries(6):
+    # session, user, membership, profiles, units, unmapped fields, linked accounts
+    with django_assert_max_num_queries(7):
         assert client.get(status_url(owner)).status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(status_url(owner), headers={"HX-Request": "true"}).status_code == 200
 
 
@@ -200,3 +201,27 @@ def test_fields_ayrshare_sent_that_the_dashboard_does_not_read_are_listed(client
         "&lt;script&gt;x, igNewThing."
     ) in page
     assert "tkSecret" not in page  # another workspace's profile
+
+
+def test_a_network_to_reconnect_and_an_unlinked_one_are_said(client, owner):
+    profile = ProfileFactory(workspace=owner.workspace, title="Acme Coffee")
+    now = timezone.now()
+    LinkedAccount.objects.create(
+        profile=profile,
+        platform="linkedin",
+        display_name="Acme",
+        refresh_days_remaining=12,
+        checked_at=now - timedelta(days=2),
+    )
+    LinkedAccount.objects.create(
+        profile=profile, platform="instagram", checked_at=now, unlinked_at=now - timedelta(days=1)
+    )
+    LinkedAccount.objects.create(
+        profile=profile, platform="tiktok", refresh_days_remaining=200, checked_at=now
+    )
+
+    page = client.get(status_url(owner)).content.decode()
+
+    assert "Reconnect LinkedIn in Ayrshare within 10 days, or its numbers stop updating." in page
+    assert "Instagram was unlinked on" in page and "its history is kept" in page
+    assert "Reconnect TikTok" not in page  # 200 days left: nothing to do yet

@@ -369,3 +369,21 @@ def test_every_current_fixture_is_described_in_its_readme():
         json.loads(path.read_text())
         named = f"`{path.name}`" in readme or path.name.startswith("analytics_social_")
         assert named, path.name
+
+
+# --- GET /user -------------------------------------------------------------------------------
+
+
+def test_user_details_name_each_linked_account_and_linkedins_days_left():
+    user = normalize.user_details(fixture("user.json"))
+    assert (user.title, user.ref_id) == ("Acme Brand", "160c8700bd6ade")
+    assert len(user.networks) == 13 and "threads" in user.networks
+    accounts = {account.platform: account for account in user.accounts}
+    linkedin = accounts["linkedin"]
+    assert (linkedin.display_name, linkedin.refresh_days_remaining) == ("Acme Brand", 12)
+    assert linkedin.profile_url == "https://www.linkedin.com/company/90000001"
+    assert linkedin.linked_at == datetime(2025, 5, 20, 8, 0, tzinfo=UTC)
+    instagram = accounts["instagram"]
+    assert (instagram.username, instagram.refresh_days_remaining) == ("acmebrand.example", None)
+    assert accounts["gmb"].display_name == "Acme Store Lisbon" and accounts["gmb"].profile_url == ""
+    assert normalize.user_details({"displayNames": "broken"}).accounts == ()

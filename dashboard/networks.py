@@ -1,0 +1,52 @@
+"""The networks linked to each profile (GET /user, kept in LinkedAccount) as the pages show them:
+each account's name, link and picture, and what needs doing before data stops."""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from dashboard.metrics import network_name
+from dashboard.models import LinkedAccount
+
+
+def linked_accounts(profile_ids):
+    """{profile_id: [LinkedAccount, ...]} with display fields, linked ones first, in one query."""
+    found = {}
+    rows = LinkedAccount.objects.filter(profile__in=profile_ids).defer("raw")
+    for account in rows.order_by("unlinked_at", "platform"):
+        account.name = network_name(account.platform)
+        account.href = _web_url(account.profile_url)
+        account.picture = _web_url(account.image_url)
+        account.handle = account.username or account.display_name
+        found.setdefault(account.profile_id, []).append(account)
+    return found
+
+
+def warnings(accounts, now=None):
+    """What must be done before data stops: "Reconnect LinkedIn in Ayrshare within 5 days"."""
+    now = now or timezone.now()
+    said = []
+    for account in accounts:
+        days = account.days_to_reconnect(now)
+        if days is not None and days <= settings.RECONNECT_WARNING_DAYS:
+            when = "today" if days == 0 else f"within {days} day{'s' if days != 1 else ''}"
+            said.append(
+                f"Reconnect {account.name} in Ayrshare {when}, or its numbers stop updating"
+            )
+    return said
+
+
+def unlinked(accounts):
+    """ "Instagram was unlinked on Dec 1, 2026; its history is kept", per unlinked network."""
+    return [
+        f"{account.name} was unlinked on "
+        f"{date_format(timezone.localtime(account.unlinked_at), 'M j, Y')}; its history is kept"
+        for account in accounts
+        if account.unlinked_at is not None
+    ]
+
+
+def _web_url(url):
+    """Only http(s) addresses become links or pictures; anything else from the API is dropped."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
