@@ -20,6 +20,7 @@ UNIT_NAMES = {
     "links": "Link clicks",
     "playlists": "YouTube playlists",
     "user": "Linked networks",
+    "native_analytics": "Analytics of posts made outside Ayrshare",
 }
 TEMPLATE = "dashboard/sync_status.html"
 
@@ -131,5 +132,6 @@ def _unmapped(profile_ids):
 
 def _unit_order(state):
     kind = state.unit.partition(":")[0]
-    order = ("history", "platform", "post_analytics", "social", "links", "playlists", "user")
+    order = ("history", "platform", "post_analytics", "native_analytics", "social", "links")
+    order += ("playlists", "user")
     return (order.index(kind) if kind in order else len(order), state.label)

@@ -27,6 +27,7 @@ from dashboard.ayrshare.client import (
     BudgetExhausted,
     NotFoundError,
     RateLimitError,
+    RequestError,
     TransientError,
 )
 from dashboard.metrics import NETWORK_NAMES
@@ -60,6 +61,18 @@ SOCIAL_PLATFORMS = (
     "twitter",
     "youtube",
 )
+# Networks whose posts POST /analytics/post finds by their own id (searchPlatformId).
+SEARCH_ID_PLATFORMS = (
+    "facebook",
+    "instagram",
+    "linkedin",
+    "threads",
+    "tiktok",
+    "twitter",
+    "youtube",
+)
+# A plan without analytics by social id is asked again this rarely, not every minute.
+PLAN_RETRY = timedelta(days=7)
 HISTORY_PAGE = 1000  # the API's maximum for GET /history
 PLATFORM_PAGE = 500  # the API's maximum for GET /history/{platform}
 EPOCH = datetime(2010, 1, 1, tzinfo=UTC)
@@ -73,9 +86,14 @@ DEFAULT_INTERVALS = {
     "links": timedelta(hours=1),
     "playlists": timedelta(days=1),
     "user": timedelta(hours=1),  # settings.SYNC_USER_INTERVAL
+    "native_analytics": timedelta(hours=1),
 }
 DELETED_CHECK_INTERVAL = timedelta(hours=6)
 RECHECKS_PER_RUN = 20
+
+
+class PlanRefused(Exception):
+    """Ayrshare said the account's plan does not include this call."""
 
 
 @dataclass
@@ -88,6 +106,8 @@ class Outcome:
 def units_for(profile):
     """The units of work a profile needs, from the networks linked to it."""
     units = ["history", "post_analytics", "links", "user"]
+    if any(p in SEARCH_ID_PLATFORMS for p in profile.platforms):
+        units.append("native_analytics")
     units += [f"platform:{p}" for p in profile.platforms if p in HISTORY_PLATFORMS]
     if any(p in SOCIAL_PLATFORMS for p in profile.platforms):
         units.append("social")
@@ -210,6 +230,9 @@ def _run_claimed(state, now):
         _pause(state, now + timedelta(seconds=wait))
         logger.info("%s: request budget spent, resuming in %.0fs", state, wait)
         return "paused"
+    except PlanRefused as exc:
+        _record_failure(state, now, "plan", str(exc), at_least=PLAN_RETRY.total_seconds())
+        return "failed"
     except RateLimitError as exc:
         # First the shared budget, so units of this profile running elsewhere stop at once.
         budget.pause(max(exc.retry_after, 1))
@@ -471,6 +494,67 @@ def sync_post_analytics(client, state, now, _arg):
     return Outcome(next_update, now, f"{asked} posts' analytics")
 
 
+def _due_native_posts(profile, now, limit):
+    """Posts made outside Ayrshare that are due for analytics by their social id, newest first."""
+    return list(
+        PlatformPost.objects.filter(
+            profile=profile,
+            post__isnull=True,
+            status="success",
+            platform__in=[p for p in profile.platforms if p in SEARCH_ID_PLATFORMS],
+        )
+        .filter(Q(analytics_due_at__isnull=True) | Q(analytics_due_at__lte=now))
+        .order_by("-published_at", "pk")
+        .values_list("pk", "platform", "social_id", "published_at")[:limit]
+    )
+
+
+def sync_native_analytics(client, state, now, _arg):
+    """POST /analytics/post with searchPlatformId for posts made directly on the networks, on
+    the same decaying schedule as Ayrshare's own posts."""
+    profile = state.profile
+    due = _due_native_posts(profile, now, settings.SYNC_POST_ANALYTICS_BATCH)
+    for pk, platform, social_id, published_at in due:
+        rows = PlatformPost.objects.filter(pk=pk)
+        try:
+            response = client.post_analytics_by_social_id(social_id, platform)
+        except (AuthError, RequestError) as exc:
+            if _refused_by_plan(exc):
+                raise PlanRefused(
+                    "Your Ayrshare plan does not include analytics of posts made outside "
+                    f"Ayrshare (Ayrshare said: {exc.message}); asked again in a week."
+                ) from exc
+            if isinstance(exc, AuthError):
+                raise
+            rows.update(analytics_error=str(exc)[:500], analytics_due_at=now + timedelta(days=1))
+            continue
+        except NotFoundError as exc:
+            rows.update(analytics_error=str(exc)[:500], analytics_due_at=now + timedelta(days=1))
+            continue
+        network_posts = [p for p in normalize.post_analytics(response) if p.platform == platform]
+        api_next = min((p.next_update for p in network_posts if p.next_update), default=None)
+        with transaction.atomic():
+            upsert.upsert_network_posts(profile, network_posts, now, source="analytics")
+            rows.update(
+                analytics_error="", analytics_due_at=analytics_due_at(published_at, now, api_next)
+            )
+    if _due_native_posts(profile, now, 1):
+        next_update = now + timedelta(seconds=settings.SYNC_BEAT_SECONDS)
+    else:
+        soonest = (
+            PlatformPost.objects.filter(profile=profile, post__isnull=True, status="success")
+            .filter(platform__in=SEARCH_ID_PLATFORMS)
+            .aggregate(soonest=Min("analytics_due_at"))["soonest"]
+        )
+        next_update = soonest or now + DEFAULT_INTERVALS["native_analytics"]
+    return Outcome(next_update, now, f"{len(due)} native posts' analytics")
+
+
+def _refused_by_plan(exc):
+    words = exc.message.lower()
+    return "plan" in words or "upgrade" in words or "subscription" in words
+
+
 def sync_social(client, state, now, _arg):
     """POST /analytics/social: followers and account totals per network, one row a day."""
     platforms = [p for p in state.profile.platforms if p in SOCIAL_PLATFORMS]
@@ -541,4 +625,5 @@ HANDLERS = {
     "links": sync_links,
     "playlists": sync_playlists,
     "user": sync_user,
+    "native_analytics": sync_native_analytics,
 }

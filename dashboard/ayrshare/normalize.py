@@ -1076,7 +1076,9 @@ def social_analytics(response: dict) -> list[AccountSnapshot]:
 
 def _account(platform: str, entry: dict) -> AccountSnapshot:
     a = _dict(entry.get("analytics"))
-    fields = {name: _first_count(a, *keys) for name, keys in _ACCOUNT_FIELDS.items()}
+    # LinkedIn's "followers" and "views" are objects (below, and page views by section).
+    plain = {k: v for k, v in a.items() if not (platform == "linkedin" and isinstance(v, dict))}
+    fields = {name: _first_count(plain, *keys) for name, keys in _ACCOUNT_FIELDS.items()}
     # LinkedIn nests its followers: {"organicFollowerCount", "paidFollowerCount"} (and once a
     # "totalFollowerCount").
     nested = _dict(a.get("followers"))
