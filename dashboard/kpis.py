@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from dashboard import rollups, workspace_rollups
-from dashboard.metrics import PLATFORM_METRICS
+from dashboard.metrics import PLATFORM_METRICS, RETIRED, retired_on
 from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
 KPI_METRICS = rollups.KPI_METRICS
@@ -69,6 +69,13 @@ def not_reported_by_network(metric):
     return Q(platform__in=[p for p, names in PLATFORM_METRICS.items() if metric not in names])
 
 
+def retired_by_network(metric):
+    """Posts on networks that stopped reporting `metric` (metrics.RETIRED), or None when no
+    network did. (An empty IN would make Django skip the whole aggregate.)"""
+    platforms = [p for p, m in RETIRED if m == metric]
+    return Q(platform__in=platforms) if platforms else None
+
+
 def previous_period(first_day, last_day):
     """The period of equal length that ends the day before `first_day`."""
     length = (last_day - first_day).days + 1
@@ -91,7 +98,7 @@ def totals(profiles, first_day, last_day, *, upcoming=True, workspace=None):
         # caller that does not need it (or has next_sync()) should pass upcoming=False.
         extra["next_post_update"] = Min(Subquery(_upcoming(profiles, first_day, last_day)[:1]))
     result = rollups.totals(
-        profiles, first_day, last_day, not_reported_by_network, extra, workspace
+        profiles, first_day, last_day, not_reported_by_network, extra, workspace, retired_by_network
     )
     result.setdefault("next_post_update", None)
     return _finish(result)
@@ -124,6 +131,9 @@ def posts_totals(profiles, first_day, last_day):
         aggregates[f"sum_{metric}"] = Sum(metric)
         aggregates[f"{metric}_reported"] = Count("pk", filter=Q(**{f"{metric}__isnull": False}))
         aggregates[f"{metric}_unsupported"] = Count("pk", filter=not_reported_by_network(metric))
+        if stopped := retired_by_network(metric):
+            missing = Q(**{f"{metric}__isnull": True})
+            aggregates[f"{metric}_retired"] = Count("pk", filter=stopped & missing)
     both = Q(engagements__isnull=False, impressions__isnull=False)
     aggregates["rate_engagements"] = Sum("engagements", filter=both)
     aggregates["rate_impressions"] = Sum("impressions", filter=both)
@@ -133,6 +143,7 @@ def posts_totals(profiles, first_day, last_day):
 def _finish(result):
     for metric in KPI_METRICS:
         result[metric] = result.pop(f"sum_{metric}")
+        result.setdefault(f"{metric}_retired", 0)
     rate_base = result.pop("rate_impressions")
     rate_top = result.pop("rate_engagements")
     # Rate = engagements ÷ impressions over posts that report both; None when nothing to divide.
@@ -205,12 +216,16 @@ def activity_totals(profiles, first_day, last_day):
         aggregates[f"{metric}_unsupported"] = Count(
             "pk", filter=tracked & not_reported_by_network(metric)
         )
+        if stopped := retired_by_network(metric):
+            missing = Q(**{f"gain_{metric}__isnull": True})
+            aggregates[f"{metric}_retired"] = Count("pk", filter=tracked & stopped & missing)
     both = Q(gain_engagements__isnull=False, gain_impressions__isnull=False)
     aggregates["rate_engagements"] = Sum("gain_engagements", filter=both)
     aggregates["rate_impressions"] = Sum("gain_impressions", filter=both)
     result = posts.aggregate(**aggregates)
     for metric in KPI_METRICS:
         result[metric] = result.pop(f"sum_{metric}")
+        result.setdefault(f"{metric}_retired", 0)
     rate_base = result.pop("rate_impressions")
     rate_top = result.pop("rate_engagements")
     result["engagement_rate"] = rate_top / rate_base if rate_base else None
@@ -232,13 +247,15 @@ def signed_percent(change):
     return f"+{text}" if change > 0 and text != "0.0%" else text
 
 
-def coverage_text(reported, posts, unsupported=0):
-    """ "47 of 52 posts; 3 on networks that do not report it; 2 not yet reported" (each tail only
-    when it is not zero)."""
+def coverage_text(reported, posts, unsupported=0, retired=0, metric=""):
+    """ "47 of 52 posts; 3 on networks that do not report it; 1 on networks that stopped
+    reporting it (Facebook since Nov 2025); 1 not yet reported" (each tail only when not zero)."""
     parts = [f"{reported:,} of {posts:,} post{'s' if posts != 1 else ''}"]
     if unsupported:
         parts.append(f"{unsupported:,} on networks that do not report it")
-    missing = posts - reported - unsupported
+    if retired:
+        parts.append(f"{retired:,} on networks that stopped reporting it ({retired_on(metric)})")
+    missing = posts - reported - unsupported - retired
     if missing > 0:
         parts.append(f"{missing:,} not yet reported")
     return "; ".join(parts)

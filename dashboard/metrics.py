@@ -181,6 +181,15 @@ def retired_reason(platform, name):
     return f"not reported by {network_name(platform)} since {since:%b %Y}"
 
 
+def retired_on(name):
+    """The networks that stopped reporting metric `name`, as words: "Facebook since Nov 2025"."""
+    return ", ".join(
+        f"{network_name(platform)} since {since:%b %Y}"
+        for (platform, metric), since in sorted(RETIRED.items())
+        if metric == name
+    )
+
+
 def missing_reason(platform, name, *, note="", failed=False, value=None):
     """Why `name` is missing (or frozen) on one post of `platform`; "" for a current number."""
     if note:

@@ -286,8 +286,9 @@ def usable():
     return timezone.get_current_timezone_name() == settings.TIME_ZONE
 
 
-def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=None):
-    """kpis.totals' figures from the rollups; `unsupported(metric)` is a Q on platform.
+def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=None, retired=None):
+    """kpis.totals' figures from the rollups; `unsupported(metric)` and `retired(metric)` are Qs
+    on platform (posts of networks that never report the metric, or stopped reporting it).
 
     `extra`: more aggregates to ask in the same statement.
     """
@@ -305,6 +306,11 @@ def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=Non
         aggregates[f"t_{metric}_unsupported"] = Coalesce(
             Sum("posts", filter=unsupported(metric)), 0
         )
+        if retired is not None and (stopped := retired(metric)) is not None:
+            # Of those networks' posts, the ones without the number.
+            aggregates[f"t_{metric}_retired"] = Coalesce(
+                Sum("posts", filter=stopped) - Sum(f"{metric}_reported", filter=stopped), 0
+            )
     aggregates.update({f"t_{key}": value for key, value in (extra or {}).items()})
     result = period_rows(profiles, first_day, last_day, workspace).aggregate(**aggregates)
     result = {key.removeprefix("t_"): value for key, value in result.items()}

@@ -228,7 +228,11 @@ def _cards(published, published_before, current, previous):
                 "previous": previous.get(key),
                 "change": _change(current[key], previous.get(key), previous.get("posts")),
                 "coverage": kpis.coverage_text(
-                    current[f"{key}_reported"], current["posts"], current[f"{key}_unsupported"]
+                    current[f"{key}_reported"],
+                    current["posts"],
+                    current[f"{key}_unsupported"],
+                    current.get(f"{key}_retired", 0),
+                    key,
                 ),
             }
         )

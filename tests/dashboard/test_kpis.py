@@ -143,3 +143,26 @@ def test_posts_on_networks_without_the_metric_are_not_waiting_for_it(db):
     result = kpis.totals(Profile.objects.filter(pk=profile.pk), day, day)
 
     assert (result["impressions_reported"], result["impressions_unsupported"]) == (1, 1)
+
+
+def test_coverage_tells_a_retired_number_from_one_not_yet_reported():
+    profile = ProfileFactory()
+    day = datetime.date(2026, 11, 3)
+    PlatformPostFactory(profile=profile, platform="facebook", published_at=_at(day), reach=None)
+    PlatformPostFactory(profile=profile, platform="facebook", published_at=_at(day), reach=40)
+    PlatformPostFactory(profile=profile, platform="tiktok", published_at=_at(day), reach=None)
+    PlatformPostFactory(profile=profile, platform="youtube", published_at=_at(day), reach=None)
+    profiles = Profile.objects.filter(pk=profile.pk)
+
+    totals = kpis.totals(profiles, day, day)
+
+    assert totals == kpis.posts_totals(profiles, day, day)  # rollups and raw rows agree
+    assert (totals["reach_reported"], totals["reach_unsupported"], totals["reach_retired"]) == (
+        1,
+        1,
+        1,
+    )
+    assert kpis.coverage_text(1, 4, 1, 1, "reach") == (
+        "1 of 4 posts; 1 on networks that do not report it; "
+        "1 on networks that stopped reporting it (Facebook since Nov 2025); 1 not yet reported"
+    )
