@@ -126,14 +126,18 @@ def _rederive_post(post, changes):
             new[name] = max(values)
             notes.pop(name, None)
     for name in VIDEO_METRICS:
-        # The analytics entry (read last) is the more detailed of the two.
+        # As upsert keeps them: watch time the larger total, the rest the analytics answer's
+        # (read last) before the history item's.
         values = [np.video.get(name) for np in derived if np.video.get(name) is not None]
         if values:
-            new[name] = values[-1]
-    for name in ("media_type", "thumbnail_url"):
-        value = next((getattr(np, name) for np in reversed(derived) if getattr(np, name)), "")
-        if value:
-            new[name] = value
+            new[name] = max(values) if name == "watch_time" else values[-1]
+    kinds = [np.media_type for np in derived if np.media_type]
+    if kinds:
+        # As upsert keeps it: "text" (no media in that answer) never hides a known kind.
+        new["media_type"] = next((k for k in kinds if k != "text"), "text")
+    thumbnail = next((np.thumbnail_url for np in reversed(derived) if np.thumbnail_url), "")
+    if thumbnail:
+        new["thumbnail_url"] = thumbnail
     new |= with_engagement({name: new[name] for name in COUNTERS})
     if not changes.count("post", old, new) and notes == (post.metric_notes or {}):
         return False

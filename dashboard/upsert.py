@@ -7,7 +7,7 @@ dashboard. Metric snapshots are appended only when a post's numbers changed.
 """
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from dashboard import followers, rollups
 from dashboard.metrics import AUDIENCE_METRICS, COUNTERS, METRICS, VIDEO_METRICS, with_engagement
@@ -227,9 +227,11 @@ def _existing_rows(profile, keys):
         condition |= Q(platform=platform, social_id__in=ids)
     fields = ["platform", "social_id", *_DESCRIPTIVE_FIELDS, *METRICS, *VIDEO_METRICS]
     fields.append("metric_notes")
+    has_analytics = ExpressionWrapper(~Q(analytics_raw={}), output_field=BooleanField())
+    rows = PlatformPost.objects.filter(condition, profile=profile)
     return {
         (r["platform"], r["social_id"]): r
-        for r in PlatformPost.objects.filter(condition, profile=profile).values(*fields)
+        for r in rows.values(*fields, has_analytics=has_analytics)
     }
 
 
@@ -250,13 +252,12 @@ def _merged_row(profile, np, old, now, source):
             value = previous
         metrics[name] = value
     metrics = with_engagement(metrics)
-    # Averages and rates move both ways; a value the network did not send keeps the last one.
-    video = {name: _either(np.video.get(name), old.get(name)) for name in VIDEO_METRICS}
+    video = _merged_video(np, old, source)
     descriptive = {
         "published_at": np.published_at or old.get("published_at"),
         "text": np.text or old.get("text") or "",
         "url": np.url or old.get("url") or "",
-        "media_type": np.media_type or old.get("media_type") or "",
+        "media_type": _media_type(np.media_type, old.get("media_type")),
         "thumbnail_url": np.thumbnail_url or old.get("thumbnail_url") or "",
     }
     raw_field = "analytics_raw" if source == "analytics" else "raw"
@@ -278,6 +279,35 @@ def _merged_row(profile, np, old, now, source):
     )
 
 
+def _media_type(new, old):
+    """ "text" is what an answer says when it shows no media: the other endpoint's answer may
+    know better (LinkedIn's history item has the video, its analytics answer does not)."""
+    if new in ("", "text") and old:
+        return old
+    return new or ""
+
+
+def _merged_video(np, old, source):
+    """Watch time is a lifetime total: it never moves back. Averages and rates move both ways;
+    the analytics answer is the fuller one, so once a post has one, /history/{platform} only
+    fills what it lacks. A value the network did not send keeps the last one."""
+    merged = {}
+    for name in VIDEO_METRICS:
+        value, previous = np.video.get(name), old.get(name)
+        merged[name] = previous if _keeps(name, value, previous, source, old) else value
+    return merged
+
+
+def _keeps(name, value, previous, source, old):
+    if previous is None:
+        return False
+    if value is None:
+        return True
+    if name == "watch_time":
+        return value < previous
+    return source == "history" and bool(old.get("has_analytics"))
+
+
 def _note_unmapped(profile, network_posts, now):
     names = {(np.platform, name[:200]) for np in network_posts for name in np.unmapped}
     if not names:
@@ -291,10 +321,6 @@ def _note_unmapped(profile, network_posts, now):
         unique_fields=["profile", "platform", "name"],
         update_fields=["last_seen"],
     )
-
-
-def _either(value, fallback):
-    return fallback if value is None else value
 
 
 def _metrics_changed(old, row):

@@ -62,7 +62,8 @@ QUEUE = "bench-resilience"
 RETRY_AFTER = 2  # seconds, on the injected 429s
 RETRY_GAP = 5.0  # seconds: a same call sooner than this after a 5xx is the client's retry
 MAX_ATTEMPTS = 5
-# A unit of R5: history, post analytics, links, one network's posts and its account numbers.
+# A unit of R5: history, post analytics, links, linked networks, one network's posts, its native
+# posts' analytics and its account numbers.
 R5_NETWORKS = ("facebook", "instagram", "linkedin", "pinterest", "tiktok", "twitter")
 
 
@@ -210,16 +211,21 @@ def _workspace(sandbox, label, workspaces, one_network=False):
         name=f"Benchmark {label}", slug=f"{seed.SLUG_PREFIX}{label}-{stamp}", api_key=keys["apiKey"]
     )
     user = get_user_model().objects.create_user(username=f"{seed.SLUG_PREFIX}{label}-{stamp}")
-    profiles = [
-        Profile.objects.create(
-            workspace=workspace,
-            title=entry["title"],
-            profile_key=entry["profileKey"],
-            ref_id=entry["refId"],
-            platforms=_networks(entry["platforms"], one_network),
+    profiles = []
+    for index, entry in enumerate(keys["profiles"]):
+        networks = _networks(entry["platforms"], one_network)
+        for other in set(entry["platforms"]) - set(networks):
+            # Unlinked in Ayrshare too, so that GET /user agrees and adds no units mid-run.
+            sandbox.unlink(index, other)
+        profiles.append(
+            Profile.objects.create(
+                workspace=workspace,
+                title=entry["title"],
+                profile_key=entry["profileKey"],
+                ref_id=entry["refId"],
+                platforms=networks,
+            )
         )
-        for entry in keys["profiles"]
-    ]
     workspaces.append(seed.Seeded(workspace, user, profiles, 0, 0.0))
     sync.ensure_units(profiles)
     return profiles

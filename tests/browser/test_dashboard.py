@@ -191,8 +191,8 @@ def test_agency_view_sorts_and_opens_a_profiles_overview(live_server, page, scre
     assert counts_up == sorted(counts)
     screenshot("02-agency-sorted")
 
-    title = rows.first.locator("th a").inner_text().strip()
-    rows.first.locator("th a").click()
+    title = rows.first.locator("th > a").inner_text().strip()
+    rows.first.locator("th > a").click()
     expect(page).to_have_url(re.compile(r"/w/northwind/\?.*profiles=\d+"))
     assert title in page.locator("main").inner_text()
 

@@ -52,8 +52,10 @@ def test_units_follow_the_linked_networks(profile):
     assert units == {
         "history",
         "post_analytics",
+        "native_analytics",
         "links",
         "social",
+        "user",
         "platform:facebook",
         "platform:instagram",
     }

@@ -11,15 +11,24 @@ tests, ``start_sandbox(...)`` (a background thread on 127.0.0.1 and a free port)
         sb.calls.since(0)               # or GET /_sandbox/calls?since=0
 
 Endpoints (below /api): GET /history, /history/{id}, /history/{platform}, /analytics/links,
-/analytics/youTubePlaylists, /profiles, /user; POST /analytics/post (also by social id with
-searchPlatformId) and /analytics/social. Control (no key, below /_sandbox): GET /calls?since=,
-DELETE /calls, GET|POST /config, GET|POST /clock ({"advance": s}, {"set": iso}, {"speed": x}),
-GET /keys, GET /expected?profile=&offset=&limit=&at=, DELETE /ratelimit.
+/analytics/youTubePlaylists, /links, /links/{id}, /profiles, /user; POST /analytics/post (also
+by social id with searchPlatformId) and /analytics/social. Control (no key, below /_sandbox):
+GET /calls?since=, DELETE /calls, GET|POST /config, GET|POST /clock ({"advance": s},
+{"set": iso}, {"speed": x}), GET /keys, GET /expected?profile=&offset=&limit=&at=,
+DELETE /ratelimit, POST /profiles/{index}/link and /unlink ({"platform": "threads"}),
+POST /profiles/{index}/refresh-days ({"platform": "linkedin", "days": 5}).
+
+Eras: ``shapes="current"`` (the default) answers as Ayrshare does today; ``shapes="2024"`` with
+the older shapes (Facebook impressionsUnique, Instagram playsCount, TikTok likes/comments/shares,
+/analytics/links as {status, links}). Set it at start (``--shapes 2024``) or live through
+POST /_sandbox/config {"shapes": "2024"}. The numbers are the same in both; only names move.
 
 Modules: world.py (profiles, posts and network posts computed from hashes), metrics.py (update
-ticks and growth curves), render.py (Ayrshare's JSON shapes), api.py (the endpoints), traffic.py
-(rate windows, promised nextUpdates, call log), faults.py, expected.py (ground truth),
-server.py (HTTP and /_sandbox control routes), config.py, clock.py, ids.py, content.py.
+ticks and growth curves), render.py (Ayrshare's 2024 JSON shapes), current.py (today's shapes,
+built from render.py's), accounts.py (linked networks and LinkedIn's refresh days, live),
+api.py (the endpoints), traffic.py (rate windows, promised nextUpdates, call log), faults.py,
+expected.py (ground truth), server.py (HTTP and /_sandbox control routes), config.py, clock.py,
+ids.py, content.py.
 
 Decisions where Ayrshare's documents are silent:
 - Keys: API key "sandbox-<seed>-api-key" unless given; Profile-Keys derive from seed and index.
@@ -27,6 +36,14 @@ Decisions where Ayrshare's documents are silent:
   suspended profile 403 (code 163).
 - No Profile-Key means the primary profile: its own rate-limit budget, no linked networks, no
   posts. The user profiles (0..n-1) hold the data; profile 0 has all eight networks linked.
+- Linking a network the world holds no posts for (Threads, or one the profile did not start
+  with) gives it account analytics and an empty /history/{platform}; unlinking answers "not
+  linked" (code 156) there and in analytics, while /history keeps the posts made before.
+  /_sandbox/expected keeps describing the world as started.
+- LinkedIn's refreshDaysRemaining (GET /user, current shapes) counts down with sandbox time: the
+  last profile after profile 0 that has LinkedIn starts with 4 days, the others with 20-59.
+- GET /links and /links/{id} (today's link analytics) answer in both eras with the same links and
+  click totals as /analytics/links.
 - GET /history: everything inside the lastDays window when ``limit`` is omitted, capped at the
   documented maximum of 1000; pending posts scheduled in the future are included; ``count`` is
   the number of posts returned. The filter is read from ``platform`` or ``platforms``.

@@ -9,6 +9,10 @@ Choices the documents leave open (all deliberate, see the package docstring for 
 the primary profile (no Profile-Key) has no linked networks and no posts; /history without
 ``limit`` returns everything in the date window up to the maximum of 1000; scheduled posts in the
 future are included in /history; /history/{platform} defaults to 10 items (max 500).
+
+Every answer is built in the era the request asks for (``ApiRequest.shapes``): render.py's 2024
+shapes, or those passed through current.py for today's. Which networks a profile has linked comes
+from accounts.py, which can change while the sandbox runs; the world's posts never do.
 """
 
 import base64
@@ -17,7 +21,8 @@ import json
 import math
 from dataclasses import dataclass
 
-from . import content, render
+from . import content, current, render
+from .accounts import Accounts
 from .clock import iso, parse_iso
 from .metrics import (
     HISTORY_INTERVAL,
@@ -49,12 +54,14 @@ SOCIAL_PLATFORMS = (
     "twitter",
     "youtube",
 )
+CURRENT = "current"
 SEARCH_ID_PLATFORMS = ("facebook", "instagram", "linkedin", "tiktok", "twitter", "youtube")
 
 CODE_BAD_REQUEST = 101
 CODE_BAD_API_KEY = 102
 CODE_NOT_FOUND = 114
 CODE_BAD_PROFILE_KEY = 136
+CODE_NOT_LINKED = 156
 CODE_SUSPENDED = 163
 
 
@@ -66,6 +73,11 @@ class ApiRequest:
     body: dict | None
     profile: Profile
     now: float  # sandbox time when the request arrived
+    shapes: str = CURRENT  # the era to answer in: "current" or "2024" (config.SHAPES)
+
+    @property
+    def current(self) -> bool:
+        return self.shapes == CURRENT
 
 
 @dataclass
@@ -102,6 +114,7 @@ class Api:
         self.world = world
         self.platform_default_limit = platform_default_limit
         self.interval_scale = interval_scale  # < 1 makes every nextUpdate come sooner
+        self.accounts = Accounts(world)
 
     def tick(self, key: tuple, interval: int, at: float, vary: float = 0.1):
         # Scaled down for tests on the real clock, but never below a few seconds: a client needs
@@ -116,7 +129,7 @@ class Api:
             if route == ("GET", "history") and len(parts) == 1:
                 return self.history(request)
             if route == ("GET", "history") and len(parts) == 2:
-                if parts[1] in PLATFORMS:
+                if parts[1] in render.NAMES:
                     return self.platform_history(request, parts[1])
                 return self.history_by_id(request, parts[1])
             if route == ("POST", "analytics") and parts[1:] == ["post"]:
@@ -127,10 +140,14 @@ class Api:
                 return self.links(request)
             if route == ("GET", "analytics") and parts[1:] == ["youTubePlaylists"]:
                 return self.youtube_playlists(request)
+            if route == ("GET", "links") and len(parts) == 1:
+                return self.all_links(request)
+            if route == ("GET", "links") and len(parts) == 2:
+                return self.one_link(request, parts[1])
             if route == ("GET", "profiles") and len(parts) == 1:
                 return self.profiles(request)
             if route == ("GET", "user") and len(parts) == 1:
-                return ApiResult(200, render.user_item(self.world, request.profile, request.now))
+                return self.user(request)
         except BadRequest as exc:
             return error(400, parts[0] if parts else "request", CODE_BAD_REQUEST, str(exc))
         return error(404, "request", 404, f"Unknown endpoint {request.method} /api{request.path}")
@@ -194,7 +211,7 @@ class Api:
 
     def platform_history(self, request: ApiRequest, platform: str) -> ApiResult:
         profile = request.profile
-        if platform not in profile.platforms:
+        if not self.accounts.is_linked(profile, platform):
             return ApiResult(400, render.not_linked("history", platform))
         q = request.query
         limit = _int(q, "limit", self.platform_default_limit, minimum=1)
@@ -207,9 +224,12 @@ class Api:
         last, nxt = self.tick(
             (profile.index, "history", platform), PLATFORM_HISTORY_INTERVAL, request.now, vary=0.2
         )
-        found = self.world.network_posts(profile.index, platform, last, limit, page_published)
+        found = []
+        if platform in PLATFORMS:  # the world holds no posts for networks such as Threads
+            found = self.world.network_posts(profile.index, platform, last, limit, page_published)
+        build = current.network_item if request.current else render.network_item
         posts = [
-            render.network_item(self.world, item, last, last, nxt, position, skip)
+            build(self.world, item, last, last, nxt, position, skip)
             for position, item in enumerate(found)
         ]
         body = {
@@ -250,12 +270,15 @@ class Api:
             if problem:
                 errors.append({**render.error_body("analytics", *problem), "platform": platform})
                 continue
+            if not self.accounts.is_linked(request.profile, platform):
+                errors.append(render.not_linked("analytics", platform))  # unlinked since
+                continue
             tweets = (
                 self.world.thread_tweets(post)
                 if platform == "twitter"
                 else [self.world.network_post(post, platform)]
             )
-            objects = [self._analytics_object(item, request.now) for item in tweets]
+            objects = [self._analytics_object(request, item) for item in tweets]
             promised.extend(nxt for _, nxt in objects)
             answer[platform] = (
                 [obj for obj, _ in objects]
@@ -280,10 +303,11 @@ class Api:
             return CODE_NOT_FOUND, f"The post was deleted from {name}."
         return None
 
-    def _analytics_object(self, item: NetworkPost, now: float) -> tuple[dict, int]:
+    def _analytics_object(self, request: ApiRequest, item: NetworkPost) -> tuple[dict, int]:
         key = (item.profile, "post-analytics", item.platform, item.serial)
-        last, nxt = self.tick(key, post_analytics_interval(item.platform), now)
-        return render.post_analytics(self.world, item, last, last, nxt), nxt
+        last, nxt = self.tick(key, post_analytics_interval(item.platform), request.now)
+        build = current.post_analytics if request.current else render.post_analytics
+        return build(self.world, item, last, last, nxt), nxt
 
     def _analytics_by_social_id(
         self, request: ApiRequest, social_id: str, platforms: list
@@ -294,8 +318,10 @@ class Api:
             )
         platform = platforms[0]
         profile = request.profile
+        if not self.accounts.is_linked(profile, platform):
+            return ApiResult(400, render.not_linked("analytics", platform))
         item = None
-        if platform in profile.platforms:
+        if platform in PLATFORMS and profile.index is not None:
             item = self.world.network_post_by_social_id(
                 profile.index, platform, social_id, request.now
             )
@@ -310,7 +336,7 @@ class Api:
             return error(
                 400, "analytics", CODE_BAD_REQUEST, "Facebook Story analytics are not available."
             )
-        obj, nxt = self._analytics_object(item, request.now)
+        obj, nxt = self._analytics_object(request, item)
         return ApiResult(200, {"status": "success", platform: obj}, nxt)
 
     def social_analytics(self, request: ApiRequest) -> ApiResult:
@@ -322,11 +348,13 @@ class Api:
         if unknown:
             raise BadRequest(f"Unknown platforms: {', '.join(map(str, unknown))}.")
         profile = request.profile
+        supported = current.SOCIAL_PLATFORMS if request.current else SOCIAL_PLATFORMS
+        build = current.social_analytics if request.current else render.social_analytics
         answer = {"status": "success"}
         errors = []
         promised = []
         for platform in platforms:
-            if platform not in SOCIAL_PLATFORMS:
+            if platform not in supported:
                 message = f"{render.NAMES[platform]} is not supported by social analytics."
                 errors.append(
                     {
@@ -334,15 +362,13 @@ class Api:
                         "platform": platform,
                     }
                 )
-            elif platform not in profile.platforms:
+            elif not self.accounts.is_linked(profile, platform):
                 errors.append(render.not_linked("analytics", platform))
             else:
                 last, nxt = self.tick(
                     (profile.index, "social", platform), social_interval(platform), request.now
                 )
-                answer[platform] = render.social_analytics(
-                    self.world, profile, platform, last, last, nxt
-                )
+                answer[platform] = build(self.world, profile, platform, last, last, nxt)
                 promised.append(nxt)
         return _with_errors(answer, errors, promised)
 
@@ -351,8 +377,13 @@ class Api:
         if last_days > 30:
             raise BadRequest("lastDays must be between 1 and 30.")
         profile = request.profile
-        last, nxt = self.tick((profile.index, "links"), LINKS_INTERVAL, request.now)
+        last, nxt = self._links_tick(profile, request.now)
         links = self.world.links(profile.index, last - last_days * DAY, last)
+        if request.current:
+            # Today's answer is a bare array: no nextUpdate, so none is promised (a client that
+            # comes back within the hour is not early; it just sees the same counts).
+            items = [current.analytics_link_item(self.world, link, last) for link in links]
+            return ApiResult(200, items)
         body = {
             "status": "success",
             "links": [render.link_item(self.world, link, last) for link in links],
@@ -361,9 +392,39 @@ class Api:
         }
         return ApiResult(200, body, nxt)
 
+    def _links_tick(self, profile: Profile, now: float):
+        # One tick for both link endpoints, so they always agree on the click counts.
+        return self.tick((profile.index, "links"), LINKS_INTERVAL, now)
+
+    def all_links(self, request: ApiRequest) -> ApiResult:
+        """GET /links: every short link of the profile, filtered by creation and click dates."""
+        q = request.query
+        profile = request.profile
+        last, _ = self._links_tick(profile, request.now)
+        start = _date(q, "fromCreatedDate")
+        end = _date(q, "toCreatedDate")
+        clicked_from = _date(q, "fromClickDate")
+        clicked_to = _date(q, "toClickDate")
+        # Links start 60 days before the sandbox's start, so the epoch is "from the beginning".
+        links = self.world.links(
+            profile.index, 0.0 if start is None else start, last if end is None else min(end, last)
+        )
+        at = last if clicked_to is None else min(clicked_to, last)
+        items = [current.link_item(self.world, link, at, clicked_from) for link in links]
+        # Like the bare array above, the answer prints no nextUpdate, so it promises none.
+        return ApiResult(200, {"status": "success", "analytics": items})
+
+    def one_link(self, request: ApiRequest, link_id: str) -> ApiResult:
+        last, _ = self._links_tick(request.profile, request.now)
+        link = self.world.link_by_id(request.profile.index, link_id)
+        if link is None or link.created > last:
+            return error(404, "links", CODE_NOT_FOUND, f"Link not found for id {link_id}.")
+        item = current.link_item(self.world, link, last)
+        return ApiResult(200, {"status": "success", "analytics": item})
+
     def youtube_playlists(self, request: ApiRequest) -> ApiResult:
         profile = request.profile
-        if "youtube" not in profile.platforms:
+        if not self.accounts.is_linked(profile, "youtube"):
             return ApiResult(400, render.not_linked("analytics", "youtube"))
         last, nxt = self.tick((profile.index, "playlists"), PLAYLISTS_INTERVAL, request.now)
         body = {
@@ -385,14 +446,28 @@ class Api:
         page = self.world.profiles[start : start + limit]
         has_more = start + limit < len(self.world.profiles)
         next_cursor = _encode_cursor(page[-1].ref_id) if has_more and page else None
+        build = current.profile_item if request.current else render.profile_item
         body = {
-            "profiles": [render.profile_item(self.world, profile) for profile in page],
+            "profiles": [
+                build(self.world, profile, self.accounts.linked(profile)) for profile in page
+            ],
             "count": len(page),
             "lastUpdated": iso(last),
             "nextUpdate": iso(nxt),
             "pagination": {"hasMore": has_more, "nextCursor": next_cursor, "limit": limit},
         }
         return ApiResult(200, body, nxt)
+
+    def user(self, request: ApiRequest) -> ApiResult:
+        profile = request.profile
+        linked = self.accounts.linked(profile)
+        if not request.current:
+            return ApiResult(200, render.user_item(self.world, profile, request.now, linked))
+        days = None
+        if profile.index is not None:
+            days = self.accounts.refresh_days(profile.index, request.now)
+        body = current.user_item(self.world, profile, request.now, linked, days)
+        return ApiResult(200, body)
 
     def _cursor_position(self, cursor: str) -> int:
         try:

@@ -1,13 +1,18 @@
 """The sandbox's knobs: what the world looks like (fixed at start) and how it misbehaves (live).
 
 The world knobs (profiles, posts, seed, start, span) shape the synthetic data and cannot change
-while the server runs. The traffic knobs (rate limit, faults, latency, speed) can be changed at
-any time through ``Sandbox.configure`` or ``POST /_sandbox/config``.
+while the server runs. The traffic knobs (rate limit, faults, latency, speed) and ``shapes`` can
+be changed at any time through ``Sandbox.configure`` or ``POST /_sandbox/config``.
+
+``shapes`` picks the era of Ayrshare's answers: "current" (today's field names, after Meta,
+TikTok and X changed what they report) or "2024" (the older shapes, kept so a client can be
+tested against both). current.py holds the differences.
 """
 
 from dataclasses import asdict, dataclass, field
 
 TIMEOUT_ACTIONS = ("answer", "drop")
+SHAPES = ("current", "2024")
 
 
 @dataclass
@@ -41,6 +46,11 @@ class SandboxConfig:
     burst_429: int = 0  # the next N API requests answer 429
     burst_retry_after: int | None = 30  # Retry-After of those 429s; None: no header
     fault_seed: int | None = None  # seeds the fault pattern; None: the world seed
+    shapes: str = "current"  # "current": today's Ayrshare answers; "2024": the older shapes
+
+    def __post_init__(self):
+        # A typo at start should fail loudly, not serve a silent mix of eras.
+        self.shapes = _check("shapes", self.shapes)
 
     def as_dict(self) -> dict:
         values = asdict(self)
@@ -62,6 +72,10 @@ def _check(name: str, value):
     if kind is bool:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be true or false")
+        return value
+    if name == "shapes":
+        if value not in SHAPES:
+            raise ValueError(f"shapes must be one of {SHAPES}")
         return value
     if name == "timeout_action":
         if value not in TIMEOUT_ACTIONS:
@@ -94,4 +108,5 @@ LIVE_KNOBS = {
     "burst_429": int,
     "burst_retry_after": int,
     "fault_seed": int,
+    "shapes": str,
 }

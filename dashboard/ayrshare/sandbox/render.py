@@ -1,4 +1,7 @@
-"""JSON shapes: the sandbox's world rendered the way Ayrshare answers.
+"""JSON shapes: the sandbox's world rendered the way Ayrshare answered in the "2024" era.
+
+current.py turns these objects into today's shapes (the default); ``shapes="2024"`` serves them
+as they are.
 
 Shapes follow the documented examples in /work/shared/ayrshare-api/ (history items, the
 per-platform items of /history/{platform} with exactly their keys) and, where the documents print
@@ -235,7 +238,7 @@ def _facebook(world, item, c, at, last, nxt, position):
     metrics_tail = {
         "reactions": reactions,
         "reactionsByType": sum(1 for name, value in reactions.items() if name != "total" and value),
-        "videoViewTime": c["watch_seconds"] if video else 0,
+        "videoViewTime": int(c["watch_seconds"] * 1000) if video else 0,  # milliseconds
         "videoViews": c["views"],
         "videoViewsUnique": int(c["views"] * 0.8),
     }
@@ -693,13 +696,7 @@ def _twitter(world, item, c, at, last, nxt, position):
             "urls": _twitter_urls(item.text),
         }
     views = c["views"]
-    playback = {
-        "playback0Count": views,
-        "playback25Count": int(views * 0.5),
-        "playback50Count": int(views * 0.3),
-        "playback75Count": int(views * 0.15),
-        "playback100Count": int(views * 0.08),
-    }
+    playback = twitter_playback(views)
     duration_ms = int(Growth(world.seed, item, 1.0).duration * 1000)
     return {
         "authorId": digits(world.seed, item.profile, "twitter-user", length=16),
@@ -745,6 +742,17 @@ def _twitter(world, item, c, at, last, nxt, position):
             "impressionCount": c["impressions"],
         },
         "urls": _twitter_urls(item.text),
+    }
+
+
+def twitter_playback(views: int) -> dict:
+    """How many viewers reached 0, 25, 50, 75 and 100% of a video: never more at a later point."""
+    return {
+        "playback0Count": views,
+        "playback25Count": int(views * 0.5),
+        "playback50Count": int(views * 0.3),
+        "playback75Count": int(views * 0.15),
+        "playback100Count": int(views * 0.08),
     }
 
 
@@ -919,8 +927,9 @@ def _a_linkedin(world, item, growth, c, at):
         "uniqueImpressionsCount": c["reach"],
         "videoViews": c["views"] if video else 0,
         "viewers": int(c["views"] * 0.8) if video else 0,
-        "timeWatched": c["watch_seconds"] if video else 0,
-        "timeWatchedForVideoViews": c["watch_seconds"] if video else 0,
+        # LinkedIn's video watch times are milliseconds.
+        "timeWatched": int(c["watch_seconds"] * 1000) if video else 0,
+        "timeWatchedForVideoViews": int(c["watch_seconds"] * 1000) if video else 0,
     }
 
 
@@ -954,19 +963,20 @@ def _a_pinterest(world, item, growth, c, at):
 
 
 def _a_tiktok(world, item, growth, c, at):
+    # The 2024 names: likes, comments, shares (Ayrshare renamed them on 2025-03-07, current.py).
     rates = _tiktok_rates(growth, c)
     result = {
         "averageTimeWatched": rates["averageTimeWatched"],
-        "commentsCount": c["comments"],
+        "comments": c["comments"],
         "created": iso(item.created, millis=False),
         "fullVideoWatchedRate": rates["fullVideoWatchedRate"],
         **_tiktok_breakdowns(world.seed, item.social_id),
-        "likeCount": c["likes"],
+        "likes": c["likes"],
         "mediaType": "video",
         "newFollowers": c["follows"],
         "profileViews": c["profile_clicks"],
         "reach": c["reach"],
-        "shareCount": c["shares"],
+        "shares": c["shares"],
         "totalTimeWatched": rates["totalTimeWatched"],
         "videoDuration": rates["videoDuration"],
         "videoViews": c["views"],
@@ -1065,13 +1075,7 @@ def social_analytics(
 ) -> dict:
     a = account_counts(world.seed, profile.index, platform, profile.audience, at)
     name, username = profile.title, profile.username
-    # Rough post counts keep the account numbers in step with the posts the sandbox serves.
-    posts = world.last_index_at_or_before(profile.index, at) + 1
-    media_count = (
-        posts // max(1, len(profile.platforms))
-        + world.outside_last_index(profile.index, platform, at)
-        + 1
-    )
+    media_count = account_media_count(world, profile, platform, at)
     builders = {
         "facebook": lambda: {
             "fanCount": int(a["followers"] * 0.94),
@@ -1160,19 +1164,72 @@ def social_analytics(
             "estimatedMinutesWatched": a["views"] * 2,
             "title": name,
         },
+        # Only answered once linked at run time (no profile starts with these networks).
+        "gmb": lambda: _gmb_account(a),
+        "reddit": lambda: _reddit_account(a, username),
     }
     return {"analytics": builders[platform](), "lastUpdated": iso(last), "nextUpdate": iso(nxt)}
+
+
+def account_media_count(world: World, profile: Profile, platform: str, at: float) -> int:
+    """Rough post counts keep the account numbers in step with the posts the sandbox serves."""
+    posts = world.last_index_at_or_before(profile.index, at) + 1
+    return (
+        posts // max(1, len(profile.platforms))
+        + world.outside_last_index(profile.index, platform, at)
+        + 1
+    )
+
+
+def _gmb_account(a: dict) -> dict:
+    searches = _split(a["impressions"], (0.08, 0.14, 0.31, 0.47))
+    return {
+        "businessBookings": 0,
+        "businessConversations": a["comments"] // 10,
+        "businessDirectionRequests": a["clicks"] // 3,
+        "businessImpressionsDesktopMaps": searches[0],
+        "businessImpressionsDesktopSearch": searches[1],
+        "businessImpressionsMobileMaps": searches[2],
+        "businessImpressionsMobileSearch": searches[3],
+        "callClicks": a["clicks"] // 6,
+        "websiteClicks": a["clicks"] // 2,
+    }
+
+
+def _reddit_account(a: dict, username: str) -> dict:
+    link_karma = a["likes"]
+    comment_karma = a["comments"] * 3
+    return {
+        "commentKarma": comment_karma,
+        "linkKarma": link_karma,
+        "name": username,
+        "totalKarma": link_karma + comment_karma,
+    }
+
+
+def _split(total: int, weights) -> list[int]:
+    """Whole parts of ``total`` in proportion to ``weights`` that add up to ``total`` exactly."""
+    scale = sum(weights)
+    parts = [int(total * weight / scale) for weight in weights]
+    parts[0] += total - sum(parts)
+    return parts
 
 
 # --- links, playlists, profiles, user ------------------------------------------------------------
 
 
-def link_item(world, link, at: float) -> dict:
+def link_clicks(world, link, at: float) -> tuple[int, float, float]:
+    """(clicks so far, the count it saturates at, its time constant) as of ``at``."""
     u = draws(world.seed, link.profile, link.index, "link")
     peak = 5 + 300 * u[2] * world.profiles[link.profile].audience
     tau = (6 + 42 * u[3]) * 3600
     age = at - link.created
     clicks = int(peak * (1 - math.exp(-age / tau))) if age > 0 else 0
+    return clicks, peak, tau
+
+
+def link_item(world, link, at: float) -> dict:
+    clicks, peak, tau = link_clicks(world, link, at)
     item = {
         "id": link.id,
         "shortUrl": f"https://ayr.app/l/{link.id}",
@@ -1211,7 +1268,7 @@ def playlists(world: World, profile: Profile, at: float) -> list[dict]:
     return result
 
 
-def profile_item(world: World, profile: Profile) -> dict:
+def profile_item(world: World, profile: Profile, linked: tuple[str, ...]) -> dict:
     nanos = (h64(world.seed, profile.index, "created") % 1000) * 1_000_000
     created = firestore_timestamp(profile.created, nanos)
     return {
@@ -1221,16 +1278,16 @@ def profile_item(world: World, profile: Profile) -> dict:
         "created": created,
         "createdUTC": iso(profile.created + nanos / 1e9),
         "refId": profile.ref_id,
-        "activeSocialAccounts": list(profile.platforms),
+        "activeSocialAccounts": list(linked),
         "suspended": profile.suspended,
     }
 
 
-def user_item(world: World, profile: Profile, at: float) -> dict:
+def user_item(world: World, profile: Profile, at: float, linked: tuple[str, ...]) -> dict:
     """GET /user: the profile's own details, including a display name per linked network."""
     index = profile.index if profile.index is not None else "primary"
     return {
-        "activeSocialAccounts": list(profile.platforms),
+        "activeSocialAccounts": list(linked),
         "created": firestore_timestamp(profile.created),
         "displayNames": [
             {
@@ -1242,7 +1299,7 @@ def user_item(world: World, profile: Profile, at: float) -> dict:
                 "userImage": f"https://img.ayrshare.com/sandbox/{profile.username}-{platform}.jpg",
                 "username": profile.username,
             }
-            for platform in profile.platforms
+            for platform in linked
         ],
         "email": None,
         "lastApiCall": iso(at),
@@ -1256,9 +1313,13 @@ def _profile_url(platform: str, username: str) -> str:
     return {
         "bluesky": f"https://bsky.app/profile/{username}.bsky.social",
         "facebook": f"https://www.facebook.com/{username}",
+        "gmb": f"https://www.google.com/maps/search/{username}",
         "instagram": f"https://www.instagram.com/{username}",
         "linkedin": f"https://www.linkedin.com/company/{username}",
         "pinterest": f"https://www.pinterest.com/{username}",
+        "reddit": f"https://www.reddit.com/user/{username}",
+        "telegram": f"https://t.me/{username}",
+        "threads": f"https://www.threads.net/@{username}",
         "tiktok": f"https://www.tiktok.com/@{username}",
         "twitter": f"https://twitter.com/{username}",
         "youtube": f"https://www.youtube.com/@{username}",

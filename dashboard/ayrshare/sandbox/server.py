@@ -5,13 +5,15 @@ Profile-Key), note whether it comes early (before the nextUpdate this profile wa
 for the resource) or ignores a Retry-After, apply a 429 burst if one is pending, charge the
 profile's rate window, add latency, maybe inject a fault, answer, and write a call-log entry.
 
-/_sandbox/* needs no key and exists only here: call log, live config, clock, keys and the ground
-truth an integration test compares the dashboard against.
+/_sandbox/* needs no key and exists only here: call log, live config (including ``shapes``, the
+era of the answers), clock, keys, linking and unlinking networks, LinkedIn's days until re-linking,
+and the ground truth an integration test compares the dashboard against.
 """
 
 import json
 import logging
 import math
+import re
 import sys
 import threading
 import time
@@ -42,6 +44,7 @@ RATE_LIMIT_MESSAGE = (
     "Please slow down and retry later."
 )
 EXPECTED_MAX_PAGE = 50_000
+PROFILE_ROUTE = re.compile(r"/profiles/(\d+)/(link|unlink|refresh-days)")
 
 
 class Sandbox:
@@ -126,6 +129,20 @@ class Sandbox:
                 self.faults.reseed(self.config.seed if fault_seed is None else fault_seed)
         return self.config.as_dict()
 
+    def link(self, profile_index: int, platform: str) -> list[str]:
+        """Link a network to a user profile from now on; returns the profile's linked networks."""
+        now = self.clock.now()
+        return list(self.api.accounts.link(profile_index, platform, now))
+
+    def unlink(self, profile_index: int, platform: str) -> list[str]:
+        """Unlink a network: it answers "not linked" from now on; its posts stay in /history."""
+        return list(self.api.accounts.unlink(profile_index, platform))
+
+    def set_refresh_days(self, profile_index: int, platform: str, days: float) -> int:
+        """Days until LinkedIn needs re-linking (GET /user's refreshDaysRemaining), from now."""
+        now = self.clock.now()
+        return self.api.accounts.set_refresh_days(profile_index, platform, days, now)
+
     def keys(self) -> dict:
         return {
             "apiKey": self.api_key,
@@ -136,7 +153,7 @@ class Sandbox:
                     "profileKey": profile.key,
                     "title": profile.title,
                     "refId": profile.ref_id,
-                    "platforms": list(profile.platforms),
+                    "platforms": list(self.api.accounts.linked(profile)),
                     "suspended": profile.suspended,
                 }
                 for profile in self.world.profiles
@@ -301,7 +318,8 @@ class _Handler(BaseHTTPRequestHandler):
         if bad_json:
             result = _error(400, "request", CODE_BAD_REQUEST, "The request body is not valid JSON.")
         else:
-            result = sandbox.api.handle(ApiRequest(method, path, query, body, profile, now))
+            request = ApiRequest(method, path, query, body, profile, now, config.shapes)
+            result = sandbox.api.handle(request)
         if fault == faults.MALFORMED:
             content_type, payload = faults.malformed(result.body, flavour)
             entry["status"] = 200
@@ -396,10 +414,24 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"status": "success"}
         if route == ("GET", "/expected"):
             return 200, self._expected(sandbox, query)
+        matched = PROFILE_ROUTE.fullmatch(route[1])
+        if method == "POST" and matched:
+            return 200, self._profile_change(sandbox, int(matched[1]), matched[2], body)
         return 404, {
             "status": "error",
             "message": f"Unknown control route {method} /_sandbox{path}",
         }
+
+    def _profile_change(self, sandbox: Sandbox, index: int, action: str, body) -> dict:
+        if not isinstance(body, dict):
+            raise ValueError('send a JSON object such as {"platform": "threads"}')
+        platform = body.get("platform")
+        if action == "refresh-days":
+            days = sandbox.set_refresh_days(index, platform, body.get("days"))
+            return {"status": "success", "profile": index, "platform": platform, "days": days}
+        change = sandbox.link if action == "link" else sandbox.unlink
+        platforms = change(index, platform)
+        return {"status": "success", "profile": index, "platforms": platforms}
 
     def _expected(self, sandbox: Sandbox, query: dict) -> dict:
         raw = query.get("profile", [""])[0]

@@ -532,6 +532,16 @@ class World:
                 found.append(link)
         return found
 
+    def link_by_id(self, p: int | None, link_id: str) -> Link | None:
+        """The short link an id names (GET /links/{id}); None for ids the sandbox never made."""
+        if p is None or len(link_id) != 6:
+            return None
+        number = unbase62(link_id)
+        if number is None:
+            return None
+        link = self.link(p, self._scrambler(62**6, p, "link").decode(number))
+        return link if link.id == link_id else None
+
     def link(self, p: int, j: int) -> Link:
         base = self.anchor - 60 * DAY
         u = draws(self.seed, p, j, "link")

@@ -1,6 +1,7 @@
 """Run the Ayrshare-compatible sandbox server until Ctrl-C (or SIGTERM).
 
 python manage.py ayrshare_sandbox --port 8765 --profiles 3 --posts 300 --seed 1
+python manage.py ayrshare_sandbox --shapes 2024   # Ayrshare's older answer shapes
 """
 
 import signal
@@ -9,6 +10,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from dashboard.ayrshare.sandbox import Sandbox, SandboxConfig
+from dashboard.ayrshare.sandbox.config import SHAPES
 
 
 class Command(BaseCommand):
@@ -38,6 +40,12 @@ class Command(BaseCommand):
         parser.add_argument("--malformed-rate", type=float, default=0.0)
         parser.add_argument("--latency-ms", type=int, default=0)
         parser.add_argument("--api-key", help='default: "sandbox-<seed>-api-key"')
+        parser.add_argument(
+            "--shapes",
+            choices=SHAPES,
+            default="current",
+            help="answer in today's Ayrshare shapes (current) or the older ones (2024)",
+        )
 
     def handle(self, *args, **options):
         config = SandboxConfig(
@@ -58,6 +66,7 @@ class Command(BaseCommand):
             timeout_seconds=options["timeout_seconds"],
             malformed_rate=options["malformed_rate"],
             latency_ms=options["latency_ms"],
+            shapes=options["shapes"],
         )
         sandbox = Sandbox(config).start()
         # Sandbox keys are not secrets: printing them is how the demo gets wired up.
@@ -68,6 +77,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Profile {profile.index} {profile.title!r}: {profile.key} ({platforms})"
             )
+        self.stdout.write(f"Answer shapes: {config.shapes} (change live: POST /_sandbox/config)")
         self.stdout.write(f"Control routes under {sandbox.base_url}/_sandbox/. Ctrl-C to stop.")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.models import Profile, Workspace
-from dashboard import workspace_rollups
+from dashboard import sync, workspace_rollups
 from dashboard.bench import seed, web
 from dashboard.metrics import PLATFORM_METRICS
 from dashboard.models import (
@@ -31,7 +31,9 @@ def test_seeds_the_posts_across_the_profiles_with_exact_rollups():
         "Client 003",
     ]
     assert web.rollup_agreement(seeded).ratio == 1.0
-    assert SyncState.objects.filter(profile__workspace=seeded.workspace).count() == 4 * 6
+    assert SyncState.objects.filter(profile__workspace=seeded.workspace).count() == 4 * len(
+        sync.DEFAULT_INTERVALS
+    )
     # As after a sync: the whole workspace reads its own rollups.
     assert workspace_rollups.whole(seeded.workspace.pk, [p.pk for p in seeded.profiles])
 

@@ -15,6 +15,15 @@ def sandbox():
         yield running
 
 
+@pytest.fixture
+def sandbox_2024():
+    """The same world in Ayrshare's older shapes (the fixtures in tests/fixtures/ayrshare/)."""
+    with start_sandbox(
+        profiles=3, posts=300, seed=1, start=START, speed=0, shapes="2024"
+    ) as running:
+        yield running
+
+
 def call(sb, method, path, profile=0, timeout=10, **kwargs) -> requests.Response:
     """An authenticated API call; ``profile=None`` means the primary profile (no Profile-Key)."""
     headers = {"Authorization": f"Bearer {sb.api_key}"}

@@ -17,7 +17,8 @@ def by_id(items):
     return {item["id"]: item for item in items}
 
 
-def test_platform_history_changes_only_at_next_update(sandbox):
+def test_platform_history_changes_only_at_next_update(sandbox_2024):
+    sandbox = sandbox_2024  # the 2024 shape still carries Facebook's impressionsUnique
     first = get(sandbox, "/history/facebook", limit=30).json()
     next_update = when(first["nextUpdate"])
     sandbox.clock.set(next_update - 1)
