@@ -546,11 +546,15 @@ def unit_of(resource):
     """The unit of work that calls a sandbox resource."""
     if resource.startswith("analytics/post:"):
         return "post_analytics"
+    if resource.startswith("analytics/post-by-social-id:"):
+        return "native_analytics"
     named = {
         "history": "history",
         "analytics/social": "social",
         "analytics/links": "links",
+        "links": "links",
         "analytics/youTubePlaylists": "playlists",
+        "user": "user",
     }
     if resource in named:
         return named[resource]

@@ -105,15 +105,16 @@ _RUN = re.compile(r"\d+:(\S+) ok: (\d+) ")
 
 
 def _calls_the_runs_needed(log_lines):
-    """From the worker's log: one call per unit run, plus one per post whose analytics were due
-    and one per scheduled post re-checked by id (both counted in the unit's summary)."""
+    """From the worker's log: one call per unit run, but one per post whose analytics were due
+    (Ayrshare's own posts and those made outside it) and one more per scheduled post re-checked
+    by id (each counted in the unit's summary)."""
     needed = 0
     for line in log_lines:
         match = _RUN.search(line)
         if match is None:
             continue
         unit, count = match.group(1), int(match.group(2))
-        if unit == "post_analytics":
+        if unit in ("post_analytics", "native_analytics"):
             needed += count
         elif unit == "history":
             needed += 1 + count

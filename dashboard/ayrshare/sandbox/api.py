@@ -101,6 +101,9 @@ def resource_of(method: str, path: str, query: dict, body) -> tuple[str, str]:
     variant = json.dumps(sorted((k, sorted(v)) for k, v in query.items()))
     if parts[:1] == ["analytics"] and method == "POST" and isinstance(body, dict):
         variant = json.dumps(body, sort_keys=True, default=str)
+        if parts[1:] == ["post"] and body.get("searchPlatformId") is True:
+            # A network's own id: not an Ayrshare post, a resource of its own.
+            return f"analytics/post-by-social-id:{body.get('id')}", variant
         if parts[1:] == ["post"]:
             return f"analytics/post:{body.get('id')}", variant
     return "/".join(parts), variant

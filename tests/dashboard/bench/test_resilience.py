@@ -118,6 +118,9 @@ def test_each_resource_belongs_to_the_unit_that_calls_it():
     assert unit_of("analytics/social") == "social"
     assert unit_of("analytics/links") == "links"
     assert unit_of("analytics/youTubePlaylists") == "playlists"
+    assert unit_of("links") == "links"
+    assert unit_of("user") == "user"
+    assert unit_of("analytics/post-by-social-id:17900") == "native_analytics"
 
 
 def test_a_unit_is_on_time_within_the_limit_and_late_if_it_never_synced():
