@@ -605,6 +605,8 @@ def sync_user(client, state, now, _arg):
                 profile.platforms = networks
                 profile.save(update_fields=["platforms"])
                 ensure_units([profile])
+                # The account numbers are a new question now (other networks): ask at once.
+                SyncState.objects.filter(profile=profile, unit="social").update(next_update=now)
     interval = timedelta(seconds=settings.SYNC_USER_INTERVAL)
     summary = f"{len(details.networks or ())} networks linked"
     if linked or unlinked:

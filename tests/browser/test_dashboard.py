@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership
 from dashboard.ayrshare.sandbox import start_sandbox
+from dashboard.metrics import duration
 from dashboard.models import PlatformPost
 from tests.accounts.factories import MembershipFactory, WorkspaceFactory
 from tests.dashboard.factories import sandbox_profiles
@@ -226,3 +227,52 @@ def test_a_failed_update_says_so_and_keeps_the_table(live_server, page, synced):
     page.get_by_label("Networks").select_option("instagram")
     expect(page.get_by_role("alert")).to_contain_text("did not answer")
     assert table_ids(page) == before
+
+
+@pytest.fixture
+def threads_linked(sandbox):
+    """Threads linked to the first sandbox profile before the sync; unlinked again after."""
+    sandbox.link(0, "threads")
+    yield
+    sandbox.unlink(0, "threads")
+
+
+def test_watch_time_audience_numbers_and_link_clicks_as_ayrshare_sends_them_today(
+    live_server, page, screenshot, threads_linked, synced
+):
+    sign_in(page, live_server, "olivia")
+
+    # The drawer of a video says how long people watched it.
+    video = (
+        PlatformPost.objects.filter(platform="tiktok", watch_time__isnull=False)
+        .order_by("-views", "pk")
+        .first()
+    )
+    assert video is not None
+    page.goto(
+        live_server.url + reverse("posts", args=["northwind"]) + "?platforms=tiktok&sort=-views"
+    )
+    row = page.locator(f'#results tbody tr[data-social-id="{video.social_id}"]')
+    row.get_by_role("link", name="Details").click()
+    drawer = page.locator("#drawer")
+    this_post = drawer.locator("section", has=page.get_by_text("(this post)"))
+    expect(this_post.get_by_text("Watch time")).to_be_visible()
+    expect(this_post.get_by_text("Average view duration")).to_be_visible()
+    expect(this_post).to_contain_text(duration(video.watch_time))
+    screenshot("01-drawer-video")
+    page.keyboard.press("Escape")
+
+    # The audience page: LinkedIn's organic and paid followers, Threads and Bluesky accounts.
+    first = synced["profiles"][0]
+    page.goto(live_server.url + reverse("audience", args=["northwind"]) + f"?profile={first.pk}")
+    linkedin = page.locator("article.account-card", has_text="LinkedIn")
+    expect(linkedin.get_by_text("Organic followers")).to_be_visible()
+    expect(linkedin.get_by_text("Paid followers")).to_be_visible()
+    for network in ("Threads", "Bluesky"):
+        expect(page.locator("article.account-card", has_text=network)).to_be_visible()
+    # The links table shows each link's clicks.
+    links = page.locator("table.links-table tbody tr")
+    expect(links.first).to_be_visible()
+    clicks = links.locator("td.num").all_inner_texts()
+    assert any(text.strip().replace(",", "").isdigit() and text.strip() != "0" for text in clicks)
+    screenshot("02-audience")
