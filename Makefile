@@ -21,7 +21,7 @@ BENCH_ARGS ?=
 # True when something listens on 127.0.0.1:$(1).
 reachable = $(PYTHON) -c 'import socket; socket.create_connection(("127.0.0.1", $(1)), timeout=1).close()' 2>/dev/null
 
-.PHONY: help uv deps system-packages demo test bench lint format sandbox
+.PHONY: help uv deps system-packages browser-tools demo test bench lint format sandbox
 
 help:
 	@echo "make demo     run the dashboard on the built-in sandbox (SQLite, no servers needed)"
@@ -43,17 +43,23 @@ deps: uv
 	@mkdir -p "$${DATA_DIR:-data}"
 
 system-packages:
-	@{ [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null; } || { \
-	  echo "Installing Chromium and docker-compose (for its file check) from Debian's packages"; \
+	@{ [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null && command -v npm >/dev/null; } || { \
+	  echo "Installing Chromium, docker-compose (for its file check) and npm from Debian's packages"; \
 	  $(SUDO) apt-get update && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium docker-compose; }
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+	    chromium docker-compose npm; }
+
+# axe-core, which the browser tests load into Chromium, pinned in tests/browser/package-lock.json.
+browser-tools: system-packages
+	@[ -f tests/browser/node_modules/axe-core/axe.min.js ] || \
+	  npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund
 
 demo: deps
 	$(UV) run python manage.py demo
 
 # Uses PostgreSQL and Redis on 127.0.0.1 when DATABASE_URL / REDIS_URL are unset and the servers
 # answer; otherwise SQLite, and the integration tests skip for want of Redis.
-test: deps system-packages
+test: deps system-packages browser-tools
 	@if [ -z "$${DATABASE_URL:-}" ] && $(call reachable,5432); then \
 	  export DATABASE_URL="$(TEST_DATABASE_URL)"; fi; \
 	if [ -z "$${REDIS_URL:-}" ] && $(call reachable,6379); then \

@@ -4,6 +4,47 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+
+  // Phones: the workspace navigation folds behind a Menu button (CSS shows it from 761 px up).
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".nav-toggle");
+    if (!toggle) return;
+    var bar = toggle.closest(".topbar");
+    var open = !bar.classList.contains("nav-open");
+    bar.classList.toggle("nav-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+
+  // A table wider than its box scrolls inside it; the box then takes keyboard focus, so that it
+  // can be scrolled without a mouse, and says what it holds (WCAG 2.1.1).
+  function markScrollable(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        var table = box.querySelector("table");
+        var caption = table && table.querySelector("caption");
+        var section = box.closest("section, [aria-labelledby]");
+        var heading = section && section.querySelector("h1, h2, h3");
+        var name = (table && table.getAttribute("aria-label")) ||
+          (caption && caption.textContent) || (heading && heading.textContent) || "Table";
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", name.trim() + " (scrolls sideways)");
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { markScrollable(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { markScrollable(event.detail.elt.parentElement || document); });
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { markScrollable(document); }, 150);
+  });
+
   function report(event, message) {
     var target = event.detail.target;
     if (!target || target.id === "drawer") return; // the drawer reports in its own panel

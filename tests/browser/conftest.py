@@ -4,10 +4,20 @@ The browser runs against pytest-django's live_server. Each test gets a fresh bro
 and a `screenshot(step)` helper that saves full-page PNGs in test-artifacts/.
 """
 
+import io
+import json
 import os
+import time
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import Membership
+from dashboard.ayrshare.sandbox import start_sandbox
+from tests.accounts.factories import MembershipFactory, WorkspaceFactory
+from tests.dashboard.factories import sandbox_profiles
 
 # Playwright's sync API keeps an event loop in this thread, which Django's ORM otherwise refuses.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -66,3 +76,75 @@ def screenshot(page, request):
         return path
 
     return save
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.2 A and AA, as the product promises.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture
+def axe(page, request):
+    """axe(step): run axe-core (the npm package, tests/browser/package.json) on the page as it is
+    now; saves the whole report in test-artifacts/ and returns the serious and critical
+    violations as "rule: target" lines."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make test` (npm ci in tests/browser)", pytrace=False)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def run(step):
+        if not page.evaluate("() => Boolean(window.axe)"):
+            page.add_script_tag(path=str(AXE))
+        report = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        )
+        path = ARTIFACTS / f"axe-{request.node.name}-{step}.json"
+        path.write_text(json.dumps(report["violations"], indent=1))
+        return [
+            f"{v['id']} ({v['impact']}): {node['target']} {node.get('failureSummary', '')[:200]}"
+            for v in report["violations"]
+            if v["impact"] in ("serious", "critical")
+            for node in v["nodes"]
+        ]
+
+    return run
+
+
+# --- a workspace synced from the sandbox, shared by the page tests ---------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    # Frozen clock a little ahead of ours: everything it reports is already published.
+    with start_sandbox(profiles=3, posts=40, seed=7, speed=0, start=time.time() + 5) as running:
+        yield running
+
+
+@pytest.fixture
+def synced(transactional_db, sandbox, settings, tmp_path):
+    """A workspace filled by one real sync pass against the sandbox; an owner and a client."""
+    settings.AYRSHARE_API_URL = sandbox.url
+    settings.REDIS_URL = ""
+    settings.DATA_DIR = tmp_path
+    keys = sandbox.keys()
+    workspace = WorkspaceFactory(name="Northwind Agency", slug="northwind", api_key=keys["apiKey"])
+    profiles = sandbox_profiles(workspace, keys)
+    call_command("sync", "--once", stdout=io.StringIO())
+    owner = MembershipFactory(
+        workspace=workspace, role=Membership.Role.OWNER, user__username="olivia"
+    )
+    client = MembershipFactory(
+        workspace=workspace, role=Membership.Role.CLIENT, user__username="clara"
+    )
+    client.profiles.add(profiles[0])
+    return {"workspace": workspace, "profiles": profiles, "owner": owner, "client": client}
+
+
+def sign_in(page, live_server, username):
+    page.goto(live_server.url + reverse("login"))
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server.url + reverse("home", args=["northwind"]))

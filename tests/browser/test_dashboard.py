@@ -2,62 +2,19 @@
 
 import csv
 import datetime
-import io
 import re
-import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Membership
-from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.metrics import duration
 from dashboard.models import PlatformPost
-from tests.accounts.factories import MembershipFactory, WorkspaceFactory
-from tests.dashboard.factories import sandbox_profiles
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    # Frozen clock a little ahead of ours: everything it reports is already published.
-    with start_sandbox(profiles=3, posts=40, seed=7, speed=0, start=time.time() + 5) as running:
-        yield running
-
-
-@pytest.fixture
-def synced(transactional_db, sandbox, settings, tmp_path):
-    """A workspace filled by one real sync pass against the sandbox; an owner and a client."""
-    settings.AYRSHARE_API_URL = sandbox.url
-    settings.REDIS_URL = ""
-    settings.DATA_DIR = tmp_path
-    keys = sandbox.keys()
-    workspace = WorkspaceFactory(name="Northwind Agency", slug="northwind", api_key=keys["apiKey"])
-    profiles = sandbox_profiles(workspace, keys)
-    call_command("sync", "--once", stdout=io.StringIO())
-    owner = MembershipFactory(
-        workspace=workspace, role=Membership.Role.OWNER, user__username="olivia"
-    )
-    client = MembershipFactory(
-        workspace=workspace, role=Membership.Role.CLIENT, user__username="clara"
-    )
-    client.profiles.add(profiles[0])
-    return {"workspace": workspace, "profiles": profiles, "owner": owner, "client": client}
-
-
-def sign_in(page, live_server, username):
-    page.goto(live_server.url + reverse("login"))
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live_server.url + reverse("home", args=["northwind"]))
 
 
 def table_ids(page):
