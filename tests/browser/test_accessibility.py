@@ -34,7 +34,6 @@ def sideways(page):
 
 def check(page, axe, screenshot, step):
     problems = [f"{step}: {line}" for line in axe(step)]
-    print("\n".join(problems))
     extra = sideways(page)
     if extra:
         problems.append(f"{step}: the page scrolls sideways by {extra} px")
