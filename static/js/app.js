@@ -37,6 +37,32 @@
       }
     });
   }
+  // After an htmx update, focus goes back where the person was: the control of the same id in
+  // the new content (a sort heading, a page link), else the updated region itself. The short
+  // summary the new content marks with data-announce is read out, not the whole table.
+  var focused = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail.target;
+    focused = active && target && target.contains(active) && target.id !== "drawer"
+      ? { id: active.id, target: target.id } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (focused && target && target.id === focused.target) {
+      var again = focused.id && document.getElementById(focused.id);
+      if (!again) {
+        target.setAttribute("tabindex", "-1");
+        again = target;
+      }
+      again.focus();
+    }
+    focused = null;
+    var summary = target && target.querySelector("[data-announce]");
+    var status = document.getElementById("live-status");
+    if (summary && status) status.textContent = summary.textContent.replace(/\s+/g, " ").trim();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { markScrollable(document); });
   document.addEventListener("htmx:afterSettle", function (event) { markScrollable(event.detail.elt.parentElement || document); });
   var resizing;

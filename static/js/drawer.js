@@ -16,9 +16,29 @@
     return panel && panel.classList.contains("is-open");
   }
 
+  // While the drawer is open, everything else is inert: a modal dialog for keyboards and
+  // screen readers, not a panel they can wander out of.
+  var made_inert = [];
+
+  function setModal(panel, modal) {
+    made_inert.forEach(function (element) { element.inert = false; });
+    made_inert = [];
+    panel.setAttribute("aria-modal", modal ? "true" : "false");
+    if (!modal) return;
+    for (var node = panel; node && node !== document.body; node = node.parentElement) {
+      Array.prototype.forEach.call(node.parentElement.children, function (sibling) {
+        if (sibling !== node && !sibling.inert && sibling.id !== "live-status") {
+          sibling.inert = true;
+          made_inert.push(sibling);
+        }
+      });
+    }
+  }
+
   function open(panel) {
     panel.hidden = false;
     panel.classList.add("is-open");
+    setModal(panel, true);
     var heading = panel.querySelector("#drawer-title") || panel;
     heading.focus();
   }
@@ -33,6 +53,7 @@
       });
     }
     panel.classList.remove("is-open");
+    setModal(panel, false);
     panel.hidden = true;
     panel.replaceChildren();
     returnFocus();

@@ -1,0 +1,75 @@
+"""By keyboard alone: after a sort, a page change or a filter, focus is on the control used (or
+its replacement), one short line is read out, and the drawer gives focus back on Escape."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def focused_id(page):
+    return page.evaluate("() => document.activeElement && document.activeElement.id")
+
+
+def press_and_wait(page, selector, url_pattern):
+    page.locator(selector).focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(url_pattern))
+    page.wait_for_function(
+        f"() => document.activeElement && document.activeElement.id === {selector[1:]!r}"
+    )
+
+
+def test_focus_stays_on_the_control_used_and_one_line_is_read_out(live_server, page, synced):
+    sign_in(page, live_server, "olivia")
+    page.goto(live_server.url + reverse("posts", args=["northwind"]))
+    status = page.locator("#live-status")
+
+    press_and_wait(page, "#sort-engagements", r"[?&]sort=-engagements")
+    assert focused_id(page) == "sort-engagements"
+    expect(status).to_have_text(re.compile(r"^Showing 1–50 of [\d,]+ posts$"))
+
+    press_and_wait(page, "#page-next", r"[?&]after=")
+    assert focused_id(page) == "page-next"
+    expect(status).to_have_text(re.compile(r"^Showing 51–100 of [\d,]+ posts$"))
+
+    networks = page.get_by_label("Networks")
+    networks.focus()
+    networks.select_option("instagram")
+    expect(page).to_have_url(re.compile(r"[?&]platforms=instagram"))
+    expect(status).to_have_text(re.compile(r"^Showing 1–\d+ of \d+ posts?$"))
+    assert page.evaluate("() => document.activeElement.name") == "platforms"
+
+    # The drawer: Enter opens it with focus inside, Escape closes it and gives focus back.
+    details = page.locator("#results tbody tr").first.get_by_role("link", name="Details")
+    details.focus()
+    page.keyboard.press("Enter")
+    drawer = page.locator("#drawer")
+    expect(drawer).to_be_visible()
+    page.wait_for_function(
+        "() => document.getElementById('drawer').contains(document.activeElement)"
+    )
+    # A modal: the page behind it is inert, so Tab stays inside the drawer.
+    assert page.evaluate("() => document.querySelector('#results').closest('[inert]') !== null")
+    inside = (
+        "() => document.getElementById('drawer').contains(document.activeElement)"
+        " || document.activeElement === document.body"  # past the last control: the browser's
+    )
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        assert page.evaluate(inside)
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+    assert page.evaluate("() => document.activeElement.classList.contains('details-link')")
+    assert page.evaluate("() => document.querySelector('[inert]') === null")
+
+    # The agency table's sort headings keep focus too.
+    page.goto(live_server.url + reverse("agency", args=["northwind"]))
+    press_and_wait(page, "#sort-posts", r"[?&]sort=-posts")
+    assert focused_id(page) == "sort-posts"
+    expect(status).to_contain_text("profiles")
