@@ -12,14 +12,15 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import visible_profiles, workspace_member
-from dashboard import fragments, kpis, networks, trends
+from dashboard import fragments, kpis, networks, rollups, trends
 from dashboard.filters import PostFilters
 from dashboard.followers import follower_totals
+from dashboard.metrics import RATE_SENTENCE, percent
 from dashboard.models import SyncState
 
 TABLE_TARGET = "agency-table"
@@ -90,7 +91,12 @@ def agency(request, membership):
         data["range"] = DEFAULT_RANGE
     filters = PostFilters(data, profiles=visible)
     sorting = AgencySort(request.GET)
-    context = {"membership": membership, "filters": filters, "sort": DEFAULT_SORT}
+    context = {
+        "membership": membership,
+        "filters": filters,
+        "sort": DEFAULT_SORT,
+        "rate_formula": RATE_SENTENCE,
+    }
     errors = _errors(filters, sorting)
     if errors:
         context["errors"] = errors
@@ -167,7 +173,7 @@ def _rows(membership, profiles, first, last, period_query):
 
 def _post_totals(profiles, first, last):
     """{profile_id: totals} in one grouped query, with the same rate formula as the KPIs."""
-    both = Q(engagements__isnull=False, impressions__isnull=False)
+    rate_engagements, rate_base = rollups.rate_parts()
     grouped = (
         kpis.period_posts(profiles, first, last)
         .order_by()
@@ -176,13 +182,13 @@ def _post_totals(profiles, first, last):
             posts=Count("pk"),
             sum_impressions=Sum("impressions"),
             sum_engagements=Sum("engagements"),
-            rate_engagements=Sum("engagements", filter=both),
-            rate_impressions=Sum("impressions", filter=both),
+            rate_engagements=rate_engagements,
+            rate_base=rate_base,
         )
     )
     result = {}
     for entry in grouped:
-        base, top = entry["rate_impressions"], entry["rate_engagements"]
+        base, top = entry["rate_base"], entry["rate_engagements"]
         result[entry["profile"]] = {
             "posts": entry["posts"],
             "impressions": entry["sum_impressions"],
@@ -286,7 +292,7 @@ def _display(key, value):
     if value is None:
         return "—"
     if key == "engagement_rate":
-        return f"{value * 100:.2f} %"
+        return percent(value)
     if key == "growth":
         return f"+{intcomma(value)}" if value > 0 else intcomma(value)
     return intcomma(value)

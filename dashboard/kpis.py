@@ -134,9 +134,7 @@ def posts_totals(profiles, first_day, last_day):
         if stopped := retired_by_network(metric):
             missing = Q(**{f"{metric}__isnull": True})
             aggregates[f"{metric}_retired"] = Count("pk", filter=stopped & missing)
-    both = Q(engagements__isnull=False, impressions__isnull=False)
-    aggregates["rate_engagements"] = Sum("engagements", filter=both)
-    aggregates["rate_impressions"] = Sum("impressions", filter=both)
+    aggregates["rate_engagements"], aggregates["rate_base"] = rollups.rate_parts()
     return _finish(period_posts(profiles, first_day, last_day).aggregate(**aggregates))
 
 
@@ -144,9 +142,9 @@ def _finish(result):
     for metric in KPI_METRICS:
         result[metric] = result.pop(f"sum_{metric}")
         result.setdefault(f"{metric}_retired", 0)
-    rate_base = result.pop("rate_impressions")
+    rate_base = result.pop("rate_base")
     rate_top = result.pop("rate_engagements")
-    # Rate = engagements ÷ impressions over posts that report both; None when nothing to divide.
+    # metrics.RATE_RULE over the posts that report both; None when nothing to divide.
     result["engagement_rate"] = rate_top / rate_base if rate_base else None
     return result
 
@@ -219,14 +217,12 @@ def activity_totals(profiles, first_day, last_day):
         if stopped := retired_by_network(metric):
             missing = Q(**{f"gain_{metric}__isnull": True})
             aggregates[f"{metric}_retired"] = Count("pk", filter=tracked & stopped & missing)
-    both = Q(gain_engagements__isnull=False, gain_impressions__isnull=False)
-    aggregates["rate_engagements"] = Sum("gain_engagements", filter=both)
-    aggregates["rate_impressions"] = Sum("gain_impressions", filter=both)
+    aggregates["rate_engagements"], aggregates["rate_base"] = rollups.rate_parts("gain_")
     result = posts.aggregate(**aggregates)
     for metric in KPI_METRICS:
         result[metric] = result.pop(f"sum_{metric}")
         result.setdefault(f"{metric}_retired", 0)
-    rate_base = result.pop("rate_impressions")
+    rate_base = result.pop("rate_base")
     rate_top = result.pop("rate_engagements")
     result["engagement_rate"] = rate_top / rate_base if rate_base else None
     return result

@@ -30,6 +30,11 @@ INTERACTIONS = ("likes", "comments", "shares", "saves", "clicks")
 # engagement_rate = engagements / the first of these that is a positive number.
 RATE_DENOMINATORS = ("impressions", "reach", "views")
 RATE_RULE = "engagements / the first positive of impressions, reach, views"
+# The same rule in words for the pages: one post's rate, and a total's (for one post, the same).
+RATE_SENTENCE = (
+    "Engagement rate = engagements ÷ the first positive of impressions, reach, views of each"
+    " post, summed over the posts that report both."
+)
 
 LABELS = {
     "impressions": "Impressions",

@@ -388,9 +388,12 @@ class RollupColumns(models.Model):
     views_reported = models.IntegerField(default=0)
     sum_engagements = models.BigIntegerField(null=True, blank=True)
     engagements_reported = models.IntegerField(default=0)
-    # The engagement rate's parts, over the posts that report both engagements and impressions.
+    # The engagement rate's parts (rollups.rate_parts): engagements and each post's own
+    # denominator, over the posts that report both.
     rate_engagements = models.BigIntegerField(null=True, blank=True)
-    rate_impressions = models.BigIntegerField(null=True, blank=True)
+    # Named rate_impressions in the database, as when the rate was engagements ÷ impressions
+    # (migration 0009): the older migrations that rebuild rollups keep working against it.
+    rate_base = models.BigIntegerField(null=True, blank=True, db_column="rate_impressions")
     # Oldest and newest last_updated of the counted posts ("as of" on the overview).
     oldest_update = models.DateTimeField(null=True, blank=True)
     newest_update = models.DateTimeField(null=True, blank=True)

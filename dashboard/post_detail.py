@@ -188,7 +188,7 @@ def _display(name, value):
     if value is None:
         return ""
     if name == "engagement_rate":
-        return f"{value * 100:.2f} %"
+        return percent(value)
     return intcomma(value)
 
 

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from accounts.access import visible_profiles, workspace_member
 from dashboard import export
 from dashboard.filters import DEFAULT_SORT, PostFilters
-from dashboard.metrics import METRICS, SHORT_LABELS, network_name
+from dashboard.metrics import METRICS, RATE_SENTENCE, SHORT_LABELS, network_name, percent
 from dashboard.queries import (
     counted_posts,
     exported_posts,
@@ -50,7 +50,7 @@ def table_context(membership, filters):
     slug = membership.workspace.slug
     for row in page.rows:
         _decorate(row, slug)
-    return {"page": page, "sort": sort, "headers": _headers(sort)}
+    return {"page": page, "sort": sort, "headers": _headers(sort), "rate_formula": RATE_SENTENCE}
 
 
 @workspace_member()
@@ -103,7 +103,7 @@ def _display(name, value):
     if value is None:
         return ""
     if name == "engagement_rate":
-        return f"{value * 100:.2f} %"
+        return percent(value)
     return f"{value:,}"
 
 

@@ -14,14 +14,17 @@ workspaces for workspace_rollups.py, whose tables the whole-workspace overview r
 import datetime
 import zoneinfo
 from collections import defaultdict
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, DateField, F, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce, TruncDate, TruncWeek
+from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncWeek
 from django.utils import timezone
 
 from accounts.models import Profile
+from dashboard.metrics import RATE_DENOMINATORS
 from dashboard.models import (
     DailyMetrics,
     PlatformPost,
@@ -41,9 +44,21 @@ SUMMED = (
         for prefix, suffix in (("sum_", ""), ("", "_reported"))
     ),
     "rate_engagements",
-    "rate_impressions",
+    "rate_base",
 )
 _COLUMNS = ("profile_id", "platform", "day", *SUMMED, "oldest_update", "newest_update")
+
+
+def rate_parts(prefix=""):
+    """The engagement rate's two sums, by the one rule of metrics.engagement_rate: engagements,
+    and each post's own denominator (the first positive of impressions, reach, views), over the
+    posts that have both. For a single post their quotient is its engagement_rate."""
+    names = [f"{prefix}{name}" for name in RATE_DENOMINATORS]
+    base = Coalesce(*(NullIf(F(name), 0) for name in names))
+    counted = Q(**{f"{prefix}engagements__isnull": False}) & reduce(
+        or_, (Q(**{f"{name}__gt": 0}) for name in names)
+    )
+    return Sum(f"{prefix}engagements", filter=counted), Sum(base, filter=counted)
 
 
 def zone():
@@ -128,9 +143,7 @@ def _aggregated(rows):
     for metric in KPI_METRICS:
         aggregates[f"sum_{metric}"] = Sum(metric)
         aggregates[f"{metric}_reported"] = Count("pk", filter=Q(**{f"{metric}__isnull": False}))
-    both = Q(engagements__isnull=False, impressions__isnull=False)
-    aggregates["rate_engagements"] = Sum("engagements", filter=both)
-    aggregates["rate_impressions"] = Sum("impressions", filter=both)
+    aggregates["rate_engagements"], aggregates["rate_base"] = rate_parts()
     aggregates["oldest_update"] = Min("last_updated")
     aggregates["newest_update"] = Max("last_updated")
     return (
@@ -146,12 +159,15 @@ def _upsert_sql(rows):
     select, params = _aggregated(rows).query.sql_with_params()
     quote = connection.ops.quote_name
     table = quote(DailyMetrics._meta.db_table)
-    columns = ", ".join(quote(c) for c in _COLUMNS)
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _COLUMNS[3:])
+    # The SELECT names its columns after the fields; the table after their db_column.
+    stored = [DailyMetrics._meta.get_field(c.removesuffix("_id")).column for c in _COLUMNS]
+    columns = ", ".join(quote(c) for c in stored)
+    selected = ", ".join(quote(c) for c in _COLUMNS)
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in stored[3:])
     # "WHERE true": SQLite needs it to tell the upsert's ON from a join's ON. Only quoted
     # names and Django's own compiled SELECT go into the text; values stay parameters.
     sql = (
-        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM ({select}) AS g WHERE true "  # noqa: S608
+        f"INSERT INTO {table} ({columns}) SELECT {selected} FROM ({select}) AS g WHERE true "  # noqa: S608
         f"ON CONFLICT ({quote('profile_id')}, {quote('day')}, {quote('platform')}) "
         f"DO UPDATE SET {updates} RETURNING {quote('profile_id')}, {quote('platform')}, "
         f"{quote('day')}"
@@ -298,7 +314,7 @@ def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=Non
         "t_oldest": Min("oldest_update"),
         "t_newest": Max("newest_update"),
         "t_rate_engagements": Sum("rate_engagements"),
-        "t_rate_impressions": Sum("rate_impressions"),
+        "t_rate_base": Sum("rate_base"),
     }
     for metric in KPI_METRICS:
         aggregates[f"t_sum_{metric}"] = Sum(f"sum_{metric}")

@@ -11,7 +11,7 @@ from django.utils.dateformat import format as format_date
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
 from dashboard import charts, followers, fragments, kpis, trends, workspace_rollups
 from dashboard.filters import PostFilters
-from dashboard.metrics import network_name
+from dashboard.metrics import RATE_SENTENCE, network_name, percent
 from dashboard.models import PlatformPost, SyncState
 from dashboard.queries import count_per_profile, metric_reason
 
@@ -21,7 +21,7 @@ PROFILE_CARDS = 24
 RECENT_POSTS = 10
 OVERVIEW_TARGET = "overview"
 LIFETIME, ACTIVITY = "lifetime", "activity"
-RATE_FORMULA = "Engagement rate = engagements ÷ impressions, over posts that report both."
+RATE_FORMULA = RATE_SENTENCE
 # Longer periods chart by week unless asked otherwise: a year of days is 366 unreadable bars.
 DAILY_UP_TO_DAYS = 92
 
@@ -240,8 +240,8 @@ def _cards(published, published_before, current, previous):
         {
             "label": "Engagement rate",
             "percent": True,
-            "value": _percent(current["engagement_rate"]),
-            "previous": _percent(previous.get("engagement_rate")),
+            "value": percent(current["engagement_rate"]) or None,
+            "previous": percent(previous.get("engagement_rate")) or None,
             "help": RATE_FORMULA,
         }
     )
@@ -338,10 +338,8 @@ def _grouped(number):
 def _top_posts(profiles, first, last):
     rows = list(trends.top_posts(profiles, first, last))
     for row in rows:
-        row.rate = _percent(row.engagements / row.impressions) if row.impressions else None
+        # The post's own rate, as the posts table, the drawer and the CSV show it.
+        row.rate = percent(row.engagement_rate) or None
+        row.rate_reason = metric_reason(row, "engagement_rate")
         row.impressions_reason = metric_reason(row, "impressions")
     return rows
-
-
-def _percent(fraction):
-    return None if fraction is None else fraction * 100

@@ -91,8 +91,8 @@ def test_the_list_shows_colour_networks_badges_and_cached_counts(client, cast):
     assert 'fill="#112233"' in row
     assert "suspended" in row
     assert "platform-facebook" in row and "platform-twitter" in row
-    assert '<td class="num">2</td>' in row  # posts
-    assert '<td class="num">3</td>' in row  # network posts
+    assert '<td class="num" data-label="Posts">2</td>' in row
+    assert '<td class="num" data-label="Network posts">3</td>' in row
     assert KEY not in page
 
 

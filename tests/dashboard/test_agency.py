@@ -84,7 +84,7 @@ def test_missing_numbers_are_a_dash_with_a_reason_not_zero(client, member):
     assert '<td class="num">0</td>' in quiet  # no posts is a true zero
     assert 'title="No posts published in this period">—' in quiet
     assert 'title="No follower count reported yet">—' in quiet
-    assert "Engagement rate = engagements ÷ impressions" in page
+    assert "Engagement rate = engagements ÷ the first positive of impressions, reach, views" in page
 
 
 def test_followers_and_growth_come_from_account_metrics(client, member):

@@ -44,7 +44,7 @@ def test_kpi_cards_show_the_direct_aggregate_and_coverage(client, member):
     assert "1 of 2 posts; 1 not yet reported" in page
     assert "Previous: 0" in page
     assert "too few to compare" in page
-    assert "Engagement rate = engagements ÷ impressions" in page
+    assert "Engagement rate = engagements ÷ the first positive of impressions, reach, views" in page
 
 
 def test_a_positive_change_shows_a_plus_sign(client, member):
@@ -134,7 +134,7 @@ def test_charts_heatmap_and_top_posts_are_on_the_page(client, member):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page
     assert 'href="https://example.com/p/1"' in page
-    assert ">4.20%<" in page
+    assert ">4.20 %<" in page
 
 
 def test_the_form_submits_with_htmx_and_the_fragment_is_only_the_overview(client, member):

@@ -36,7 +36,7 @@ FIELDS = (
     "sum_engagements",
     "engagements_reported",
     "rate_engagements",
-    "rate_impressions",
+    "rate_base",
     "oldest_update",
     "newest_update",
 )
@@ -61,9 +61,10 @@ def expected_rollups():
             group[f"sum_{metric}"] = _add(group[f"sum_{metric}"], value)
             reported = group[f"{metric}_reported"] or 0
             group[f"{metric}_reported"] = reported + (value is not None)
-        if post.engagements is not None and post.impressions is not None:
+        base = post.impressions or post.reach or post.views  # the first positive: metrics' rule
+        if post.engagements is not None and base:
             group["rate_engagements"] = _add(group["rate_engagements"], post.engagements)
-            group["rate_impressions"] = _add(group["rate_impressions"], post.impressions)
+            group["rate_base"] = _add(group["rate_base"], base)
         if post.last_updated is not None:
             oldest, newest = group["oldest_update"], group["newest_update"]
             group["oldest_update"] = min(oldest or post.last_updated, post.last_updated)
@@ -206,9 +207,15 @@ def test_kpi_totals_from_rollups_equal_the_raw_rows(workspace, days):
     assert result["impressions"] == (sum(impressions) if impressions else None)
     assert result["impressions_reported"] == len(impressions)
     assert result["reach_unsupported"] == len([p for p in raw if p.platform == "youtube"])
-    both = [p for p in raw if p.impressions is not None and p.engagements is not None]
-    if sum(p.impressions for p in both):
-        rate = sum(p.engagements for p in both) / sum(p.impressions for p in both)
+    # The one rule: engagements over each post's own denominator (impressions, else reach, else
+    # views), summed over the posts that have both.
+    both = [
+        (p.engagements, p.impressions or p.reach or p.views)
+        for p in raw
+        if p.engagements is not None and (p.impressions or p.reach or p.views)
+    ]
+    if both:
+        rate = sum(e for e, _ in both) / sum(b for _, b in both)
         assert result["engagement_rate"] == pytest.approx(rate)
 
 
