@@ -75,3 +75,43 @@ def test_existing_follower_counts_get_their_series():
         (s.platform, s.first_date.day, s.first_followers, s.last_date.day, s.last_followers)
         for s in series
     ] == [("facebook", 1, 100, 4, 130), ("tiktok", 3, 7, 3, 7)]
+
+
+def test_rollups_take_the_one_engagement_rate_rule(settings):
+    old = _migrate([("dashboard", "0008_current_shapes")])
+    workspace = old.get_model("accounts", "Workspace").objects.create(name="W", slug="w")
+    profile = old.get_model("accounts", "Profile").objects.create(workspace=workspace, title="A")
+    published = timezone.now().replace(hour=12) - datetime.timedelta(days=1)
+    day = timezone.localdate(published)
+    posts = [("tiktok", None, 1000, 85), ("facebook", 2000, 1500, 40), ("tiktok", None, 0, 3)]
+    for n, (platform, impressions, reach, engagements) in enumerate(posts):
+        old.get_model("dashboard", "PlatformPost").objects.create(
+            profile=profile,
+            platform=platform,
+            social_id=f"p{n}",
+            published_at=published,
+            synced_at=published,
+            impressions=impressions,
+            reach=reach,
+            engagements=engagements,
+        )
+    # Rows as the rollups kept them before: engagements ÷ impressions, TikTok left out.
+    for platform, top, base in (("tiktok", None, None), ("facebook", 40, 2000)):
+        for model, owner in (("DailyMetrics", {"profile": profile}), ("WorkspaceDailyMetrics", {})):
+            old.get_model("dashboard", model).objects.create(
+                **(owner or {"workspace": workspace}),
+                platform=platform,
+                day=day,
+                rate_engagements=top,
+                rate_impressions=base,
+            )
+
+    new = _migrate([("dashboard", "0009_one_engagement_rate")])
+
+    for model in ("DailyMetrics", "WorkspaceDailyMetrics"):
+        rows = new.get_model("dashboard", model).objects.order_by("platform")
+        # TikTok counts by reach; a post with no positive denominator is left out.
+        assert [(r.platform, r.rate_engagements, r.rate_base) for r in rows] == [
+            ("facebook", 40, 2000),
+            ("tiktok", 85, 1000),
+        ], model
