@@ -16,20 +16,11 @@ from django.db import transaction
 
 from dashboard import followers, rollups, workspace_rollups
 from dashboard.ayrshare import normalize
-from dashboard.metrics import AUDIENCE_METRICS, COUNTERS, METRICS, VIDEO_METRICS, with_engagement
+from dashboard.metrics import COUNTERS, METRICS, VIDEO_METRICS, with_engagement
 from dashboard.models import AccountMetrics, PlatformPost, ShortLink
+from dashboard.upsert import ACCOUNT_FIELDS
 
 BATCH = 500
-ACCOUNT_FIELDS = (
-    "followers",
-    "following",
-    "posts_count",
-    "impressions",
-    "reach",
-    "views",
-    "engagements",
-    *AUDIENCE_METRICS,
-)
 LINK_FIELDS = ("short_url", "original_url", "clicks", "clicks_by_platform", "created_at")
 
 

@@ -374,20 +374,24 @@ def _first_known(new, old):
     return new if new is not None else old
 
 
+# The numbers of an AccountMetrics row, as AccountSnapshot names them.
+ACCOUNT_FIELDS = (
+    "followers",
+    "following",
+    "posts_count",
+    "impressions",
+    "reach",
+    "views",
+    "engagements",
+    *AUDIENCE_METRICS,
+)
+
+
 def upsert_account_metrics(profile, snapshots, today):
     """One row per network and day; a field missing today keeps the value we had."""
     if not snapshots:
         return 0
-    fields = [
-        "followers",
-        "following",
-        "posts_count",
-        "impressions",
-        "reach",
-        "views",
-        "engagements",
-        *AUDIENCE_METRICS,
-    ]
+    fields = ACCOUNT_FIELDS
     existing = {
         r["platform"]: r
         for r in AccountMetrics.objects.filter(profile=profile, date=today).values(
