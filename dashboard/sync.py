@@ -417,6 +417,9 @@ def _recheck_open_posts(client, profile, now):
 
 def sync_platform(client, state, now, platform):
     """GET /history/{platform}: the bulk source of metrics, including posts made elsewhere."""
+    if platform not in state.profile.platforms:
+        # Unlinked since this unit was queued (the user unit drops it): no call.
+        return Outcome(now + DEFAULT_INTERVALS["platform"], None, "network no longer linked")
     response = client.platform_history(platform, limit=PLATFORM_PAGE)
     posts = normalize.platform_posts(platform, response)
     with transaction.atomic():
