@@ -23,6 +23,7 @@ from dashboard.metrics import (
 )
 from dashboard.models import AccountMetrics, ShortLink, SyncState, YouTubePlaylist
 from dashboard.sync import SOCIAL_PLATFORMS
+from dashboard.weblinks import web_url
 
 RESULTS_TARGET = "results"
 CHART_ID = "followers-chart"
@@ -148,16 +149,11 @@ def _links(links):
         )[:LINKS_SHOWN]
     )
     for link in rows:
-        link.short_href = _web_url(link.short_url)
-        link.original_href = _web_url(link.original_url)
+        link.short_href = web_url(link.short_url)
+        link.original_href = web_url(link.original_url)
         by_network = sorted((link.clicks_by_platform or {}).items(), key=lambda kv: -kv[1])
         link.by_network = " · ".join(f"{network_name(p)} {intcomma(n)}" for p, n in by_network)
     return rows
-
-
-def _web_url(url):
-    """The URL if it is a web address; anything else (javascript:, data:) is shown, not linked."""
-    return url if url.lower().startswith(("https://", "http://")) else ""
 
 
 def _since(first):

@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 
 from dashboard.metrics import network_name
 from dashboard.models import LinkedAccount
+from dashboard.weblinks import web_url
 
 
 def linked_accounts(profile_ids):
@@ -15,8 +16,8 @@ def linked_accounts(profile_ids):
     rows = LinkedAccount.objects.filter(profile__in=profile_ids).defer("raw")
     for account in rows.order_by("unlinked_at", "platform"):
         account.name = network_name(account.platform)
-        account.href = _web_url(account.profile_url)
-        account.picture = _web_url(account.image_url)
+        account.href = web_url(account.profile_url)
+        account.picture = web_url(account.image_url)
         account.handle = account.username or account.display_name
         found.setdefault(account.profile_id, []).append(account)
     return found
@@ -44,9 +45,3 @@ def unlinked(accounts):
         for account in accounts
         if account.unlinked_at is not None
     ]
-
-
-def _web_url(url):
-    """Only http(s) addresses become links or pictures; anything else from the API is dropped."""
-    url = (url or "").strip()
-    return url if url.lower().startswith(("https://", "http://")) else ""

@@ -19,6 +19,7 @@ from dashboard.metrics import (
 )
 from dashboard.models import MetricSnapshot, PlatformPost
 from dashboard.queries import metric_reason
+from dashboard.weblinks import web_url
 
 DRAWER_TARGET = "drawer"
 # The social id of a network post the network has not given an id yet (see upsert.placeholder_id).
@@ -50,7 +51,7 @@ def post_detail(request, membership, post_id):
         "platform_name": network_name(post.platform),
         # The words as they stand on this network; the Ayrshare original if it gave none.
         "text": post.text or (post.post.text if post.post else ""),
-        "thumbnail_url": _web_url(post.thumbnail_url),
+        "thumbnail_url": web_url(post.thumbnail_url),
         "networks": [_network(row, post) for row in _siblings(post)],
         "growth": _growth(post),
     }
@@ -86,7 +87,7 @@ def _network(row, current):
         "post": row,
         "name": network_name(row.platform),
         "is_current": row.pk == current.pk,
-        "url": _web_url(row.url),
+        "url": web_url(row.url),
         "metrics": [
             {
                 "label": LABELS[name],
@@ -190,9 +191,3 @@ def _display(name, value):
     if name == "engagement_rate":
         return percent(value)
     return intcomma(value)
-
-
-def _web_url(url):
-    """Only http(s) addresses become links or images; anything else from the API is dropped."""
-    url = (url or "").strip()
-    return url if url.lower().startswith(("https://", "http://")) else ""
