@@ -474,38 +474,55 @@ def sync_post_analytics(client, state, now, _arg):
         except (AuthError, TransientError):
             raise  # the whole profile or API is affected: let the unit back off
         except AyrshareError as exc:
-            # This one post's analytics failed; keep its numbers and try it again tomorrow.
-            rows.update(analytics_error=str(exc)[:500], analytics_due_at=now + timedelta(days=1))
+            _analytics_failed(rows, exc, now)
             continue
-        network_posts = normalize.post_analytics(response)
-        api_next = min((p.next_update for p in network_posts if p.next_update), default=None)
-        with transaction.atomic():
-            upsert.upsert_network_posts(profile, network_posts, now, source="analytics")
-            rows.update(
-                analytics_error="", analytics_due_at=analytics_due_at(published_at, now, api_next)
-            )
-    remaining = _due_analytics_posts(profile, now, 1)
-    if remaining:
-        next_update = now + timedelta(seconds=settings.SYNC_BEAT_SECONDS)
-    else:
-        soonest = (
-            PlatformPost.objects.filter(profile=profile, post__isnull=False, status="success")
-            .exclude(social_id__startswith="ayrshare:")
-            .aggregate(soonest=Min("analytics_due_at"))["soonest"]
+        _store_analytics(profile, rows, normalize.post_analytics(response), published_at, now)
+    tracked = PlatformPost.objects.filter(
+        profile=profile, post__isnull=False, status="success"
+    ).exclude(social_id__startswith="ayrshare:")
+    return Outcome(
+        _next_analytics(tracked, bool(_due_analytics_posts(profile, now, 1)), now),
+        now,
+        f"{asked} posts' analytics",
+    )
+
+
+def _analytics_failed(rows, exc, now):
+    """This one post's analytics failed; keep its numbers and try it again tomorrow."""
+    rows.update(analytics_error=str(exc)[:500], analytics_due_at=now + timedelta(days=1))
+
+
+def _store_analytics(profile, rows, network_posts, published_at, now):
+    api_next = min((p.next_update for p in network_posts if p.next_update), default=None)
+    with transaction.atomic():
+        upsert.upsert_network_posts(profile, network_posts, now, source="analytics")
+        rows.update(
+            analytics_error="", analytics_due_at=analytics_due_at(published_at, now, api_next)
         )
-        next_update = soonest or now + DEFAULT_INTERVALS["post_analytics"]
-    return Outcome(next_update, now, f"{asked} posts' analytics")
+
+
+def _next_analytics(tracked, more_due, now):
+    """Back next beat while posts are still due, else when the soonest of `tracked` is."""
+    if more_due:
+        return now + timedelta(seconds=settings.SYNC_BEAT_SECONDS)
+    soonest = tracked.aggregate(soonest=Min("analytics_due_at"))["soonest"]
+    return soonest or now + DEFAULT_INTERVALS["post_analytics"]
+
+
+def _native_posts(profile):
+    """Posts made outside Ayrshare on the linked networks that analytics by social id serves."""
+    return PlatformPost.objects.filter(
+        profile=profile,
+        post__isnull=True,
+        status="success",
+        platform__in=[p for p in profile.platforms if p in SEARCH_ID_PLATFORMS],
+    )
 
 
 def _due_native_posts(profile, now, limit):
-    """Posts made outside Ayrshare that are due for analytics by their social id, newest first."""
+    """The native posts due for analytics by their social id, newest first."""
     return list(
-        PlatformPost.objects.filter(
-            profile=profile,
-            post__isnull=True,
-            status="success",
-            platform__in=[p for p in profile.platforms if p in SEARCH_ID_PLATFORMS],
-        )
+        _native_posts(profile)
         .filter(Q(analytics_due_at__isnull=True) | Q(analytics_due_at__lte=now))
         .order_by("-published_at", "pk")
         .values_list("pk", "platform", "social_id", "published_at")[:limit]
@@ -529,28 +546,18 @@ def sync_native_analytics(client, state, now, _arg):
                 ) from exc
             if isinstance(exc, AuthError):
                 raise
-            rows.update(analytics_error=str(exc)[:500], analytics_due_at=now + timedelta(days=1))
+            _analytics_failed(rows, exc, now)
             continue
         except NotFoundError as exc:
-            rows.update(analytics_error=str(exc)[:500], analytics_due_at=now + timedelta(days=1))
+            _analytics_failed(rows, exc, now)
             continue
-        network_posts = [p for p in normalize.post_analytics(response) if p.platform == platform]
-        api_next = min((p.next_update for p in network_posts if p.next_update), default=None)
-        with transaction.atomic():
-            upsert.upsert_network_posts(profile, network_posts, now, source="analytics")
-            rows.update(
-                analytics_error="", analytics_due_at=analytics_due_at(published_at, now, api_next)
-            )
-    if _due_native_posts(profile, now, 1):
-        next_update = now + timedelta(seconds=settings.SYNC_BEAT_SECONDS)
-    else:
-        soonest = (
-            PlatformPost.objects.filter(profile=profile, post__isnull=True, status="success")
-            .filter(platform__in=SEARCH_ID_PLATFORMS)
-            .aggregate(soonest=Min("analytics_due_at"))["soonest"]
-        )
-        next_update = soonest or now + DEFAULT_INTERVALS["native_analytics"]
-    return Outcome(next_update, now, f"{len(due)} native posts' analytics")
+        found = [p for p in normalize.post_analytics(response) if p.platform == platform]
+        _store_analytics(profile, rows, found, published_at, now)
+    return Outcome(
+        _next_analytics(_native_posts(profile), bool(_due_native_posts(profile, now, 1)), now),
+        now,
+        f"{len(due)} native posts' analytics",
+    )
 
 
 def _refused_by_plan(exc):
