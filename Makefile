@@ -42,12 +42,16 @@ deps: uv
 	$(UV) sync --frozen
 	@mkdir -p "$${DATA_DIR:-data}"
 
+# Only what is missing: a machine whose Node.js came with its own npm cannot take Debian's npm.
 system-packages:
-	@{ [ -x /usr/bin/chromium ] && command -v docker-compose >/dev/null && command -v npm >/dev/null; } || { \
-	  echo "Installing Chromium, docker-compose (for its file check) and npm from Debian's packages"; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	[ -z "$$missing" ] || { \
+	  echo "Installing$$missing from Debian's packages"; \
 	  $(SUDO) apt-get update && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-	    chromium docker-compose npm; }
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; }
 
 # axe-core, which the browser tests load into Chromium, pinned in tests/browser/package-lock.json.
 browser-tools: system-packages

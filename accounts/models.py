@@ -65,6 +65,8 @@ class Membership(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.ANALYST)
     # Only read for client-role members: the profiles they are allowed to see.
     profiles = models.ManyToManyField(Profile, blank=True, related_name="client_memberships")
+    # The numbers this person chose to see in the posts table; None: the default few.
+    post_columns = models.JSONField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,14 +18,15 @@ from django.utils import timezone
 
 from accounts.access import visible_profiles, workspace_member
 from dashboard import fragments, kpis, networks, rollups, trends
-from dashboard.filters import PostFilters
+from dashboard.filters import PostFilters, with_defaults
 from dashboard.followers import follower_totals
 from dashboard.metrics import RATE_SENTENCE, percent
 from dashboard.models import SyncState
+from dashboard.moments import clock, past
+from dashboard.status import unit_label
 
 TABLE_TARGET = "agency-table"
 PERIOD_FIELDS = ("range", "start", "end")
-DEFAULT_RANGE = "28"
 # A sparkline draws one point per day; past a year the rows would grow too heavy to send.
 # Past this many days the sparkline has a point per week: a point per day would be noise.
 WEEKLY_AFTER_DAYS = 92
@@ -36,7 +37,7 @@ SPARK_WIDTH, SPARK_HEIGHT = 100, 28
 # (key, heading, numeric); every column sorts but the sparkline, whose total is "engagements".
 COLUMNS = [
     ("title", "Profile", False),
-    ("posts", "Posts", True),
+    ("posts", "Posts published", True),
     ("impressions", "Impressions", True),
     ("engagements", "Engagements", True),
     ("engagement_rate", "Eng. rate", True),
@@ -47,16 +48,35 @@ COLUMNS = [
     ("health", "Health", False),
 ]
 SORT_KEYS = [key for key, _, _ in COLUMNS if key != "sparkline"]
+HEADINGS = {key: label for key, label, _ in COLUMNS}
 DEFAULT_SORT = "title"
 HEALTH_RANK = {"OK": 0, "Stale": 1, "Failing": 2}
+# Reasons listed under a health badge; the Sync page has them all.
+HEALTH_REASONS = 2
+
+
+# How each sort reads in the "Sort by" list: (ascending, descending).
+SORT_WORDS = {
+    "title": ("Profile, A to Z", "Profile, Z to A"),
+    "last_sync": ("Last sync, longest ago first", "Last sync, most recent first"),
+    "health": ("Health, best first", "Health, worst first"),
+}
+
+
+def _sort_choices():
+    choices = []
+    for key, label, _ in COLUMNS:
+        if key in SORT_KEYS:
+            up, down = SORT_WORDS.get(key, (f"{label}, lowest first", f"{label}, highest first"))
+            choices += [(key, up), (f"-{key}", down)]
+    return choices
+
+
+SORTS = _sort_choices()
 
 
 class AgencySort(forms.Form):
-    sort = forms.ChoiceField(
-        label="Sort",
-        required=False,
-        choices=[(f"{sign}{key}", f"{key} {sign}") for key in SORT_KEYS for sign in ("", "-")],
-    )
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORTS)
 
 
 @dataclass
@@ -85,16 +105,15 @@ class Row:
 @workspace_member()
 def agency(request, membership):
     visible = visible_profiles(membership)
-    data = {name: request.GET.get(name, "") for name in PERIOD_FIELDS}
-    # A first visit shows 28 days; "?range=" (All time) is a choice, not a missing value.
-    if not ("range" in request.GET or any(data.values())):
-        data["range"] = DEFAULT_RANGE
+    data = with_defaults(request.GET)
+    data = {name: data.get(name, "") for name in PERIOD_FIELDS}
     filters = PostFilters(data, profiles=visible)
     sorting = AgencySort(request.GET)
     context = {
         "membership": membership,
         "filters": filters,
         "sort": DEFAULT_SORT,
+        "sorts": SORTS,
         "rate_formula": RATE_SENTENCE,
     }
     errors = _errors(filters, sorting)
@@ -154,6 +173,8 @@ def _rows(membership, profiles, first, last, period_query):
     accounts = networks.linked_accounts([p.pk for p in profiles])
     followers = follower_totals(profiles, first, last)["by_profile"]
     home = reverse("home", args=[membership.workspace.slug])
+    sync = reverse("sync_status", args=[membership.workspace.slug])
+    now = timezone.now()
     days = trends.buckets(first, last, every)
     rows = []
     for profile in profiles:
@@ -165,6 +186,8 @@ def _rows(membership, profiles, first, last, period_query):
         row.cells = _cells(totals, followers.get(profile.pk))
         row.sparkline = _sparkline(days, daily.get(profile.pk, {}), every)
         row.health = health.get(profile.pk) or _never_synced()
+        row.health["synced"] = past(row.health["last_success"], now).text
+        row.sync_link = f"{sync}#sync-profile-{profile.pk}"
         row.accounts = [a for a in accounts.get(profile.pk, []) if a.unlinked_at is None]
         row.warnings = networks.warnings(accounts.get(profile.pk, []))
         rows.append(row)
@@ -224,13 +247,13 @@ def _health(profiles):
         entry = result.setdefault(profile_id, {"last_success": None, "failing": [], "stale": []})
         if success and (entry["last_success"] is None or success > entry["last_success"]):
             entry["last_success"] = success
+        name = unit_label(unit)
         if failures:
-            entry["failing"].append(f"{unit}: {error or 'failed'} ({failures}× in a row)")
+            entry["failing"].append(f"{name}: {error or 'failed'} ({failures}× in a row)")
         if success is None:
-            entry["stale"].append(f"{unit}: never synced")
+            entry["stale"].append(f"{name}: never updated")
         elif next_update and next_update < stale_before:
-            due = timezone.localtime(next_update)
-            entry["stale"].append(f"{unit}: due since {due:%Y-%m-%d %H:%M %Z}")
+            entry["stale"].append(f"{name}: due since {clock(next_update)}")
     for entry in result.values():
         _badge(entry)
     return result
@@ -242,12 +265,15 @@ def _never_synced():
 
 
 def _badge(entry):
+    """The badge and, shown under it, why: the first few reasons and how many more."""
     if entry["failing"]:
-        entry["badge"], entry["title"] = "Failing", "\n".join(entry["failing"])
+        entry["badge"], reasons = "Failing", entry["failing"]
     elif entry["stale"]:
-        entry["badge"], entry["title"] = "Stale", "\n".join(entry["stale"])
+        entry["badge"], reasons = "Stale", entry["stale"]
     else:
-        entry["badge"], entry["title"] = "OK", "Every unit is up to date"
+        entry["badge"], reasons = "OK", []
+    entry["reasons"] = reasons[:HEALTH_REASONS]
+    entry["more"] = len(reasons) - len(entry["reasons"])
     return entry
 
 
@@ -262,7 +288,9 @@ def _cells(totals, followers):
         "engagements": (totals.get("engagements"), _none_reason(posts, "engagements")),
         "engagement_rate": (
             totals.get("engagement_rate"),
-            nothing if not posts else "No post reports both engagements and impressions",
+            nothing
+            if not posts
+            else "No post reports engagements with impressions, reach or views",
         ),
         "followers": (followers.get("followers"), "No follower count reported yet"),
         "growth": (
@@ -278,6 +306,7 @@ def _cells(totals, followers):
             "value": value,
             "display": _display(key, value),
             "reason": "" if value is not None else reason,
+            "label": HEADINGS[key],
         }
     return cells
 

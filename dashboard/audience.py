@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.access import visible_profiles, workspace_member
 from dashboard import charts, fragments
+from dashboard.filters import DEFAULT_RANGE
 from dashboard.followers import followers_at
 from dashboard.metrics import (
     AUDIENCE_LABELS,
@@ -33,7 +34,6 @@ RANGES = [
     ("365", "Last 365 days"),
     ("all", "All time"),
 ]
-DEFAULT_RANGE = "90"
 LINKS_SHOWN = 100
 # Followers lead each card on their own, with their change.
 ACCOUNT_FIELDS = [

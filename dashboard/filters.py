@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dashboard.metrics import MEDIA_TYPES, METRICS, PLATFORMS, network_name
+from dashboard.metrics import LABELS, MEDIA_TYPES, METRICS, PLATFORMS, network_name
 from dashboard.queries import COUNT_CAP, PAGE_SIZE, decode_cursor, sort_column
 
 RANGE_PRESETS = [
@@ -32,14 +32,40 @@ STATUSES = [
     ("awaiting approval", "Awaiting approval"),
     ("processing", "Processing"),
 ]
-TYPES = [("", "Any type"), ("immediate", "Immediate"), ("scheduled", "Scheduled")]
-ORIGINS = [("", "Any origin"), ("ayrshare", "Via Ayrshare"), ("network", "Made on the network")]
-SORT_FIELDS = ("published_at", *METRICS)
-SORTS = [(f"{sign}{field}", f"{field} {sign}") for field in SORT_FIELDS for sign in ("-", "")]
+TYPES = [("", "Any timing"), ("immediate", "Posted at once"), ("scheduled", "Scheduled ahead")]
+ORIGINS = [
+    ("", "Anywhere"),
+    ("ayrshare", "Through Ayrshare"),
+    ("network", "Directly on the network"),
+]
+# The posts page's tabs: what a person looks for first is what went out.
+SHOW = [
+    ("published", "Published"),
+    ("upcoming", "Scheduled and pending"),
+    ("failed", "Failed"),
+    ("all", "All"),
+]
+DEFAULT_SHOW = "published"
+# Every page that has a period opens on the same one.
+DEFAULT_RANGE = "28"
+SORTS = [("-published_at", "Newest first"), ("published_at", "Oldest first")] + [
+    (f"{sign}{name}", f"{LABELS[name]}, {order} first")
+    for name in METRICS
+    for sign, order in (("-", "highest"), ("", "lowest"))
+]
 DEFAULT_SORT = "-published_at"
 # ?page=N may go as deep as the capped count reaches (OFFSET of at most ~1,000 rows).
 OFFSET_PAGES = COUNT_CAP // PAGE_SIZE + 1
 BAD_CURSOR = "This page link is damaged or out of date; start again from the first page."
+
+
+def with_defaults(query):
+    """A copy of the query string with the default period (the last 28 days) where it names
+    none; "?range=" (All time) is a choice, not a missing value."""
+    data = query.copy()
+    if not ("range" in data or data.get("start") or data.get("end")):
+        data["range"] = DEFAULT_RANGE
+    return data
 
 
 class ProfileChoiceField(forms.ModelMultipleChoiceField):
@@ -86,15 +112,16 @@ class PostFilters(forms.Form):
         choices=[(p, network_name(p)) for p in PLATFORMS], required=False
     )
     status = forms.MultipleChoiceField(choices=STATUSES, required=False)
-    type = forms.ChoiceField(choices=TYPES, required=False)
-    origin = forms.ChoiceField(choices=ORIGINS, required=False)
+    type = forms.ChoiceField(label="Timing", choices=TYPES, required=False)
+    origin = forms.ChoiceField(label="Posted", choices=ORIGINS, required=False)
     media = forms.ChoiceField(
         label="Media",
         choices=[("", "Any media")] + [(m, m.capitalize()) for m in MEDIA_TYPES if m],
         required=False,
     )
     q = forms.CharField(label="Search text", max_length=200, required=False, strip=True)
-    sort = forms.ChoiceField(choices=SORTS, required=False)
+    show = forms.ChoiceField(choices=SHOW, required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=SORTS, required=False)
     # Old ?page=N links page by OFFSET, which stays cheap only near the top; deeper pages use
     # the cursors the page links carry (?after= / ?before=, see queries.encode_cursor).
     page = forms.IntegerField(
@@ -160,6 +187,22 @@ class PostFilters(forms.Form):
         if preset not in DATE_RANGES:
             return today - datetime.timedelta(days=int(preset) - 1), today
         return self.cleaned_data.get("start"), self.cleaned_data.get("end")
+
+    def listed_period(self):
+        """period() as the post list reads it: "Last 28 days" runs on into the posts scheduled
+        ahead, and only a chosen end date ends it."""
+        first, last = self.period()
+        return first, (last if self.cleaned_data.get("range") in DATE_RANGES else None)
+
+    def shown(self):
+        return self.cleaned_data.get("show") or DEFAULT_SHOW
+
+    def active_count(self):
+        """How many filters narrow the list beyond the defaults, for the phone's "Filters (N)"."""
+        data = self.cleaned_data
+        names = ("profiles", "platforms", "status", "type", "origin", "media", "q")
+        dated = data.get("range") != DEFAULT_RANGE or data.get("start") or data.get("end")
+        return sum(1 for name in names if data.get(name)) + bool(dated)
 
     def sort_order(self):
         return self.cleaned_data.get("sort") or DEFAULT_SORT

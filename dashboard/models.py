@@ -124,6 +124,13 @@ class PlatformPost(MetricColumns):
                 fields=["profile", "platform", "-published_at"], name="pp_profile_platform_pub"
             ),
             models.Index(fields=["profile", "status"], name="pp_profile_status"),
+            # The posts page counts the few posts not out yet (queries.SHOW_CONDITIONS) on every
+            # view: without it, that count reads every post of the period.
+            models.Index(
+                fields=["profile", "sort_time"],
+                condition=models.Q(social_id__startswith="ayrshare:"),
+                name="pp_not_out_yet",
+            ),
             # The post-analytics unit: which posts are due, newest first.
             models.Index(fields=["profile", "analytics_due_at"], name="pp_analytics_due"),
         ]

@@ -59,7 +59,35 @@ def _listed(visible):
     return Q(profile_id__in=ids) if ids else _in_profiles(visible)
 
 
-def _filtered(membership, filters, in_profiles=None):
+def tab_counts(membership, filters, shown_count):
+    """{tab: capped count} of the rows each posts tab lists under the other filters.
+
+    `shown_count`: the current tab's count, already made for its page.
+    """
+    rows = _filtered(membership, filters, lambda visible: Q(profile__in=visible), show=None)
+    counts = {}
+    for tab, condition in SHOW_CONDITIONS.items():
+        if tab == filters.shown():
+            counts[tab] = shown_count
+        else:
+            counts[tab] = rows.filter(condition).order_by()[: COUNT_CAP + 1].count()
+    return counts
+
+
+# What each tab of the posts page lists (filters.SHOW). A post not on the network yet has a
+# placeholder row (upsert.placeholder_id), dated by its schedule; one that failed says "error".
+NOT_OUT_YET = Q(social_id__startswith="ayrshare:")
+SHOW_CONDITIONS = {
+    # As the overview's "Posts published" counts them (kpis.period_posts).
+    "published": ~NOT_OUT_YET & Q(published_at__isnull=False),
+    "upcoming": NOT_OUT_YET & ~Q(status="error"),
+    "failed": Q(status="error"),
+    "all": Q(),
+}
+
+
+def _filtered(membership, filters, in_profiles=None, show=True):
+    """`show`: False-y to leave out the tab's condition (tab_counts adds each in turn)."""
     profiles = filters.cleaned_data.get("profiles")
     visible = visible_profiles(membership)
     if profiles:
@@ -75,7 +103,8 @@ def _filtered(membership, filters, in_profiles=None):
             ayrshare_id=F("post__ayrshare_id"),
         )
     )
-    return posts.filter(_conditions(filters))
+    posts = posts.filter(_conditions(filters))
+    return posts.filter(SHOW_CONDITIONS[filters.shown()]) if show else posts
 
 
 class _AnyOf(Func):
@@ -102,7 +131,7 @@ def _in_profiles(visible):
 def _conditions(filters):
     data = filters.cleaned_data
     q = Q()
-    first, last = filters.period()
+    first, last = filters.listed_period()
     if first:
         q &= Q(sort_time__gte=_start_of(first))
     if last:

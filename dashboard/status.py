@@ -1,17 +1,24 @@
-"""Sync status page: per visible profile and unit, how fresh the data is; Refresh now."""
+"""Sync status page: per visible profile, how fresh each kind of data is; Refresh now.
+
+While updates run, one element (the progress line) polls the page; the answer replaces that line
+and, out of band, each profile's table and the status line. The Refresh buttons sit outside
+every swapped region, so a keyboard user's focus is never taken away by a poll.
+"""
+
+import re
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from accounts.access import visible_profile, visible_profiles, workspace_member
-from dashboard import networks
+from dashboard import fragments, networks
 from dashboard import refresh as refresher
 from dashboard.metrics import network_name
 from dashboard.models import SyncState, UnmappedField
+from dashboard.moments import clock, past, upcoming
 
 UNIT_NAMES = {
     "history": "Post history",
@@ -23,6 +30,10 @@ UNIT_NAMES = {
     "native_analytics": "Analytics of posts made outside Ayrshare",
 }
 TEMPLATE = "dashboard/sync_status.html"
+# The progress line polls the page while updates run; htmx names it in HX-Target.
+POLLER = "sync-progress"
+# What the API client appends to its messages for the logs: " (GET /history, HTTP 503, code 1)".
+TECHNICAL_SUFFIX = re.compile(r" \((?:[A-Z]+ /[^)]*|HTTP \d+[^)]*|code [^)]*)\)\.?$")
 
 
 def unit_label(unit):
@@ -32,18 +43,18 @@ def unit_label(unit):
     return UNIT_NAMES.get(kind, unit)
 
 
+def plain_error(message):
+    """The error as the person can act on it: the call and HTTP code are for the logs."""
+    return TECHNICAL_SUFFIX.sub("", message)
+
+
 @workspace_member()
 def sync_status(request, membership):
     context = _context(membership)
-    # The table polls itself while units run; a full page is rendered for history restores.
-    template = (
-        f"{TEMPLATE}#units"
-        if request.htmx and not request.htmx.history_restore_request
-        else TEMPLATE
-    )
-    response = render(request, template, context)
-    response["Vary"] = "HX-Request"
-    return response
+    if fragments.wants(request, POLLER) and not context["running"]:
+        # The page polled because updates were running: say once that they have all finished.
+        context["notice"] = "All updates have finished."
+    return fragments.render_page(request, TEMPLATE, context, target=POLLER, partial="live")
 
 
 @workspace_member()
@@ -56,31 +67,27 @@ def refresh(request, membership):
         profile_ids = [visible_profile(membership, int(profile_id)).pk]
     else:
         profile_ids = list(visible_profiles(membership).values_list("pk", flat=True))
-    notice = _describe(refresher.refresh_profiles(profile_ids))
+    notice = _notice(refresher.refresh_profiles(profile_ids))
     if request.htmx:
-        return render(request, f"{TEMPLATE}#units", _context(membership, notice=notice))
+        # The notice goes into the status line; the tables and the progress line come out of
+        # band. The button that was pressed is not replaced, so it keeps the focus.
+        return render(request, f"{TEMPLATE}#refreshed", _context(membership, notice=notice))
     messages.info(request, notice)
     return redirect("sync_status", workspace=membership.workspace.slug)
 
 
-def _describe(result):
+def _notice(result):
     if result.queued:
-        noun = "unit" if result.queued == 1 else "units"
-        return f"Queued {result.queued} {noun} of work; the table updates as they finish."
+        noun = "update" if result.queued == 1 else "updates"
+        return f"Queued {result.queued} {noun}; the tables below change as each one finishes."
     if result.running:
-        return "An update is already running; the table updates as it finishes."
+        return "An update is already running; the tables below change as it finishes."
     if result.fresh_until:
-        local = timezone.localtime(result.fresh_until)
-        when = (
-            date_format(local, "H:i")
-            if local.date() == timezone.localdate()
-            else date_format(local, "M j, H:i")
-        )
         return (
-            f"Everything is fresh until {when} {local:%Z} (the next update Ayrshare announced); "
-            "asking earlier would return the same numbers."
+            f"Everything is fresh until {clock(result.fresh_until)} (the next update Ayrshare "
+            "announced); asking earlier would return the same numbers."
         )
-    return "Nothing to refresh yet: the first sync of these profiles starts within a minute."
+    return "Nothing to refresh yet: the first update of these profiles starts within a minute."
 
 
 def _context(membership, notice=""):
@@ -89,9 +96,7 @@ def _context(membership, notice=""):
     states = SyncState.objects.filter(profile__in=[p.pk for p in profiles]).order_by("pk")
     by_profile = {}
     for state in states:
-        state.label = unit_label(state.unit)
-        state.running = bool(state.lease_until and state.lease_until > now)
-        state.backing_off = bool(state.backoff_until and state.backoff_until > now)
+        _describe_state(state, now)
         by_profile.setdefault(state.profile_id, []).append(state)
     unmapped = _unmapped([p.pk for p in profiles])
     accounts = networks.linked_accounts([p.pk for p in profiles])
@@ -106,11 +111,25 @@ def _context(membership, notice=""):
     return {
         "membership": membership,
         "profiles": profiles,
-        "total": total,
         "running": running,
+        "total": total,
         "done": total - running,
+        "progress": f"{total - running} of {total} update{'s' if total != 1 else ''} done",
         "notice": notice,
     }
+
+
+def _describe_state(state, now):
+    """What one row of a profile's table says."""
+    state.label = unit_label(state.unit)
+    state.running = bool(state.lease_until and state.lease_until > now)
+    state.backing_off = bool(state.backoff_until and state.backoff_until > now)
+    state.error = plain_error(state.last_error)
+    state.success_at = past(state.last_success, now)
+    state.data_as_of = past(state.last_updated, now)
+    # After a failure the next try waits for the backoff too, whatever Ayrshare announced.
+    due = [t for t in (state.next_update, state.backoff_until if state.backing_off else None) if t]
+    state.next_at = upcoming(max(due, default=None), now)
 
 
 def _unmapped(profile_ids):

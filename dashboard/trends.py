@@ -134,7 +134,9 @@ def heatmap(profiles, first, last, workspace=None):
     """Engagements by posting weekday (Mon first) × hour, with an intensity level per cell.
 
     Returns {"rows": [{"day": "Mon", "cells": [{"hour", "posts", "engagements", "level"}]}],
-    "max": int|None}. A slot without posts or without reported engagements has engagements None.
+    "max": int|None, "busy": [...]}. A slot without posts or without reported engagements has
+    engagements None. "busy" lists the slots with posts for the table under the heatmap: a
+    cell's numbers are otherwise only in its hover title, out of reach of keyboard and touch.
     """
     if workspace is not None:
         rows = workspace_rollups.heat(workspace, first, last)
@@ -167,7 +169,22 @@ def heatmap(profiles, first, last, workspace=None):
                 }
             )
         table.append({"day": name, "cells": cells})
-    return {"rows": table, "max": top, "hours": list(range(24))}
+    return {"rows": table, "max": top, "hours": list(range(24)), "busy": _busy(table)}
+
+
+def _busy(table):
+    """The heatmap's cells with posts, in table order, as rows of a plain table."""
+    return [
+        {
+            "day": row["day"],
+            "hours": f"{cell['time']}–{cell['hour']:02d}:59",
+            "posts": cell["posts"],
+            "engagements": cell["engagements"],
+        }
+        for row in table
+        for cell in row["cells"]
+        if cell["posts"]
+    ]
 
 
 def _heat_text(posts, engagements):

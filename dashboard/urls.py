@@ -9,6 +9,7 @@ urlpatterns = [
     path("w/<slug:workspace>/", views.home, name="home"),
     path("w/<slug:workspace>/posts/", posts.posts, name="posts"),
     path("w/<slug:workspace>/posts/export.csv", posts.posts_export, name="posts_export"),
+    path("w/<slug:workspace>/posts/columns/", posts.posts_columns, name="posts_columns"),
     path("w/<slug:workspace>/posts/<int:post_id>/", post_detail.post_detail, name="post_detail"),
     path("w/<slug:workspace>/agency/", agency.agency, name="agency"),
     path("w/<slug:workspace>/audience/", audience.audience, name="audience"),

@@ -10,9 +10,10 @@ from django.utils.dateformat import format as format_date
 
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
 from dashboard import charts, followers, fragments, kpis, trends, workspace_rollups
-from dashboard.filters import PostFilters
+from dashboard.filters import PostFilters, with_defaults
 from dashboard.metrics import RATE_SENTENCE, network_name, percent
 from dashboard.models import PlatformPost, SyncState
+from dashboard.moments import zone_name
 from dashboard.queries import count_per_profile, metric_reason
 
 # An agency's hundreds of cards would be a wall, not an overview: the cards show the first ones
@@ -58,11 +59,7 @@ def start(request):
 @workspace_member()
 def home(request, membership):
     visible = visible_profiles(membership)
-    data = request.GET.copy()
-    # A first visit shows 28 days; "?range=" (All time) is a choice, not a missing value.
-    if not ("range" in data or data.get("start") or data.get("end")):
-        data["range"] = "28"
-    filters = PostFilters(data, profiles=visible)
+    filters = PostFilters(with_defaults(request.GET), profiles=visible)
     options = OverviewOptions(request.GET)
     fragment = fragments.wants(request, OVERVIEW_TARGET)
     context = {
@@ -71,6 +68,8 @@ def home(request, membership):
         "filters": filters,
         "options": options,
         "fragment": fragment,
+        # The times in the tables are local times of this zone; their headings say which.
+        "zone": zone_name(timezone.localtime()),
     }
     invalid = not (filters.is_valid() and options.is_valid())
     if invalid:

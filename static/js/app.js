@@ -6,13 +6,14 @@
 
   document.documentElement.classList.add("js");
 
-  // Phones: the workspace navigation folds behind a Menu button (CSS shows it from 761 px up).
+  // Phones: the workspace navigation and the posts filters fold behind a button (Menu,
+  // "Filters (3)") that opens what its aria-controls names; CSS shows both from 761 px up.
   document.addEventListener("click", function (event) {
-    var toggle = event.target.closest(".nav-toggle");
+    var toggle = event.target.closest(".fold-toggle");
     if (!toggle) return;
-    var bar = toggle.closest(".topbar");
-    var open = !bar.classList.contains("nav-open");
-    bar.classList.toggle("nav-open", open);
+    var folded = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = !folded.classList.contains("is-open");
+    folded.classList.toggle("is-open", open);
     toggle.setAttribute("aria-expanded", String(open));
   });
 

@@ -12,6 +12,7 @@
       if (!source) return;
       var config = JSON.parse(source.textContent);
       applyFormats(config);
+      applyPatterns(config);
       new Chart(canvas, config);
     });
   }
@@ -38,6 +39,40 @@
         return (item.dataset.label ? item.dataset.label + ": " : "") + value;
       },
     };
+  }
+
+  // A bar series that shares its colour with another in the chart (dashboard/charts.py
+  // _distinguish) names a pattern; JSON cannot carry a CanvasPattern, so it is drawn here, over the
+  // series' colour. The legend box is filled with it too.
+  function applyPatterns(config) {
+    config.data.datasets.forEach(function (dataset) {
+      if (!dataset.pattern) return;
+      dataset.backgroundColor = pattern(dataset.backgroundColor, dataset.pattern);
+      delete dataset.pattern;
+    });
+  }
+
+  function pattern(color, kind) {
+    var tile = document.createElement("canvas");
+    tile.width = tile.height = 8;
+    var ctx = tile.getContext("2d");
+    ctx.fillStyle = color;
+    ctx.fillRect(0, 0, 8, 8);
+    ctx.fillStyle = ctx.strokeStyle = "#ffffff";
+    if (kind === "dots") {
+      ctx.beginPath();
+      ctx.arc(4, 4, 1.5, 0, 2 * Math.PI);
+      ctx.fill();
+    } else {
+      // Diagonal stripes that join up across tiles.
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.moveTo(0, 8); ctx.lineTo(8, 0);
+      ctx.moveTo(-2, 2); ctx.lineTo(2, -2);
+      ctx.moveTo(6, 10); ctx.lineTo(10, 6);
+      ctx.stroke();
+    }
+    return ctx.createPattern(tile, "repeat");
   }
 
   function destroy(root) {

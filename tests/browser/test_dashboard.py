@@ -29,7 +29,8 @@ def query(page):
 
 def test_posts_filter_back_sort_paginate_drawer_and_csv(live_server, page, screenshot, synced):
     sign_in(page, live_server, "olivia")
-    posts_url = live_server.url + reverse("posts", args=["northwind"])
+    # Every post of all time: more than a page (the default is the last 28 days' published).
+    posts_url = live_server.url + reverse("posts", args=["northwind"]) + "?range=&show=all"
     page.goto(posts_url)
     first_page = table_ids(page)
     assert len(first_page) == 50
@@ -39,7 +40,7 @@ def test_posts_filter_back_sort_paginate_drawer_and_csv(live_server, page, scree
     page.get_by_label("Networks").select_option("instagram")
     expect(page).to_have_url(re.compile(r"[?&]platforms=instagram(&|$)"))
     expect(page.locator("#results tbody tr").first).to_be_visible()
-    networks = page.locator("#results tbody tr td:nth-child(3)").all_inner_texts()
+    networks = page.locator("#results tbody tr td:nth-child(4)").all_inner_texts()
     assert networks and {n.strip().lower() for n in networks} == {"instagram"}
     instagram = PlatformPost.objects.filter(platform="instagram").count()
     expect(page.locator(".result-count")).to_contain_text(f"of {instagram} post")
@@ -54,7 +55,7 @@ def test_posts_filter_back_sort_paginate_drawer_and_csv(live_server, page, scree
 
     # Sorting by engagements puts the biggest first, missing numbers last.
     page.locator("#results thead").get_by_role("link", name="Engagements").click()
-    expect(page).to_have_url(f"{posts_url}?sort=-engagements")
+    expect(page).to_have_url(f"{posts_url}&sort=-engagements")
     best = PlatformPost.objects.exclude(engagements=None).order_by("-engagements", "-pk")[0]
     expect(page.locator("#results tbody tr").first).to_have_attribute(
         "data-social-id", best.social_id
@@ -63,7 +64,7 @@ def test_posts_filter_back_sort_paginate_drawer_and_csv(live_server, page, scree
 
     # The next page keeps the sort; the CSV of the same address lists the same rows in order.
     page.get_by_role("link", name="Next page").click()
-    expect(page).to_have_url(re.compile(r"\?sort=-engagements&after=[\w=-]+$"))
+    expect(page).to_have_url(re.compile(r"\?range=&show=all&sort=-engagements&after=[\w=-]+$"))
     second_page = table_ids(page)
     assert len(second_page) == 50 and second_page[0] != best.social_id
     with page.expect_download() as download:
@@ -207,7 +208,9 @@ def test_watch_time_audience_numbers_and_link_clicks_as_ayrshare_sends_them_toda
     )
     assert video is not None
     page.goto(
-        live_server.url + reverse("posts", args=["northwind"]) + "?platforms=tiktok&sort=-views"
+        live_server.url
+        + reverse("posts", args=["northwind"])
+        + "?platforms=tiktok&sort=-views&range=&show=all"
     )
     row = page.locator(f'#results tbody tr[data-social-id="{video.social_id}"]')
     row.get_by_role("link", name="Details").click()

@@ -27,7 +27,8 @@ def press_and_wait(page, selector, url_pattern):
 
 def test_focus_stays_on_the_control_used_and_one_line_is_read_out(live_server, page, synced):
     sign_in(page, live_server, "olivia")
-    page.goto(live_server.url + reverse("posts", args=["northwind"]))
+    # All time: more than one page of posts.
+    page.goto(live_server.url + reverse("posts", args=["northwind"]) + "?range=")
     status = page.locator("#live-status")
 
     press_and_wait(page, "#sort-engagements", r"[?&]sort=-engagements")

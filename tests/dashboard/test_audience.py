@@ -60,7 +60,7 @@ def test_the_chart_draws_each_networks_rows_and_leaves_missing_days_as_gaps(
     AccountMetricsFactory(profile=profile, platform="facebook", date=days_ago(0), followers=120)
     AccountMetricsFactory(profile=profile, platform="instagram", date=days_ago(3), followers=40)
     AccountMetricsFactory(profile=profile, platform="instagram", date=days_ago(0), followers=45)
-    # Outside the default 90 days.
+    # Outside the default 28 days.
     AccountMetricsFactory(profile=profile, platform="facebook", date=days_ago(120), followers=1)
 
     response = client.get(url(member))
@@ -205,7 +205,7 @@ def test_the_page_form_pushes_the_url_and_a_history_restore_gets_the_whole_page(
 ):
     page = client.get(url(member)).content.decode()
     assert 'hx-push-url="true"' in page and 'hx-target="#results"' in page
-    assert '<option value="90" selected>' in page
+    assert '<option value="28" selected>' in page
     headers = {**FRAGMENT, "HX-History-Restore-Request": "true"}
     assert b"<html" in client.get(url(member), headers=headers).content
 
@@ -245,8 +245,8 @@ def fill(profile, n):
 
 def test_query_count_does_not_grow_with_rows(client, member, profile):
     other = ProfileFactory(workspace=member.workspace, title="Other")
-    # Both histories start before the default 90 days, so both pages look up a day inside them.
-    fill(profile, 95)
+    # Both histories start before the default 28 days, so both pages look up a day inside them.
+    fill(profile, 35)
     fill(other, 400)
 
     with CaptureQueriesContext(connection) as few:

@@ -37,8 +37,16 @@ def profile(member):
     return ProfileFactory(workspace=member.workspace, title="Acme")
 
 
+# Every post, not the pages' default (the published posts of the last 28 days).
+EVERY_POST = "range=&show=all"
+
+
+def every_post(query):
+    return f"{query}&{EVERY_POST}" if query else f"?{EVERY_POST}"
+
+
 def export(client, member, query=""):
-    response = client.get(f"/w/{member.workspace.slug}/posts/export.csv{query}")
+    response = client.get(f"/w/{member.workspace.slug}/posts/export.csv{every_post(query)}")
     assert response.status_code == 200
     assert response.streaming
     body = b"".join(response.streaming_content).decode("utf-8")
@@ -49,8 +57,8 @@ def table_ids(client, member, query):
     """The social ids the table shows for the same URL, page after page."""
     ids, page = [], 1
     while True:
-        sep = "&" if query else "?"
-        html = client.get(f"/w/{member.workspace.slug}/posts/{query}{sep}page={page}").content
+        path = f"/w/{member.workspace.slug}/posts/{every_post(query)}&page={page}"
+        html = client.get(path).content
         found = re.findall(r'data-social-id="([^"]+)"', html.decode())
         ids += found
         if 'rel="next"' not in html.decode():
@@ -334,7 +342,8 @@ def awkward(profile):
 
 
 def ordered_posts(member, query=""):
-    filters = PostFilters(QueryDict(query), profiles=visible_profiles(member))
+    data = QueryDict("&".join(part for part in (query, EVERY_POST) if part))
+    filters = PostFilters(data, profiles=visible_profiles(member))
     assert filters.is_valid(), filters.errors
     return exported_posts(member, filters)
 
@@ -403,7 +412,9 @@ def test_extreme_rates_are_written_as_python_writes_them(member, profile, rate):
 
 @postgresql_only
 def test_the_download_uses_copy_on_postgresql(client, member, awkward):
-    response = client.get(f"/w/{member.workspace.slug}/posts/export.csv?sort=-likes")
+    response = client.get(
+        f"/w/{member.workspace.slug}/posts/export.csv{every_post('?sort=-likes')}"
+    )
     body = b"".join(response.streaming_content)
 
     assert body == b"".join(csv_export.copy_lines(ordered_posts(member, "sort=-likes")))

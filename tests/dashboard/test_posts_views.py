@@ -13,8 +13,8 @@ from tests.dashboard.factories import PlatformPostFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
-# session, user, membership, profiles choices, count, rows (+ savepoints in tests)
-MAX_QUERIES = 8
+# session, user, membership, profiles choices, count, rows, the other three tabs' counts
+MAX_QUERIES = 10
 FRAGMENT = {"HX-Request": "true", "HX-Target": "results"}
 
 
@@ -91,7 +91,7 @@ def test_a_client_never_sees_another_profiles_posts(client, member):
 
 
 def test_missing_metric_is_a_dash_with_a_reason_and_zero_is_zero(client, member, profile):
-    PlatformPostFactory(profile=profile, platform="youtube", likes=0, impressions=None)
+    PlatformPostFactory(profile=profile, platform="youtube", views=0, impressions=None)
     page = client.get(url(member)).content.decode()
     row = page.split("<tbody>")[1].split("</tr>")[0]
     assert 'title="Not reported by this network"' in row
@@ -118,7 +118,7 @@ def test_failed_placeholder_shows_the_network_error(client, member, profile):
         published_at=None,
         error_message="Video too long for <TikTok>",
     )
-    page = client.get(url(member)).content.decode()
+    page = client.get(url(member, "?show=failed")).content.decode()
     assert "Video too long for &lt;TikTok&gt;" in page
     assert "not published yet" in page
 
@@ -127,7 +127,7 @@ def test_sort_and_page_links_keep_the_filters(client, member, profile):
     PlatformPostFactory.create_batch(51, profile=profile, platform="instagram")
     page = client.get(url(member, "?platforms=instagram")).content.decode()
     assert re.search(r'href="\?platforms=instagram&amp;after=[\w-]+" hx-get="[^"]+"', page)
-    assert 'href="?platforms=instagram&amp;sort=-likes"' in page
+    assert 'href="?platforms=instagram&amp;sort=-impressions"' in page
     assert "Page 1 of 2" in page
 
 
@@ -263,3 +263,125 @@ def test_bad_input_from_htmx_shows_the_message_in_place(client, member):
     assert response.status_code == 200
     assert "after the “To” date" in response.content.decode()
     assert 'role="alert"' in response.content.decode()
+
+
+def placeholder(profile, status, when):
+    post = PostFactory(profile=profile, status=status, schedule_date=when)
+    return PlatformPostFactory(
+        profile=profile,
+        post=post,
+        social_id=f"ayrshare:{post.pk}:facebook",
+        status=status,
+        # As the sync stores one: dated by its schedule (upsert._upsert_network_entries).
+        published_at=when,
+    )
+
+
+def tab_counts(page):
+    return dict(re.findall(r'id="tab-(\w+)"[^>]*>[^<]+<span class="tab-count">([\d,+]+)<', page))
+
+
+def test_the_page_opens_on_published_posts_newest_first_with_a_count_per_tab(
+    client, member, profile
+):
+    now = timezone.now()
+    older = PlatformPostFactory(profile=profile, published_at=now - datetime.timedelta(days=3))
+    newer = PlatformPostFactory(profile=profile, published_at=now - datetime.timedelta(hours=1))
+    ahead = placeholder(profile, "pending", now + datetime.timedelta(days=40))
+    failed = placeholder(profile, "error", now - datetime.timedelta(days=1))
+    # Published before the default period: on "All time" only.
+    PlatformPostFactory(profile=profile, published_at=now - datetime.timedelta(days=60))
+
+    page = client.get(url(member)).content.decode()
+
+    assert social_ids(page) == [newer.social_id, older.social_id]
+    assert tab_counts(page) == {"published": "2", "upcoming": "1", "failed": "1", "all": "4"}
+    assert re.search(r'id="tab-published"[^>]*aria-current="page"', page)
+    assert '<option value="28" selected>' in page
+    upcoming = client.get(url(member, "?show=upcoming")).content.decode()
+    assert social_ids(upcoming) == [ahead.social_id]
+    assert "Scheduled for" in upcoming
+    assert social_ids(client.get(url(member, "?show=failed")).content.decode()) == [
+        failed.social_id
+    ]
+    every = client.get(url(member, "?show=all&range=")).content.decode()
+    assert len(social_ids(every)) == 5
+
+
+def test_the_csv_without_a_query_has_the_rows_the_page_shows_without_one(client, member, profile):
+    shown = PlatformPostFactory(profile=profile)
+    placeholder(profile, "pending", timezone.now() + datetime.timedelta(days=2))
+    PlatformPostFactory(profile=profile, published_at=timezone.now() - datetime.timedelta(days=90))
+
+    response = client.get(url(member, "export.csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    assert [row["social_id"] for row in rows] == [shown.social_id]
+
+
+def test_a_tab_keeps_the_other_filters_and_the_form_keeps_the_tab(client, member, profile):
+    PlatformPostFactory(profile=profile, platform="instagram")
+    page = client.get(url(member, "?platforms=instagram&show=failed")).content.decode()
+    assert 'href="?platforms=instagram&amp;show=upcoming"' in page
+    assert '<input type="hidden" name="show" value="failed" form="filters">' in page
+
+
+def test_the_default_table_fits_a_laptop_and_a_person_chooses_more_columns(client, member, profile):
+    PlatformPostFactory(profile=profile, impressions=900, likes=12, comments=3)
+    headings = re.compile(r'<th scope="col" class="num"[^>]*>\s*<a id="sort-(\w+)"')
+
+    page = client.get(url(member, "?q=Network")).content.decode()
+    assert headings.findall(page) == [
+        "impressions",
+        "reach",
+        "views",
+        "engagements",
+        "engagement_rate",
+    ]
+
+    back = url(member, "?q=Network")
+    response = client.post(
+        url(member, "columns/"), {"columns": ["comments", "likes"], "next": back}
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    page = client.get(back).content.decode()
+    assert headings.findall(page) == ["likes", "comments"]
+    assert ">12<" in page and ">900<" not in page
+    # Another person of the same workspace keeps the default.
+    other = MembershipFactory(workspace=member.workspace)
+    client.force_login(other.user)
+    assert len(headings.findall(client.get(url(member)).content.decode())) == 5
+
+
+def test_a_bad_column_choice_says_so_and_changes_nothing(client, member, profile):
+    PlatformPostFactory(profile=profile)
+    response = client.post(
+        url(member, "columns/"), {"columns": ["likes", "password"], "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302 and response["Location"] == url(member)
+    page = client.get(url(member)).content.decode()
+    assert "The columns were not changed" in page and "password" in page
+    member.refresh_from_db()
+    assert member.post_columns is None
+
+
+def test_choosing_columns_needs_a_post(client, member):
+    assert client.get(url(member, "columns/")).status_code == 405
+
+
+def test_the_phone_filter_button_counts_the_filters_in_use(client, member, profile):
+    page = client.get(url(member, "?platforms=instagram&q=tea")).content.decode()
+    assert re.search(r'aria-controls="filter-fields">Filters<span id="filter-count"> \(2\)', page)
+    assert 'id="filter-count"> (2)' in page and page.count('id="filter-count"') == 1
+    fragment = client.get(url(member, "?q=tea&range="), headers=FRAGMENT).content.decode()
+    assert '<span id="filter-count" hx-swap-oob="true"> (2)</span>' in fragment
+    plain = client.get(url(member)).content.decode()
+    assert '<span id="filter-count"></span>' in plain
+
+
+def test_the_sort_is_a_labelled_select_too_for_phones(client, member, profile):
+    PlatformPostFactory(profile=profile)
+    page = client.get(url(member, "?sort=-views"), headers=FRAGMENT).content.decode()
+    assert '<label for="id_sort">Sort by</label>' in page
+    assert '<option value="-views" selected>Views, highest first</option>' in page
+    assert 'name="sort" form="filters"' in page

@@ -3,9 +3,10 @@ from datetime import timedelta
 import pytest
 from celery.app.base import Celery
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from accounts.models import Membership
-from dashboard import upsert
+from dashboard import moments, upsert
 from dashboard.ayrshare import normalize
 from dashboard.models import LinkedAccount, SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
@@ -31,6 +32,18 @@ def refresh_url(membership):
     return f"/w/{membership.workspace.slug}/sync/refresh/"
 
 
+def text(response):
+    """The page as read: the non-breaking spaces that keep a time on one line become spaces."""
+    return response.content.decode().replace("\xa0", " ")
+
+
+def poll(client, membership):
+    """What the progress line's poll asks for while updates run."""
+    return client.get(
+        status_url(membership), headers={"HX-Request": "true", "HX-Target": "sync-progress"}
+    )
+
+
 def unit(profile, name, **fields):
     return SyncState.objects.create(profile=profile, unit=name, **fields)
 
@@ -54,7 +67,7 @@ def owner(db, client):
     return membership
 
 
-def test_the_page_lists_units_by_name_with_errors_in_plain_words_escaped(client, owner):
+def test_the_page_lists_each_kind_of_data_by_name_with_errors_in_plain_words_escaped(client, owner):
     profile = ProfileFactory(workspace=owner.workspace, title="Acme Coffee")
     fresh(profile, "history")
     fresh(profile, "platform:facebook")
@@ -66,17 +79,29 @@ def test_the_page_lists_units_by_name_with_errors_in_plain_words_escaped(client,
         backoff_until=timezone.now() + timedelta(minutes=20),
     )
 
+    unit(
+        profile,
+        "links",
+        last_error="Ayrshare had a server error; gave up after 3 attempts (GET /links, HTTP 503)",
+        consecutive_failures=1,
+    )
+
     response = client.get(status_url(owner))
 
-    page = response.content.decode()
+    page = text(response)
     assert response.status_code == 200
     assert "Acme Coffee" in page
     assert "Post history" in page and "Facebook posts" in page and "Followers" in page
     assert "Ayrshare rejected the API key: &lt;b&gt;bad&lt;/b&gt; key" in page
     assert "<b>bad</b>" not in page
-    assert "Failed 3 times in a row; retrying" in page
-    assert 'datetime="' in page  # exact times sit beside the relative ones
+    assert "Failed 3 times in a row; next try <time" in page
+    # The call and its HTTP code are for the logs, not for the person reading the page.
+    assert "Ayrshare had a server error; gave up after 3 attempts</span>" in page
+    assert "GET /links" not in page and "HTTP 503" not in page
+    assert 'datetime="' in page
+    assert "5 minutes ago · " in page and " UTC</time>" in page  # the zone is in the text
     assert 'hx-trigger="every 2s"' not in page  # nothing runs, so nothing polls
+    assert "unit" not in strip_tags(page).lower()  # the developers' word for a kind of data
 
 
 def test_refresh_leases_the_due_units_and_sends_one_chain_per_profile(
@@ -100,10 +125,10 @@ def test_refresh_leases_the_due_units_and_sends_one_chain_per_profile(
     assert sent[0]["name"] == "dashboard.tasks.run_unit"
     assert sent[0]["args"] == (history.pk, history.lease_token)  # /history runs first
     assert [tuple(s["args"]) for s in sent[0]["chain"]] == [(analytics.pk, analytics.lease_token)]
-    page = client.get(response["Location"]).content.decode()
-    assert "Queued 2 units of work" in page
+    page = text(client.get(response["Location"]))
+    assert "Queued 2 updates; the tables below change as each one finishes." in page
     assert 'hx-trigger="every 2s"' in page
-    assert "1 of 3 units done" in page  # the fresh unit counts as done
+    assert "1 of 3 updates done" in page  # the fresh one counts as done
 
 
 def test_refresh_with_nothing_due_says_until_when_it_is_fresh_and_sends_nothing(
@@ -117,11 +142,12 @@ def test_refresh_with_nothing_due_says_until_when_it_is_fresh_and_sends_nothing(
         response = client.post(refresh_url(owner), headers={"HX-Request": "true"})
 
     page = response.content.decode()
-    until = timezone.localtime(soonest.next_update).strftime("%H:%M")
     assert response.status_code == 200
-    assert f"Everything is fresh until {until}" in page
+    assert f"Everything is fresh until {moments.clock(soonest.next_update)} (" in page
     assert "the next update Ayrshare announced" in page
-    assert "<html" not in page  # only the table is swapped
+    assert "<html" not in page  # only the regions that change
+    assert "Refresh now" not in page  # the buttons stay where they are, and keep the focus
+    assert 'id="sync-progress"' in page and 'id="sync-state-' in page  # out of band
     assert sent == []
     assert not SyncState.objects.filter(lease_until__isnull=False).exists()
 
@@ -162,24 +188,54 @@ def test_query_count_does_not_grow_with_profiles_or_units(
     with django_assert_max_num_queries(7):
         assert client.get(status_url(owner)).status_code == 200
     with django_assert_max_num_queries(7):
-        assert client.get(status_url(owner), headers={"HX-Request": "true"}).status_code == 200
+        assert poll(client, owner).status_code == 200
 
 
-def test_the_table_polls_only_while_units_are_leased(client, owner):
+def test_the_progress_line_polls_only_while_updates_run_and_never_replaces_a_button(client, owner):
     profile = ProfileFactory(workspace=owner.workspace)
     fresh(profile, "history", lease_until=timezone.now() + timedelta(minutes=5))
     fresh(profile, "links")
     fresh(profile, "post_analytics", lease_until=timezone.now() - timedelta(minutes=1))  # ran out
 
-    fragment = client.get(status_url(owner), headers={"HX-Request": "true"}).content.decode()
+    page = text(client.get(status_url(owner)))
+    assert page.count('hx-trigger="every 2s"') == 1
+    assert '<p id="sync-progress" class="sync-progress" hx-get=' in page  # the poller
+
+    fragment = text(poll(client, owner))
+    assert "<html" not in fragment
     assert 'hx-trigger="every 2s"' in fragment
-    assert "2 of 3 units done" in fragment
+    assert "2 of 3 updates done" in fragment
     assert "Updating…" in fragment
+    assert f'<div id="sync-state-{profile.pk}" class="stack sync-state" hx-swap-oob="true">' in (
+        fragment
+    )
+    assert "<button" not in fragment and "<form" not in fragment
+    assert 'id="sync-notice"' not in fragment  # nothing new to say while they run
 
     SyncState.objects.update(lease_until=None)
-    fragment = client.get(status_url(owner), headers={"HX-Request": "true"}).content.decode()
-    assert "hx-trigger" not in fragment
-    assert "units done" not in fragment
+    fragment = text(poll(client, owner))
+    assert "hx-trigger" not in fragment  # the new line does not poll again
+    assert "updates done" not in fragment
+    assert '<div id="sync-notice" hx-swap-oob="innerHTML">' in fragment
+    assert "All updates have finished." in fragment
+
+
+def test_an_htmx_request_for_another_region_or_a_history_restore_gets_the_whole_page(client, owner):
+    fresh(ProfileFactory(workspace=owner.workspace), "history")
+
+    other = client.get(status_url(owner), headers={"HX-Request": "true", "HX-Target": "main"})
+    restore = client.get(
+        status_url(owner),
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "sync-progress",
+            "HX-History-Restore-Request": "true",
+        },
+    )
+
+    for response in (other, restore):
+        assert "<html" in response.content.decode()
+        assert "HX-Request" in response["Vary"]
 
 
 def test_fields_ayrshare_sent_that_the_dashboard_does_not_read_are_listed(client, owner):
@@ -225,3 +281,17 @@ def test_a_network_to_reconnect_and_an_unlinked_one_are_said(client, owner):
     assert "Reconnect LinkedIn in Ayrshare within 10 days, or its numbers stop updating." in page
     assert "Instagram was unlinked on" in page and "its history is kept" in page
     assert "Reconnect TikTok" not in page  # 200 days left: nothing to do yet
+
+
+def test_the_page_says_due_now_and_shows_the_zone_of_every_time(client, owner, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    profile = ProfileFactory(workspace=owner.workspace)
+    fresh(profile, "history", minutes=-1)  # Ayrshare's next update passed a minute ago
+
+    page = text(client.get(status_url(owner)))
+
+    assert ">due now</time>" in page
+    assert "ago" not in page.split('data-label="Next update"')[1].split("</td>")[0]
+    times = page.split("<time ")[1:]
+    assert len(times) == 3
+    assert all(" CET</time>" in t or " CEST</time>" in t or ">due now<" in t for t in times)

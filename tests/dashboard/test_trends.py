@@ -121,6 +121,16 @@ def test_heatmap_cell_equals_engagements_of_posts_in_that_weekday_and_hour(profi
     assert result["rows"][2]["cells"][0]["summary"] == "no posts"
 
 
+def test_heatmap_lists_the_slots_with_posts_for_a_plain_table(profile):
+    result = trends.heatmap(_profiles(profile), FIRST, LAST)
+
+    assert result["busy"] == [
+        {"day": "Mon", "hours": "09:00–09:59", "posts": 2, "engagements": 12},
+        {"day": "Tue", "hours": "09:00–09:59", "posts": 1, "engagements": 11},
+        {"day": "Tue", "hours": "18:00–18:59", "posts": 1, "engagements": None},
+    ]
+
+
 def test_series_follow_the_configured_time_zone():
     profile = ProfileFactory()
     # 02:00 UTC on Nov 3 is still Nov 2 (21:00) in New York.

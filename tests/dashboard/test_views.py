@@ -109,7 +109,7 @@ def test_profile_cards_say_posts_networks_and_last_sync(client, db):
 
     page = client.get(home(membership)).content.decode()
 
-    assert '3 <span class="muted">published network posts</span>' in page
+    assert '3 <span class="muted">posts published, all time</span>' in page
     assert "Facebook, LinkedIn" in page
     assert "Synced 2\xa0hours ago" in page
     assert "No networks linked" in page
