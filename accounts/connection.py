@@ -98,11 +98,14 @@ def _connected(user, who, profile):
     title = user.get("title") or user.get("displayTitle") or "(no title)"
     ref_id = user.get("refId") or "none"
     text = (
-        f"Connected to {who}: Ayrshare calls it “{title}” (refId {ref_id}); linked networks: "
-        f"{', '.join(networks) or 'none'}."
+        f"Connected to {who}: Ayrshare calls it “{title}” (Ayrshare reference {ref_id}); "
+        f"linked networks: {', '.join(networks) or 'none'}."
     )
     if profile is not None and profile.ref_id and user.get("refId") != profile.ref_id:
-        text += f" Careful: this key belongs to refId {ref_id}, not the stored {profile.ref_id}."
+        text += (
+            f" Careful: this key belongs to Ayrshare reference {ref_id},"
+            f" not the stored {profile.ref_id}."
+        )
         return _result(messages.WARNING, text, user)
     return _result(messages.SUCCESS, text, user)
 

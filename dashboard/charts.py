@@ -38,8 +38,19 @@ PLATFORM_COLORS = {
     "snapchat": PLUM,
     "telegram": BLUE,
 }
-# For series that are not networks (e.g. impressions vs engagements), in order.
+# For series that are not networks, in order.
 SERIES_COLORS = PALETTE
+# A metric keeps its colour on every chart: engagements are orange on the overview and in a
+# post's growth chart alike.
+METRIC_COLORS = {
+    "impressions": BLUE,
+    "engagements": ORANGE,
+    "views": GREEN,
+    "reach": VIOLET,
+    "likes": RED,
+    "comments": PLUM,
+    "shares": BLACK,
+}
 FALLBACK_COLOR = BLACK
 
 # The second cue of a colour's 2nd and 3rd series in one chart: lines get a dash and a point shape
@@ -58,6 +69,10 @@ BAR_CUES = (
 
 def platform_color(platform):
     return PLATFORM_COLORS.get(platform, FALLBACK_COLOR)
+
+
+def metric_color(metric):
+    return METRIC_COLORS.get(metric, FALLBACK_COLOR)
 
 
 def series(label, values, color, **extra):

@@ -166,7 +166,7 @@ def _growth(post):
     for index, name in enumerate(GROWTH_METRICS, start=1):
         values = [p[index] for p in points]
         if any(v is not None for v in values):
-            color = charts.SERIES_COLORS[len(datasets)]
+            color = charts.metric_color(name)
             datasets.append(charts.series(name.capitalize(), values, color, spanGaps=False))
     if not datasets:
         return growth

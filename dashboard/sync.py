@@ -221,7 +221,9 @@ def _run_claimed(state, now):
     kind, _, arg = state.unit.partition(":")
     handler = HANDLERS.get(kind)
     if handler is None:
-        _record_failure(state, now, "unknown-unit", f"Unknown unit of work {state.unit!r}.")
+        _record_failure(
+            state, now, "unknown-unit", "This version of the dashboard cannot update this data."
+        )
         return "failed"
     try:
         outcome = handler(client, state, now, arg)
@@ -244,10 +246,16 @@ def _run_claimed(state, now):
         at_least = getattr(exc, "retry_after", None) or 0
         _record_failure(state, now, code, _plain_words(exc), at_least=at_least)
         return "failed"
-    except Exception as exc:
+    except Exception:
         # One bad row must not crash-loop the unit: record it and push the next attempt back.
         logger.exception("%s failed unexpectedly", state)
-        _record_failure(state, now, "unexpected", f"Unexpected error: {type(exc).__name__}")
+        _record_failure(
+            state,
+            now,
+            "unexpected",
+            "Something unexpected went wrong reading Ayrshare's answer; it is logged and will be"
+            " tried again.",
+        )
         return "failed"
     _record_success(state, now, outcome)
     logger.info("%s ok: %s (next %s)", state, outcome.summary, outcome.next_update.isoformat())
@@ -309,7 +317,8 @@ def _pause_profile(state, now, exc):
     ).update(backoff_until=until)
     SyncState.objects.filter(pk=state.pk).update(
         last_attempt=now,
-        last_error=f"Rate limited by Ayrshare; retrying after {until:%H:%M:%S} UTC.",
+        # The page shows when it tries again (backoff_until), in the reader's zone.
+        last_error="Ayrshare asked for a pause (too many requests); this will be tried again.",
         last_error_code="rate-limited",
         consecutive_failures=state.consecutive_failures + 1,
     )

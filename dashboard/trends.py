@@ -188,20 +188,13 @@ def _busy(table):
 
 
 def _heat_text(posts, engagements):
-    """A cell's tooltip ("summary") and its screen-reader text ("short"): 168 cells, formatted
-    here rather than by a dozen template filters each."""
+    """A cell's tooltip: 168 cells, formatted here rather than by template filters each."""
     if not posts:
-        return {"summary": "no posts", "short": "no posts"}
+        return {"summary": "no posts"}
     plural = "" if posts == 1 else "s"
     if engagements is None:
-        return {
-            "summary": f"{posts:,} post{plural}, engagements not reported",
-            "short": "not reported",
-        }
-    return {
-        "summary": f"{engagements:,} engagements from {posts:,} post{plural}",
-        "short": f"{engagements}",
-    }
+        return {"summary": f"{posts:,} post{plural}, engagements not reported"}
+    return {"summary": f"{engagements:,} engagements from {posts:,} post{plural}"}
 
 
 def _level(value, top):

@@ -13,7 +13,7 @@ from dashboard import charts, followers, fragments, kpis, trends, workspace_roll
 from dashboard.filters import PostFilters, with_defaults
 from dashboard.metrics import RATE_SENTENCE, network_name, percent
 from dashboard.models import PlatformPost, SyncState
-from dashboard.moments import zone_name
+from dashboard.moments import clock, upcoming, zone_name
 from dashboard.queries import count_per_profile, metric_reason
 
 # An agency's hundreds of cards would be a wall, not an overview: the cards show the first ones
@@ -156,6 +156,11 @@ def _overview(filters, options, profiles, whole=None):
         )
     else:
         current, previous = published, published_before
+    next_update = (
+        kpis.next_sync(owned)
+        or current.get("next_post_update")
+        or kpis.next_post_update(profiles, first, last)
+    )
     return {
         "first": first,
         "last": last,
@@ -170,13 +175,21 @@ def _overview(filters, options, profiles, whole=None):
         "rate_formula": RATE_FORMULA,
         "time_zone": settings.TIME_ZONE,
         "as_of": (current["oldest_update"], current["newest_update"]),
-        "next_update": kpis.next_sync(owned)
-        or current.get("next_post_update")
-        or kpis.next_post_update(profiles, first, last),
+        "as_of_text": _as_of_text(current["oldest_update"], current["newest_update"]),
+        "next_update": next_update,
+        "next_text": next_update and upcoming(next_update, timezone.now()).text,
         "charts": _charts(profiles, first, last, every, whole),
         "heatmap": trends.heatmap(profiles, first, last, whole),
         "top": _top_posts(profiles, first, last),
     }
+
+
+def _as_of_text(oldest, newest):
+    """ "Dec 6, 07:06 UTC – 07:48 UTC": each end with its zone, one time when they agree."""
+    if oldest is None:
+        return ""
+    start, end = clock(oldest), clock(newest)
+    return start if start == end else f"{start} – {end}"
 
 
 def default_every(first, last):
@@ -287,13 +300,13 @@ def _charts(profiles, first, last, every, whole):
         "line",
         labels,
         [
-            charts.series("Engagements", over["engagements"], charts.SERIES_COLORS[0]),
+            charts.series("Engagements", over["engagements"], charts.metric_color("engagements")),
         ],
     )
     impressions = charts.config(
         "line",
         labels,
-        [charts.series("Impressions", over["impressions"], charts.SERIES_COLORS[1])],
+        [charts.series("Impressions", over["impressions"], charts.metric_color("impressions"))],
     )
     split = trends.by_platform(profiles, first, last, every, whole)
     stacked = charts.config(

@@ -24,6 +24,9 @@ RSS_LIMIT = 64 * 2**20
 STATUS = Path("/proc/self/status")
 CLEAR_REFS = Path("/proc/self/clear_refs")
 
+# A whole export: every post of all time, not the page's default (published, 28 days).
+EVERY_POST = "range=&show=all"
+
 
 @dataclass
 class Download:
@@ -115,7 +118,7 @@ def _first_row_s(seeded, profiles):
 
 
 def _export(seeded, profiles):
-    query = "&".join(f"profiles={p.pk}" for p in profiles or [])
+    query = "&".join([EVERY_POST, *(f"profiles={p.pk}" for p in profiles or [])])
     request = RequestFactory().get(f"/w/{seeded.workspace.slug}/posts/export.csv?{query}")
     request.user = seeded.user
     response = post_views.posts_export(request, workspace=seeded.workspace.slug)
@@ -128,7 +131,7 @@ def _export(seeded, profiles):
 def raw_copy(seeded):
     """Rows/s of `COPY (<the export's filtered SELECT of plain columns>) TO STDOUT`."""
     membership = Membership.objects.get(user=seeded.user, workspace=seeded.workspace)
-    filters = PostFilters({}, profiles=seeded.workspace.profiles.all())
+    filters = PostFilters({"show": "all"}, profiles=seeded.workspace.profiles.all())
     if not filters.is_valid():
         raise RuntimeError(filters.error_text())
     posts = exported_posts(membership, filters)

@@ -241,7 +241,7 @@ def test_a_good_api_key_reports_the_primary_profile(client, connected, caplog):
     primary = connected["keys"]["primary"]
     assert response.redirect_chain[-1][0] == settings_url(connected["workspace"])
     assert f"Connected to the primary profile: Ayrshare calls it “{primary['title']}”" in page
-    assert f"refId {primary['refId']}" in page
+    assert f"Ayrshare reference {primary['refId']}" in page
     assert connected["keys"]["apiKey"] not in page
     assert connected["keys"]["apiKey"] not in caplog.text
 

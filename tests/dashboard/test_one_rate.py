@@ -53,7 +53,7 @@ def test_one_posts_rate_is_the_same_everywhere(client, tiktok):
     assert re.search(r"<dt>Engagement rate</dt>\s*<dd>" + re.escape(RATE) + "</dd>", drawer)
 
     overview = client.get(f"{base}/?range=28").content.decode()
-    top = overview[overview.index('class="top-posts"') :]
+    top = overview[overview.index('class="top-posts') :]
     assert RATE in text(top[: top.index("</table>")])
     cards = overview[overview.index("kpi-card") :]
     assert re.search(r"Engagement rate</h3>\s*<p class=\"big\">" + re.escape(RATE), cards)

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.db.models import Sum
@@ -84,7 +85,22 @@ def test_cards_say_how_fresh_the_numbers_are(client, member):
 
     assert f'datetime="{timezone.localtime(updated).isoformat()}"' in page
     assert f'datetime="{timezone.localtime(upcoming).isoformat()}"' in page
-    assert "next update" in page
+    # Each time says its zone in the text, and the next one how far off it is.
+    freshness = page[page.index('class="muted small freshness"') :]
+    freshness = freshness[: freshness.index("</p>")].replace("\xa0", " ")
+    assert "next update" in freshness and "in 1 hour · " in freshness  # 1 h 59 min ahead
+    assert freshness.count(" UTC<") == 2
+
+
+def test_a_next_update_seconds_away_reads_due_now(client, member):
+    PlatformPostFactory(profile=member.profile)
+    # Not "in 3 seconds", and not "3 seconds ago" by the time the page is read.
+    soon = timezone.now() + datetime.timedelta(seconds=3)
+    SyncState.objects.create(profile=member.profile, unit="history", next_update=soon)
+
+    page = client.get(_home(member)).content.decode()
+
+    assert re.search(r"next update <time datetime=\"[^\"]+\">due now</time>", page)
 
 
 def test_activity_totals_come_from_snapshots(client, member):
@@ -131,6 +147,11 @@ def test_charts_heatmap_and_top_posts_are_on_the_page(client, member):
     assert "Week of" in page
     assert 'class="heat heat-5"' in page
     assert "42 engagements from 1 post" in page
+    # A screen reader meets one picture, not 168 cells, and is sent to the numbers' table.
+    heatmap = page[page.index('<table class="heatmap"') :]
+    heatmap = heatmap[: heatmap.index("</table>")]
+    assert 'role="img" aria-label="Heatmap of engagements' in heatmap
+    assert "visually-hidden" not in heatmap
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page
     assert 'href="https://example.com/p/1"' in page

@@ -251,3 +251,21 @@ def test_an_image_has_no_video_section(client, member, profile):
     post = PlatformPostFactory(profile=profile, platform="instagram", media_type="image")
     page = client.get(url(member, post), headers=DRAWER).content.decode()
     assert "Video</h5>" not in page
+
+
+def test_a_metric_is_drawn_in_the_overviews_colour_of_it(client, member, profile):
+    post = PlatformPostFactory(profile=profile, engagements=30, impressions=300)
+    snapshot(post, 2, impressions=100, engagements=10)
+    snapshot(post, 1, impressions=300, engagements=30)
+
+    drawer = chart_json(client.get(url(member, post), headers=DRAWER).content.decode(), post)
+    overview = client.get(f"/w/{member.workspace.slug}/").content.decode()
+
+    growth = {d["label"]: d["borderColor"] for d in drawer["data"]["datasets"]}
+    for name in ("engagements", "impressions"):
+        chart = re.search(
+            rf'<script id="chart-{name}" type="application/json">(.*?)</script>', overview, re.S
+        )
+        [dataset] = json.loads(chart[1])["data"]["datasets"]
+        assert growth[name.capitalize()] == dataset["borderColor"]
+    assert growth["Engagements"] != growth["Impressions"]

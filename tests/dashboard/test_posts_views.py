@@ -95,7 +95,9 @@ def test_missing_metric_is_a_dash_with_a_reason_and_zero_is_zero(client, member,
     page = client.get(url(member)).content.decode()
     row = page.split("<tbody>")[1].split("</tr>")[0]
     assert 'title="Not reported by this network"' in row
-    assert ">0</span>" in row
+    # In words too: read out, and shown on a phone's card, where nothing hovers.
+    assert '<span class="reason"> (not reported by this network)</span>' in row
+    assert 'data-label="Views">0</td>' in row
 
 
 def test_a_failed_metrics_fetch_is_not_a_zero_nor_a_wait(client, member, profile):
@@ -385,3 +387,22 @@ def test_the_sort_is_a_labelled_select_too_for_phones(client, member, profile):
     assert '<label for="id_sort">Sort by</label>' in page
     assert '<option value="-views" selected>Views, highest first</option>' in page
     assert 'name="sort" form="filters"' in page
+
+
+@pytest.mark.parametrize(
+    "address", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<b>x</b>"]
+)
+def test_a_post_address_that_is_not_http_is_text_not_a_link(client, member, profile, address):
+    PlatformPostFactory(profile=profile, text="Launch day", url=address, engagements=5)
+    for page in (
+        client.get(url(member)).content.decode(),
+        client.get(f"/w/{member.workspace.slug}/").content.decode(),  # top and latest posts
+    ):
+        assert "Launch day" in page
+        assert "javascript:" not in page.lower() and 'href="data:' not in page
+
+
+def test_a_web_address_stays_a_link(client, member, profile):
+    PlatformPostFactory(profile=profile, text="Launch day", url="https://example.com/p/1")
+    page = client.get(url(member)).content.decode()
+    assert '<a href="https://example.com/p/1" rel="noopener noreferrer"' in page

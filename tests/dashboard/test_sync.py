@@ -464,7 +464,7 @@ def test_a_429_burst_pauses_that_profile_and_the_others_carry_on(sandboxes, retr
 
     paused = SyncState.objects.filter(profile=throttled)
     assert all(s.backoff_until >= before + timedelta(seconds=pause) for s in paused)
-    assert "Rate limited" in state(throttled, "history").last_error
+    assert "Ayrshare asked for a pause" in state(throttled, "history").last_error
     assert not sync.due_states().filter(profile=throttled).exists()
     mark = sandbox.calls.next_index
     assert set(sync_profile(throttled).values()) == {"not-due"}

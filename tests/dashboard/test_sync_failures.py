@@ -72,7 +72,7 @@ def test_rate_limit_pauses_every_unit_of_that_profile_only(profile, monkeypatch)
     paused = SyncState.objects.filter(profile=profile)
     assert all(s.backoff_until >= before + timedelta(seconds=119) for s in paused)
     assert not SyncState.objects.filter(profile=other, backoff_until__isnull=False).exists()
-    assert "Rate limited" in state(profile, "platform:facebook").last_error
+    assert "Ayrshare asked for a pause" in state(profile, "platform:facebook").last_error
     # Nothing is due for the paused profile until Retry-After has passed.
     assert not sync.due_states().filter(profile=profile).exists()
 

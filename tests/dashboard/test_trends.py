@@ -113,7 +113,6 @@ def test_heatmap_cell_equals_engagements_of_posts_in_that_weekday_and_hour(profi
         "engagements": None,
         "level": 0,
         "summary": "1 post, engagements not reported",
-        "short": "not reported",
     }
     assert result["rows"][1]["cells"][9]["engagements"] == 11
     assert result["rows"][2]["cells"][0]["posts"] == 0
