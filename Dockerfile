@@ -28,4 +28,7 @@ RUN useradd --system --uid 10001 --no-create-home --home-dir /app app \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "dashboard.wsgi", "--worker-class", "gthread", "--threads", "4", "--workers", "2", "--timeout", "120", "--bind", "0.0.0.0:8000"]
+# --keep-alive above the idle timeout of a proxy in front (nginx 75 s, AWS ALB 60 s): the proxy,
+# not gunicorn, closes an idle connection, so no request is sent into one gunicorn just closed.
+# The access log goes to stdout with the container's other output.
+CMD ["gunicorn", "dashboard.wsgi", "--worker-class", "gthread", "--threads", "4", "--workers", "2", "--timeout", "120", "--keep-alive", "75", "--access-logfile", "-", "--bind", "0.0.0.0:8000"]

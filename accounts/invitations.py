@@ -6,6 +6,7 @@ An invitation token is a secret: only its hash is stored, and it is never logged
 
 import logging
 import smtplib
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,6 +30,13 @@ class MembershipRuleError(Exception):
 
 class InvitationClosed(Exception):
     """The invitation expired, was withdrawn or was already used."""
+
+
+class InvitationForAnotherAddress(Exception):
+    """The invitation is bound to its email, and this account has another one."""
+
+    def __init__(self, invitation):
+        super().__init__(f"This invitation is for {invitation.email}: sign in as that address.")
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -107,8 +115,12 @@ def open_invitations(workspace):
     )
 
 
-def create_invitation(actor, *, email, role, profiles=()):
-    """Invite `email` to actor's workspace. Returns (invitation, token); the token is shown once."""
+def create_invitation(actor, *, email, role, profiles=(), bound_to_email=True):
+    """Invite `email` to actor's workspace. Returns (invitation, token); the token is shown once.
+
+    A bound invitation can be accepted only by an account with that email; otherwise anyone
+    with the link may join.
+    """
     _check_may_give(actor, role)
     token = Invitation.new_token()
     now = timezone.now()
@@ -122,6 +134,7 @@ def create_invitation(actor, *, email, role, profiles=()):
             token_hash=Invitation.hash_token(token),
             invited_by=actor.user,
             expires_at=now + timedelta(days=settings.INVITATION_DAYS),
+            bound_to_email=bound_to_email,
         )
         if role == Role.CLIENT:
             invitation.profiles.set(profiles)
@@ -138,6 +151,8 @@ def send_invitation_email(invitation, link):
         f"Open this link to join (valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):\n"
         f"{link}\n"
     )
+    if invitation.bound_to_email:
+        body += f"\nJoin with an account that uses this address, {invitation.email}.\n"
     subject = f"Invitation to {invitation.workspace.name}"
     try:
         send_mail(subject, body, None, [invitation.email])
@@ -167,12 +182,27 @@ def invitation_state(invitation):
     return "open"
 
 
+def _plain_address(address):
+    # As Django compares addresses for password resets: "Ａnn@Example.com" is ann@example.com.
+    return unicodedata.normalize("NFKC", address.strip()).casefold()
+
+
+def is_for(invitation, user):
+    """Whether user may accept: anyone, for an open link; else only the invited address."""
+    if not invitation.bound_to_email:
+        return True
+    return _plain_address(user.email or "") == _plain_address(invitation.email)
+
+
 def accept(invitation, user):
     """Make user a member as the invitation says and mark it used. Returns the Membership.
 
-    Raises InvitationClosed if it is no longer open. Someone who already belongs to the workspace
-    keeps a higher role; a client gains the invitation's profiles on top of theirs.
+    Raises InvitationForAnotherAddress if it is bound to an email user's account does not have,
+    InvitationClosed if it is no longer open. Someone who already belongs to the workspace keeps
+    a higher role; a client gains the invitation's profiles on top of theirs.
     """
+    if not is_for(invitation, user):
+        raise InvitationForAnotherAddress(invitation)
     now = timezone.now()
     with transaction.atomic():
         # The conditional update claims the invitation, so two clicks cannot both use it.

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
+from accounts.forms import ProfileChoiceField
 from accounts.invitations import assignable_roles
 from accounts.models import Membership, Profile
 
@@ -13,7 +14,8 @@ class RoleForm(forms.Form):
     """A role and, for clients, the profiles they may see."""
 
     role = forms.ChoiceField()
-    profiles = forms.ModelMultipleChoiceField(
+    # One query for all ids, and an id past 64 bits is refused rather than overflowing SQLite.
+    profiles = ProfileChoiceField(
         queryset=Profile.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -38,8 +40,12 @@ class RoleForm(forms.Form):
 
 class InviteForm(RoleForm):
     email = forms.EmailField()
+    # Binding an invitation to its address is the default; an open link is a choice.
+    open_link = forms.BooleanField(
+        required=False, label="Anyone with the link may join (not only this address)"
+    )
 
-    field_order = ["email", "role", "profiles"]
+    field_order = ["email", "role", "profiles", "open_link"]
 
 
 class SignupForm(UserCreationForm):
@@ -48,6 +54,12 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, bound_to=None, **kwargs):
+        """`bound_to`: the address a bound invitation is for; the account gets it whatever is
+        posted (a disabled field keeps its initial value)."""
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
+        if bound_to:
+            self.initial["email"] = bound_to
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = "This invitation is for this address."

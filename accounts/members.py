@@ -136,6 +136,7 @@ def invite(request, membership):
         email=form.cleaned_data["email"],
         role=form.cleaned_data["role"],
         profiles=form.cleaned_data["profiles"],
+        bound_to_email=not form.cleaned_data["open_link"],
     )
     # Rendered, not redirected: the link exists only in this response (the database has its hash).
     link = request.build_absolute_uri(reverse("invitation", args=[token]))
@@ -159,7 +160,8 @@ def _enter(invitation):
 @never_cache
 @sensitive_post_parameters("password1", "password2")
 def invitation(request, token):
-    """Public: anyone with the link may join, by signing in or signing up."""
+    """Public: whoever the link is for may join, by signing in or signing up. A bound invitation
+    is for an account with its email only; an open link is for anyone who has it."""
     invitation = invitations.find_invitation(token)
     if invitation is None:
         context = {"state": "unknown"}
@@ -177,6 +179,8 @@ def invitation(request, token):
 
 
 def _accept_signed_in(request, invitation):
+    if not invitations.is_for(invitation, request.user):
+        return _another_address_page(request, invitation)
     if request.method == "POST":
         try:
             invitations.accept(invitation, request.user)
@@ -188,8 +192,29 @@ def _accept_signed_in(request, invitation):
     return render(request, "accounts/invitation_accept.html", context)
 
 
+def _another_address_page(request, invitation):
+    """Signed in with another email: say whom the invitation is for, offer to switch account."""
+    context = {
+        "invitation": invitation,
+        "state": "open",
+        "refused": str(invitations.InvitationForAnotherAddress(invitation)),
+        "switch_to": _login_url(request),
+    }
+    # A GET is only told; a POST tried to accept and is refused.
+    status = 403 if request.method == "POST" else 200
+    return render(request, "accounts/invitation_accept.html", context, status=status)
+
+
+def _login_url(request):
+    return f"{reverse('login')}?{urlencode({'next': request.path}, safe='/')}"
+
+
 def _sign_up(request, invitation):
-    form = SignupForm(request.POST or None, initial={"email": invitation.email})
+    form = SignupForm(
+        request.POST or None,
+        initial={"email": invitation.email},
+        bound_to=invitation.email if invitation.bound_to_email else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -203,7 +228,7 @@ def _sign_up(request, invitation):
         "invitation": invitation,
         "state": "open",
         "form": form,
-        "login_url": f"{reverse('login')}?{urlencode({'next': request.path}, safe='/')}",
+        "login_url": _login_url(request),
     }
     return render(
         request, "accounts/invitation_accept.html", context, status=400 if form.errors else 200

@@ -101,6 +101,8 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Only someone whose account has this email may accept; False: anyone with the link may.
+    bound_to_email = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-created"]
@@ -120,3 +122,23 @@ class Invitation(models.Model):
     def is_open(self):
         used = self.accepted_at is not None or self.revoked_at is not None
         return not used and self.expires_at > timezone.now()
+
+
+class ThrottleEntry(models.Model):
+    """A sign-in or password-reset counter of accounts/signin.py, kept here only while the cache
+    (Redis) is unreachable: the few cache operations the throttle needs, on a table.
+
+    Times are time.time() seconds, the clock the cache path uses too.
+    """
+
+    key = models.CharField(max_length=120, primary_key=True)
+    # A count of attempts, or (for a ":locked-until" key) the time the lock ends.
+    value = models.FloatField()
+    expires = models.FloatField()
+
+    class Meta:
+        # Serves the sweep of expired entries each time one is added.
+        indexes = [models.Index(fields=["expires"], name="throttle_entry_expires")]
+
+    def __str__(self):
+        return self.key

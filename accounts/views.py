@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import OuterRef
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -21,6 +20,7 @@ from accounts.forms import (
     ProfileForm,
     WorkspaceNewForm,
     WorkspaceSettingsForm,
+    parse_id,
 )
 from accounts.models import Membership, Profile, Workspace
 from dashboard import networks, rollups, sync, tasks
@@ -80,9 +80,10 @@ def test_connection(request, membership):
     profile = None
     profile_id = request.GET.get("profile") or request.POST.get("profile")
     if profile_id:
-        if not profile_id.isdigit():
-            raise Http404("No such profile.")
-        profile = visible_profile(membership, profile_id, include_archived=True)
+        pk = parse_id(profile_id)
+        if pk is None:
+            return _connection_refused(request, membership, f"“{profile_id}” is not a profile id.")
+        profile = visible_profile(membership, pk, include_archived=True)
     result = connection.check_connection(membership.workspace, profile)
     if request.htmx:
         return render(
@@ -92,6 +93,24 @@ def test_connection(request, membership):
     if profile is not None:
         return redirect("profile_edit", workspace=membership.workspace.slug, profile_id=profile.pk)
     return redirect("workspace_settings", workspace=membership.workspace.slug)
+
+
+def _connection_refused(request, membership, text):
+    """Bad input is a 400 with the message where the test's answer goes; htmx swaps no 4xx,
+    so its fragment answers 200."""
+    result = {"level": messages.ERROR, "ok": False, "text": f"No test was made: {text}"}
+    if request.htmx:
+        return render(
+            request, "accounts/workspace_settings.html#connection-result", {"result": result}
+        )
+    workspace = Workspace.objects.get(pk=membership.workspace_id)
+    context = {
+        "membership": membership,
+        "form": WorkspaceSettingsForm(instance=workspace),
+        "profiles": visible_profiles(membership),
+        "result": result,
+    }
+    return render(request, "accounts/workspace_settings.html", context, status=400)
 
 
 # --- Profiles -------------------------------------------------------------------------------
@@ -219,8 +238,9 @@ def profile_remove(request, membership, profile_id):
 def profiles_import(request, membership):
     workspace = membership.workspace
     context = {"membership": membership, "loaded": False}
-    # The list is fetched on request only: opening the page must not spend the API's budget.
-    if request.method == "GET" and request.GET.get("load") != "1":
+    # The list is fetched on request only, and only by a POST: opening the page (or a link, a
+    # prefetch, a crawler) must not spend the API's budget.
+    if request.method != "POST":
         return render(request, "accounts/profiles_import.html", context)
     if not workspace.api_key:
         messages.error(request, "Set the workspace's Ayrshare API key before importing.")
@@ -236,7 +256,8 @@ def profiles_import(request, membership):
             workspace=workspace, ref_id__in=[p["refId"] for p in listed]
         ).values_list("ref_id", flat=True)
     )
-    data = request.POST if request.method == "POST" else None
+    # "Load the list" posts only `load`; the list's own form posts the ticked profiles.
+    data = None if "load" in request.POST else request.POST
     form = ImportProfilesForm(data, listed=listed, present=present)
     if data is not None and form.is_valid():
         created = _import_chosen(form, workspace)

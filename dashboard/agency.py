@@ -30,6 +30,7 @@ PERIOD_FIELDS = ("range", "start", "end")
 # A sparkline draws one point per day; past a year the rows would grow too heavy to send.
 # Past this many days the sparkline has a point per week: a point per day would be noise.
 WEEKLY_AFTER_DAYS = 92
+EVERY_WORDS = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
 # A unit whose next_update passed this long ago should have been refreshed by now.
 STALE_AFTER = datetime.timedelta(hours=1)
 SPARK_WIDTH, SPARK_HEIGHT = 100, 28
@@ -160,14 +161,14 @@ def _errors(filters, sorting):
 
 def _period(filters):
     """The chosen period with open ends closed: a start alone runs to today."""
-    first, last = filters.period()
-    last = last or timezone.localdate()
-    return first or kpis.first_day(filters.fields["profiles"].queryset) or last, last
+    return kpis.closed_period(*filters.period(), filters.fields["profiles"].queryset)
 
 
 def _rows(membership, profiles, first, last, period_query):
     posts = _post_totals(profiles, first, last)
+    # Months past two years (trends.grouping): 300 rows of a thousand points would be megabytes.
     every = "week" if (last - first).days >= WEEKLY_AFTER_DAYS else "day"
+    every = trends.grouping(first, last, every)
     daily = _daily_engagements(profiles, first, last, every)
     health = _health(profiles)
     accounts = networks.linked_accounts([p.pk for p in profiles])
@@ -351,7 +352,7 @@ def _sparkline(days, daily, every="day"):
     gaps = len(values) - len(known)
     peak_day = days[values.index(max(known))] if known and max(known) else None
     summary = (
-        f"{'Weekly' if every == 'week' else 'Daily'} engagements {days[0]:%b %-d} – "
+        f"{EVERY_WORDS[every]} engagements {days[0]:%b %-d} – "
         f"{days[-1]:%b %-d}: total {intcomma(sum(known))}"
     )
     if peak_day:

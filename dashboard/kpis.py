@@ -33,6 +33,8 @@ KPI_METRICS = rollups.KPI_METRICS
 # Below this a percentage change says more about noise than about performance.
 MIN_BASELINE_VALUE = 10
 MIN_BASELINE_POSTS = 3
+# Up to this many days (every preset) a period is taken as chosen; see closed_period().
+SHORT_PERIOD_DAYS = 92
 
 
 def period_posts(profiles, first_day, last_day):
@@ -62,6 +64,23 @@ def first_day(profiles, workspace=None):
         .aggregate(first=Min("published_at"))["first"]
     )
     return timezone.localdate(earliest) if earliest else None
+
+
+def closed_period(first, last, profiles, workspace=None):
+    """(first, last) of a chosen period with its open ends closed, never first after last.
+
+    The end is today (or a later start); the start is the profiles' first day with posts (or the
+    end). A longer period's start moves up to that day too: a custom period from 2000 then costs
+    what the data's own span costs, and the presets (at most 92 days) need no extra query.
+    `workspace`: as in first_day().
+    """
+    if last is None:
+        last = max(timezone.localdate(), first or datetime.date.min)
+    if first is None or (last - first).days > SHORT_PERIOD_DAYS:
+        earliest = first_day(profiles, workspace)
+        if earliest is not None and earliest <= last:
+            first = max(first or earliest, earliest)
+    return first or last, last
 
 
 def not_reported_by_network(metric):

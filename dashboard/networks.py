@@ -1,12 +1,14 @@
 """The networks linked to each profile (GET /user, kept in LinkedAccount) as the pages show them:
 each account's name, link and picture, and what needs doing before data stops."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from dashboard.metrics import network_name
-from dashboard.models import LinkedAccount
+from dashboard.models import LinkedAccount, SyncState
 from dashboard.weblinks import web_url
 
 
@@ -21,6 +23,22 @@ def linked_accounts(profile_ids):
         account.handle = account.username or account.display_name
         found.setdefault(account.profile_id, []).append(account)
     return found
+
+
+def native_limits(profile_ids, since=None):
+    """What Ayrshare cannot give: per profile and network whose newest posts fill a whole page
+    of /history/{platform} (sync._reach), the date before which posts made directly on the
+    network may be missing. Only those after `since` (a date) when it is given, as
+    [(profile title, network name, local date)], oldest first."""
+    units = SyncState.objects.filter(
+        profile__in=profile_ids, unit__startswith="platform:", cursor__has_key="reaches_back"
+    ).values_list("profile__title", "unit", "cursor")
+    limits = []
+    for title, unit, cursor in units:
+        day = timezone.localdate(datetime.fromisoformat(cursor["reaches_back"]))
+        if since is None or since < day:
+            limits.append((title, network_name(unit.partition(":")[2]), day))
+    return sorted(limits, key=lambda limit: (limit[2], limit[0]))
 
 
 def warnings(accounts, now=None):

@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.access import visible_profiles, workspace_member
-from dashboard import export
+from dashboard import export, networks
 from dashboard.filters import DEFAULT_SORT, SHOW, SORTS, PostFilters, with_defaults
 from dashboard.metrics import (
     LABELS,
@@ -80,7 +80,9 @@ def table_context(membership, filters):
     for row in page.rows:
         _decorate(row, slug, columns)
     shown = filters.shown()
+    chosen = filters.cleaned_data["profiles"] or visible_profiles(membership)
     return {
+        "native_limits": networks.native_limits(chosen, since=filters.listed_period()[0]),
         "page": page,
         "sort": sort,
         "sorts": SORTS,

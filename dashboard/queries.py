@@ -23,6 +23,8 @@ COUNT_CAP = 1000
 IMMEDIATE_TYPES = ("now", "immediate")
 # Big blobs nobody reads in the table or the CSV.
 HEAVY_FIELDS = ("raw", "analytics_raw")
+# The years a page token's date may name (see decode_cursor).
+CURSOR_YEARS = (1900, 9000)
 
 
 def network_posts(membership, filters):
@@ -383,6 +385,9 @@ def decode_cursor(token, column):
         value = datetime.datetime.fromisoformat(value)
         if timezone.is_naive(value):
             raise ValueError("date without a time zone")
+        # Year 1 or 9999 overflows on the way to UTC; no row of ours is dated near either.
+        if not CURSOR_YEARS[0] <= value.year <= CURSOR_YEARS[1]:
+            raise ValueError("date out of range")
     elif column == "engagement_rate":
         if type(value) not in (int, float) or not math.isfinite(value):
             raise ValueError("bad number")

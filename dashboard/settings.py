@@ -114,7 +114,11 @@ TEMPLATES = [
 _DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'dashboard.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _DEFAULT_DATABASE_URL), conn_max_age=60
+        os.environ.get("DATABASE_URL", _DEFAULT_DATABASE_URL),
+        conn_max_age=60,
+        # A kept connection the server dropped (a restart, pg_terminate_backend) is replaced
+        # before the request uses it, instead of failing that request.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -305,9 +309,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Links out to the networks carry no URL of ours (a reset link's token, a workspace's slug).
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Cookies only over HTTPS. An intranet install served over plain http turns this off, or no
+# form can be posted ("CSRF cookie not set"); `check --deploy` keeps warning about it.
+SECURE_COOKIES = envbool("SECURE_COOKIES", "False" if DEBUG else "True")
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False" if DEBUG else "True")
+# The container's health check asks over plain http on the loopback; it reads nothing secret.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Behind a TLS-terminating proxy: the header it sets to "https" (e.g. X-Forwarded-Proto). Set it
 # only when the proxy always sets or strips that header, or clients could claim HTTPS.
 _proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "")

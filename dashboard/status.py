@@ -8,17 +8,18 @@ every swapped region, so a keyboard user's focus is never taken away by a poll.
 import re
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import visible_profile, visible_profiles, workspace_member
+from accounts.forms import parse_id
 from dashboard import fragments, networks
 from dashboard import refresh as refresher
 from dashboard.metrics import network_name
 from dashboard.models import SyncState, UnmappedField
 from dashboard.moments import clock, past, upcoming
+from dashboard.tasks import QueueUnavailable
 
 UNIT_NAMES = {
     "history": "Post history",
@@ -62,18 +63,45 @@ def sync_status(request, membership):
 def refresh(request, membership):
     profile_id = request.POST.get("profile", "")
     if profile_id:
-        if not profile_id.isdigit():
-            raise Http404("No such profile.")
-        profile_ids = [visible_profile(membership, int(profile_id)).pk]
+        pk = parse_id(profile_id)
+        if pk is None:
+            notice = f"Nothing was refreshed: “{profile_id}” is not a profile id."
+            return _refused(request, membership, notice)
+        profile_ids = [visible_profile(membership, pk).pk]
     else:
         profile_ids = list(visible_profiles(membership).values_list("pk", flat=True))
-    notice = _notice(refresher.refresh_profiles(profile_ids))
+    try:
+        notice = _notice(refresher.refresh_profiles(profile_ids))
+    except QueueUnavailable:
+        return _queue_unavailable(request, membership)
     if request.htmx:
         # The notice goes into the status line; the tables and the progress line come out of
         # band. The button that was pressed is not replaced, so it keeps the focus.
         return render(request, f"{TEMPLATE}#refreshed", _context(membership, notice=notice))
     messages.info(request, notice)
     return redirect("sync_status", workspace=membership.workspace.slug)
+
+
+def _refused(request, membership, notice):
+    """Bad input: the page with the message, a 400; htmx swaps no 4xx, so its answer is 200."""
+    context = _context(membership, notice=notice)
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#refreshed", context)
+    return render(request, TEMPLATE, context, status=400)
+
+
+def _queue_unavailable(request, membership):
+    """The task queue (Redis) is down: nothing was queued and nothing is left leased. A 503;
+    htmx swaps no 5xx, so its answer is 200 and the message goes into the status line."""
+    notice = (
+        "Updates cannot be queued right now: the task queue (Redis) is not answering. Nothing "
+        "was started; the dashboard keeps showing the data it has. Try again in a few minutes, "
+        "or ask whoever runs the dashboard to check Redis."
+    )
+    context = _context(membership, notice=notice)
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#refreshed", context)
+    return render(request, TEMPLATE, context, status=503)
 
 
 def _notice(result):

@@ -2,8 +2,9 @@
 
 A unit is due when the API's nextUpdate for it has passed and it is not backing off. Units are
 claimed with a conditional UPDATE (a lease), so any number of workers can run them; a worker
-killed mid-unit leaves its transaction rolled back and its lease simply runs out. Each page of
-data is written in the same transaction as the unit's progress, so work resumes where it stopped.
+killed mid-unit leaves its transaction rolled back, and its leases are released when a worker
+starts and finds it gone (else they run out). Each page of data is written in the same
+transaction as the unit's progress, so work resumes where it stopped.
 """
 
 import logging
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -174,6 +176,71 @@ def claim_due(now=None, limit=1000, profile_ids=None):
         profile_id: [(state_id, token) for _, state_id, token in sorted(units)]
         for profile_id, units in claimed.items()
     }
+
+
+def release(leases):
+    """Give back leases ([(state_id, token), ...]) whose units will not run after all (their
+    tasks could not be queued, or their worker died); a lease taken since is left alone."""
+    leases = [(state_id, token) for state_id, token in leases if token]
+    if not leases:
+        return 0
+    match = Q()
+    for state_id, token in leases:
+        match |= Q(pk=state_id, lease_token=token)
+    released = SyncState.objects.filter(match).update(lease_until=None, lease_token="")
+    let_go(leases)
+    return released
+
+
+# Which worker holds a running unit's lease (and those of its chain, queued behind it in the same
+# message): a worker that starts frees the leases of one that died, instead of the units waiting
+# for SYNC_LEASE_SECONDS. Kept in the cache (Redis), where every worker sees it.
+def _holder_key(token):
+    return f"sync-lease-holder:{token}"
+
+
+def hold(leases, holder):
+    """Note that `holder` (a worker's id) runs these leases' units now."""
+    keys = {_holder_key(token): holder for _, token in leases if token}
+    try:
+        cache.set_many(keys, timeout=settings.SYNC_LEASE_SECONDS)
+    except Exception:  # the note only speeds up recovery; the lease still runs out
+        logger.warning("could not note the holder of %d leases", len(keys), exc_info=True)
+
+
+def let_go(leases):
+    try:
+        cache.delete_many([_holder_key(token) for _, token in leases if token])
+    except Exception:
+        logger.warning("could not clear the holder of %d leases", len(leases), exc_info=True)
+
+
+def reclaim(is_alive, now=None):
+    """Release the leases whose noted holder is no longer alive; returns how many.
+
+    `is_alive(holder)` answers for one holder id. Leases without a noted holder (queued, or
+    taken by a worker that could not note itself) are left to run out.
+    """
+    now = now or timezone.now()
+    leased = list(
+        SyncState.objects.filter(lease_until__gt=now)
+        .exclude(lease_token="")
+        .values_list("pk", "lease_token")
+    )
+    if not leased:
+        return 0
+    holders = cache.get_many([_holder_key(token) for _, token in leased])
+    dead = {}
+    for state_id, token in leased:
+        holder = holders.get(_holder_key(token))
+        if holder is not None and not is_alive(holder):
+            dead.setdefault(holder, []).append((state_id, token))
+    released = 0
+    for holder, leases in dead.items():
+        count = release(leases)
+        logger.warning("released %d leases of worker %s, which is gone", count, holder)
+        released += count
+    return released
 
 
 def _run_order(unit):
@@ -433,9 +500,20 @@ def sync_platform(client, state, now, platform):
     posts = normalize.platform_posts(platform, response)
     with transaction.atomic():
         written = upsert.upsert_network_posts(state.profile, posts, now, source="history")
+        SyncState.objects.filter(pk=state.pk).update(cursor=_reach(posts))
     next_update = normalize.parse_time(response.get("nextUpdate"))
     last_updated = normalize.parse_time(response.get("lastUpdated"))
     return Outcome(_next(next_update, now, "platform"), last_updated, f"{written} posts")
+
+
+def _reach(posts):
+    """Ayrshare gives a network's newest PLATFORM_PAGE posts and no more: after a full page, the
+    posts made on the network before its oldest may never reach the cache, and the pages say so
+    (networks.native_limits)."""
+    dates = [post.published_at for post in posts if post.published_at]
+    if len(posts) < PLATFORM_PAGE or not dates:
+        return {}
+    return {"reaches_back": min(dates).isoformat()}
 
 
 def analytics_due_at(published_at, now, api_next_update=None):

@@ -5,6 +5,7 @@ import logging
 from celery import chain, shared_task
 
 from dashboard import sync, workspace_rollups
+from dashboard.celery import WORKER_ID, worker_alive
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +19,8 @@ def dispatch_due_units():
     Different profiles run in parallel on every worker.
     """
     sync.ensure_units()
+    # Units a killed worker held run again now, not after their lease.
+    sync.reclaim(worker_alive)
     claimed = sync.claim_due()
     enqueue(claimed)
     count = sum(len(units) for units in claimed.values())
@@ -26,15 +29,54 @@ def dispatch_due_units():
     return count
 
 
+class QueueUnavailable(Exception):
+    """The broker (Redis) did not take the tasks; their leases were released."""
+
+
 def enqueue(claimed):
-    """Send leased units ({profile_id: [(state_id, token), ...]}), one chain per profile."""
-    for units in claimed.values():
-        chain(run_unit.si(state_id, token) for state_id, token in units).apply_async()
+    """Send leased units ({profile_id: [(state_id, token), ...]}), one chain per profile.
+
+    If the broker refuses, the leases of every chain not sent are released at once (else those
+    units would show "Updating…" and be skipped for the whole lease) and QueueUnavailable says so.
+    """
+    unsent = list(claimed.values())
+    while unsent:
+        units = unsent[0]
+        try:
+            chain(run_unit.si(state_id, token) for state_id, token in units).apply_async()
+        except Exception as exc:
+            leases = [lease for units in unsent for lease in units]
+            sync.release(leases)
+            logger.error(
+                "could not queue %d units (%s: %s); their leases are released",
+                len(leases),
+                type(exc).__name__,
+                exc,
+            )
+            raise QueueUnavailable(str(exc)) from exc
+        unsent.pop(0)
 
 
-@shared_task
-def run_unit(state_id, token=None, force=False):
-    return sync.run_unit(state_id, token, force=force)
+@shared_task(bind=True)
+def run_unit(self, state_id, token=None, force=False):
+    # This unit's lease and those of the units chained behind it travel in this one message:
+    # if this worker dies now, a worker that starts releases them all (see celery.py).
+    leases = [(state_id, token), *_chained_leases(self.request)]
+    sync.hold(leases, WORKER_ID)
+    try:
+        return sync.run_unit(state_id, token, force=force)
+    finally:
+        sync.let_go(leases)
+
+
+def _chained_leases(request):
+    """(state_id, token) of the run_unit tasks still to come in this task's chain."""
+    leases = []
+    for signature in request.chain or ():
+        args = signature.get("args") or ()
+        if signature.get("task") == run_unit.name and len(args) >= 2:
+            leases.append((args[0], args[1]))
+    return leases
 
 
 @shared_task

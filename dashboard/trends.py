@@ -10,18 +10,40 @@ is None: a gap in the chart, never 0.
 import datetime
 
 from django.db.models import Count, DateField, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncWeek
+from django.db.models.functions import (
+    ExtractHour,
+    ExtractIsoWeekDay,
+    TruncDate,
+    TruncMonth,
+    TruncWeek,
+)
 
 from dashboard import kpis, rollups, workspace_rollups
 
-EVERY = ("day", "week")
+EVERY = ("day", "week", "month")
+# Past this many days a chart's buckets grow coarser, whatever was asked: a chart of thousands of
+# points is a smear, its table thousands of rows, and a period of years by day once tied up a
+# worker past its timeout. Days up to a year (a choice), weeks up to two years; months beyond.
+MAX_DAYS_BY = {"day": 366, "week": 104 * 7}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HEAT_LEVELS = 5
 TOP_POSTS = 10
 
 
+def grouping(first, last, every):
+    """`every` made coarser until the period from `first` to `last` has few enough buckets."""
+    days = (last - first).days + 1
+    for finer, coarser in (("day", "week"), ("week", "month")):
+        if every == finer and days > MAX_DAYS_BY[finer]:
+            every = coarser
+    return every
+
+
 def buckets(first, last, every):
-    """Every bucket start of the period, so empty days/weeks show as gaps rather than vanish."""
+    """Every bucket start of the period, so empty days/weeks/months show as gaps rather than
+    vanish."""
+    if every == "month":
+        return _months(first, last)
     step = datetime.timedelta(days=7 if every == "week" else 1)
     day = first - datetime.timedelta(days=first.weekday()) if every == "week" else first
     days = []
@@ -31,10 +53,42 @@ def buckets(first, last, every):
     return days
 
 
+def _months(first, last):
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + datetime.timedelta(days=31)).replace(day=1)
+    return months
+
+
 def bucket(every):
+    if every == "month":
+        return TruncMonth("published_at", output_field=DateField())
     if every == "week":
         return TruncWeek("published_at", output_field=DateField())
     return TruncDate("published_at")
+
+
+def _rollup_rows(profiles, first, last, *fields, by_platform=False, every="day", workspace=None):
+    """rollups.daily, which groups by day or week; months are summed from the same rows here."""
+    if every != "month":
+        return rollups.daily(
+            profiles,
+            first,
+            last,
+            *fields,
+            by_platform=by_platform,
+            every=every,
+            workspace=workspace,
+        )
+    keys = ("bucket", "platform") if by_platform else ("bucket",)
+    return (
+        rollups.period_rows(profiles, first, last, workspace)
+        .annotate(bucket=TruncMonth("day", output_field=DateField()))
+        .values(*keys)
+        .annotate(**{f"total_{f}": Sum(f) for f in fields})
+        .order_by(*keys)
+    )
 
 
 def over_time(profiles, first, last, every="day", workspace=None):
@@ -46,7 +100,7 @@ def over_time(profiles, first, last, every="day", workspace=None):
     if not rollups.usable():
         return posts_over_time(profiles, first, last, every)
     labels = buckets(first, last, every)
-    rows = rollups.daily(
+    rows = _rollup_rows(
         profiles,
         first,
         last,
@@ -72,7 +126,7 @@ def by_platform(profiles, first, last, every="day", workspace=None):
         return posts_by_platform(profiles, first, last, every)
     labels = buckets(first, last, every)
     platforms = {}
-    rows = rollups.daily(
+    rows = _rollup_rows(
         profiles,
         first,
         last,

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import signin
-from dashboard import agency, audience, post_detail, posts, status, views
+from dashboard import agency, audience, health, post_detail, posts, status, views
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("healthz", health.healthz, name="healthz"),
     path("w/<slug:workspace>/", views.home, name="home"),
     path("w/<slug:workspace>/posts/", posts.posts, name="posts"),
     path("w/<slug:workspace>/posts/export.csv", posts.posts_export, name="posts_export"),

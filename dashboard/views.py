@@ -131,15 +131,14 @@ def _overview(filters, options, profiles, whole=None):
 
     `whole`: the workspace id when the profiles are all of it (workspace_rollups.whole).
     """
-    first, last = filters.period()
-    last = last or timezone.localdate()
     # "All time" starts with the earliest post (today when there is none yet).
-    first = first or kpis.first_day(profiles, whole) or last
+    first, last = kpis.closed_period(*filters.period(), profiles, whole)
     # Tables other than the posts take the whole workspace's profiles as a subquery: a shorter
     # statement to build and send than 300 ids, and their per-profile indexes serve it alike.
     owned = workspace_rollups.active_profiles(whole) if whole else profiles
     before = kpis.previous_period(first, last)
-    every = options.cleaned_data["every"] or default_every(first, last)
+    asked = options.cleaned_data["every"] or default_every(first, last)
+    every = trends.grouping(first, last, asked)
     covered, earliest = kpis.snapshots_cover(owned, first)
     wanted = options.cleaned_data["totals"] or LIFETIME
     mode = ACTIVITY if wanted == ACTIVITY and covered else LIFETIME
@@ -290,6 +289,8 @@ def _follower_cards(profiles, first, last, before):
 
 
 def _label(day, every):
+    if every == "month":
+        return format_date(day, "M Y")
     return f"Week of {format_date(day, 'M j')}" if every == "week" else format_date(day, "M j")
 
 

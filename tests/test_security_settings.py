@@ -160,3 +160,19 @@ def test_development_reports_csp_violations_without_enforcing(client):
     assert response["Content-Security-Policy-Report-Only"] == CSP
     assert "Content-Security-Policy" not in response
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_plain_http_installs_can_turn_secure_cookies_off_and_check_deploy_still_warns(
+    production_env, production
+):
+    # The default stays Secure; an intranet served over plain http gets a CSRF cookie it can
+    # send back (else every form fails with "CSRF cookie not set").
+    assert production["https"]["cookies"]["csrftoken"]["secure"] is True
+    env = {**production_env, "SECURE_COOKIES": "False", "SECURE_SSL_REDIRECT": "False"}
+    http = production_requests(env)["http"]
+    assert http["status"] == 200
+    assert http["cookies"]["csrftoken"]["secure"] == ""
+
+    result = run(["manage.py", "check", "--deploy"], env)
+    assert "security.W012" in result.stderr  # SESSION_COOKIE_SECURE
+    assert "security.W016" in result.stderr  # CSRF_COOKIE_SECURE

@@ -56,8 +56,10 @@ def path_of(link):
     return link.removeprefix("http://testserver")
 
 
-def make_invitation(owner, *, role=Role.ANALYST, profiles=(), email="guest@example.com"):
-    return invitations.create_invitation(owner, email=email, role=role, profiles=profiles)
+def make_invitation(owner, *, role=Role.ANALYST, profiles=(), email="guest@example.com", **options):
+    return invitations.create_invitation(
+        owner, email=email, role=role, profiles=profiles, **options
+    )
 
 
 # --- creating ----------------------------------------------------------------------------------
@@ -73,6 +75,10 @@ def test_inviting_a_client_shows_the_link_once_and_emails_it(client, owner, acme
     assert (invitation.email, invitation.role) == ("clara@example.com", Role.CLIENT)
     assert list(invitation.profiles.all()) == [acme]
     assert invitation.invited_by == owner.user
+    assert invitation.bound_to_email  # the default: only clara@example.com may accept
+    assert "Only an account with the address clara@example.com can accept it." in (
+        response.content.decode()
+    )
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["clara@example.com"]
     assert link in mailoutbox[0].body and "Northwind Agency" in mailoutbox[0].body
@@ -80,6 +86,19 @@ def test_inviting_a_client_shows_the_link_once_and_emails_it(client, owner, acme
     members_page = client.get(reverse("members", args=[owner.workspace.slug])).content.decode()
     assert "clara@example.com" in members_page
     assert path_of(link) not in members_page
+
+
+def test_the_invite_form_binds_to_the_address_unless_the_open_link_is_ticked(client, owner):
+    client.force_login(owner.user)
+    form = client.get(invite_url(owner)).content.decode()
+    assert "Anyone with the link may join (not only this address)" in form
+    checkbox = re.search(r'<input[^>]*name="open_link"[^>]*>', form).group(0)
+    assert "checked" not in checkbox  # bound to the address unless someone chooses otherwise
+
+    response = invite(client, owner, email="anyone@example.com", role="analyst", open_link="on")
+
+    assert Invitation.objects.get().bound_to_email is False
+    assert "Anyone with this link can accept it." in response.content.decode()
 
 
 def test_the_token_is_stored_only_as_a_hash(client, owner, acme):
@@ -197,7 +216,7 @@ def test_a_bad_sign_up_keeps_the_invitation_open_and_creates_nobody(client, owne
 
 def test_a_signed_in_person_accepts_with_one_click_and_twice_is_harmless(client, owner, acme):
     invitation, token = make_invitation(owner, role=Role.CLIENT, profiles=[acme])
-    person = UserFactory()
+    person = UserFactory(email="Guest@Example.com")  # addresses match whatever their case
     client.force_login(person)
     url = reverse("invitation", args=[token])
     home = reverse("home", args=[owner.workspace.slug])
@@ -213,10 +232,14 @@ def test_a_signed_in_person_accepts_with_one_click_and_twice_is_harmless(client,
 
 def test_accepting_never_lowers_a_role_and_adds_client_profiles(owner, acme):
     borealis = ProfileFactory(workspace=owner.workspace, title="Borealis Bikes")
-    invitation, _ = make_invitation(owner, role=Role.CLIENT, profiles=[acme])
+    invitation, _ = make_invitation(
+        owner, role=Role.CLIENT, profiles=[acme], email=owner.user.email
+    )
     assert invitations.accept(invitation, owner.user).role == Role.OWNER
 
-    existing_client = MembershipFactory(workspace=owner.workspace, role=Role.CLIENT)
+    existing_client = MembershipFactory(
+        workspace=owner.workspace, role=Role.CLIENT, user__email="c@example.com"
+    )
     existing_client.profiles.set([borealis])
     invitation, _ = make_invitation(owner, role=Role.CLIENT, profiles=[acme], email="c@example.com")
     invitations.accept(invitation, existing_client.user)
@@ -229,7 +252,7 @@ def test_accepting_never_lowers_a_role_and_adds_client_profiles(owner, acme):
 
 
 def test_an_invitation_can_be_used_only_once(owner):
-    invitation, _ = make_invitation(owner)
+    invitation, _ = make_invitation(owner, bound_to_email=False)
     invitations.accept(invitation, UserFactory())
     with pytest.raises(invitations.InvitationClosed):
         invitations.accept(invitation, UserFactory())
@@ -266,3 +289,87 @@ def test_an_unknown_token_is_a_404_page(client, db):
     response = client.get(reverse("invitation", args=["not-a-real-token"]))
     assert response.status_code == 404
     assert "not valid" in response.content.decode()
+
+
+# --- bound to an address, or open to anyone with the link ----------------------------------------
+
+
+def test_a_bound_invitation_refuses_a_signed_in_account_with_another_address(client, owner):
+    invitation, token = make_invitation(owner, email="x@example.com")
+    client.force_login(UserFactory(email="someone.else@example.com"))
+    url = reverse("invitation", args=[token])
+    refusal = "This invitation is for x@example.com: sign in as that address."
+
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert refusal in html and "Accept as" not in html
+    # Signing out leads to the sign-in page, and from there back to the invitation.
+    assert 'action="/accounts/logout/"' in html
+    assert f'name="next" value="/accounts/login/?next=/invitations/{token}/"' in html
+
+    refused = client.post(url)
+    assert refused.status_code == 403 and refusal in refused.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.is_open
+    assert not Membership.objects.filter(workspace=owner.workspace).exclude(pk=owner.pk).exists()
+    with pytest.raises(invitations.InvitationForAnotherAddress, match="sign in as that address"):
+        invitations.accept(invitation, UserFactory(email="third@example.com"))
+
+
+def test_signing_out_from_the_refusal_comes_back_to_the_sign_in_for_the_invitation(client, owner):
+    _, token = make_invitation(owner, email="x@example.com")
+    client.force_login(UserFactory(email="someone.else@example.com"))
+    switch = f"/accounts/login/?next=/invitations/{token}/"
+
+    response = client.post(reverse("logout"), {"next": switch})
+
+    assert response.status_code == 302 and response["Location"] == switch
+
+
+def test_signing_up_through_a_bound_invitation_keeps_the_invited_address(client, owner):
+    invitation, token = make_invitation(owner, email="guest@example.com")
+    url = reverse("invitation", args=[token])
+    form = client.get(url).content.decode()
+    assert "This invitation is for guest@example.com" in form
+    assert re.search(r'<input[^>]*name="email"[^>]*disabled', form)
+
+    response = client.post(
+        url,
+        {
+            "username": "sly",
+            "email": "sly@example.com",  # ignored: the field is not editable
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username="sly")
+    assert user.email == "guest@example.com"
+    assert Membership.objects.filter(user=user, workspace=owner.workspace).exists()
+
+
+def test_an_open_link_lets_anyone_join_with_any_address(client, owner):
+    _, token = make_invitation(owner, email="guest@example.com", bound_to_email=False)
+    url = reverse("invitation", args=[token])
+    person = UserFactory(email="colleague@example.com")
+    client.force_login(person)
+
+    assert "Accept as" in client.get(url).content.decode()
+    assert client.post(url).status_code == 302
+    assert Membership.objects.filter(user=person, workspace=owner.workspace).exists()
+
+    client.logout()
+    _, token = make_invitation(owner, email="other@example.com", bound_to_email=False)
+    signup = {"username": "pat", "email": "pat@example.com", "password1": PASSWORD}
+    assert client.post(reverse("invitation", args=[token]), {**signup, "password2": PASSWORD})[
+        "Location"
+    ] == reverse("home", args=[owner.workspace.slug])
+    assert get_user_model().objects.get(username="pat").email == "pat@example.com"
+
+
+def test_the_email_says_which_address_may_join(owner, mailoutbox):
+    invitation, _ = make_invitation(owner, email="x@example.com")
+    invitations.send_invitation_email(invitation, "http://testserver/invitations/t/")
+    assert "Join with an account that uses this address, x@example.com." in mailoutbox[0].body

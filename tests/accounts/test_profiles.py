@@ -349,11 +349,19 @@ def import_url(importing):
     return url(importing["workspace"], "import/")
 
 
+# What the "Load the list from Ayrshare" button posts.
+LOAD = {"load": "1"}
+
+
 def test_opening_the_import_page_does_not_call_the_api(client, importing):
     sandbox = importing["sandbox"]
     before = sandbox.calls.next_index
-    page = page_text(as_role(client, importing, Role.MANAGER).get(import_url(importing)))
+    client = as_role(client, importing, Role.MANAGER)
+    page = page_text(client.get(import_url(importing)))
     assert "Load the list from Ayrshare" in page
+    assert 'method="post"' in page and 'name="load"' in page
+    # Not even the old "load" link: only a POST spends the API's budget.
+    assert "Load the list from Ayrshare" in page_text(client.get(import_url(importing) + "?load=1"))
     assert sandbox.calls.next_index == before
 
 
@@ -362,7 +370,7 @@ def test_the_list_follows_the_cursor_and_marks_profiles_already_here(client, imp
     before = sandbox.calls.next_index
     client = as_role(client, importing, Role.MANAGER)
 
-    page = page_text(client.get(import_url(importing) + "?load=1"))
+    page = page_text(client.post(import_url(importing), LOAD))
 
     calls = [c for c in sandbox.calls.since(before) if c["path"].endswith("/profiles")]
     assert len(calls) == 2
@@ -432,9 +440,7 @@ def test_a_missing_or_wrong_key_imports_nothing_and_says_which(client, importing
 def test_import_says_plainly_when_the_api_key_is_bad(client, importing):
     importing["workspace"].api_key = "WRONG-API-KEY-123"
     importing["workspace"].save()
-    page = page_text(
-        as_role(client, importing, Role.MANAGER).get(import_url(importing) + "?load=1")
-    )
+    page = page_text(as_role(client, importing, Role.MANAGER).post(import_url(importing), LOAD))
     assert "Ayrshare rejected the workspace&#x27;s API key" in page
     assert "WRONG-API-KEY-123" not in page
 
@@ -442,19 +448,19 @@ def test_import_says_plainly_when_the_api_key_is_bad(client, importing):
 def test_import_says_plainly_when_rate_limited_or_unreachable(client, importing, settings):
     client = as_role(client, importing, Role.MANAGER)
     importing["sandbox"].configure(burst_429=1, burst_retry_after=45)
-    limited = page_text(client.get(import_url(importing) + "?load=1"))
+    limited = page_text(client.post(import_url(importing), LOAD))
     assert "Rate limited" in limited and "Try again in 45 seconds" in limited
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     settings.AYRSHARE_API_URL = f"http://127.0.0.1:{port}/api"
-    unreachable = page_text(client.get(import_url(importing) + "?load=1"))
+    unreachable = page_text(client.post(import_url(importing), LOAD))
     assert "Ayrshare is unreachable" in unreachable
 
 
 def test_import_without_an_api_key_sends_you_to_the_settings(client, importing):
     importing["workspace"].api_key = ""
     importing["workspace"].save()
-    response = as_role(client, importing, Role.OWNER).get(import_url(importing) + "?load=1")
+    response = as_role(client, importing, Role.OWNER).post(import_url(importing), LOAD)
     assert response["Location"] == f"/w/{importing['workspace'].slug}/settings/"

@@ -1,16 +1,22 @@
 """Signing in and out, throttled failures, safe redirects, password change and reset."""
 
+import logging
 import re
+import socket
 import time
 import uuid
 
 import pytest
+from celery import Celery
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
+from accounts.models import ThrottleEntry
+from dashboard.celery import app as celery_app
 from tests.accounts.factories import MembershipFactory, UserFactory
 
 PASSWORD = "correct horse battery"
@@ -18,6 +24,16 @@ NEW_PASSWORD = "a brand new passphrase 42"
 LOGIN = "/accounts/login/"
 THROTTLED = "Too many failed sign-ins; try again in 15 minutes."
 WRONG = "Please enter a correct username and password."
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks():
+    # The reset mail is a task; run it in the test, into mail.outbox, not onto a broker.
+    # (Celery's settings are no plain attributes: monkeypatch cannot put them back.)
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture(autouse=True)
@@ -172,6 +188,92 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(client, settings, membe
     assert response.status_code == 302
 
 
+def test_spellings_that_reach_one_account_share_its_lock(client, db):
+    MembershipFactory(user=UserFactory(username="analyst_a"))
+    fullwidth = "ａnalyst_a"  # a full-width "a": the form's NFKC makes it analyst_a
+    assert sign_in(Client(REMOTE_ADDR="203.0.113.5"), fullwidth).status_code == 302
+
+    for _ in range(5):
+        sign_in(client, "analyst_a", "guess")
+
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")  # not the per-address limit
+    for variant in (fullwidth, "ＡＮＡＬＹＳＴ＿Ａ", "Analyst_A", " analyst_a"):
+        response = sign_in(elsewhere, variant)
+        assert response.status_code == 429, variant
+        assert THROTTLED in response.content.decode()
+    assert not signed_in(elsewhere)
+
+
+def test_failures_under_different_spellings_add_up(client, db):
+    MembershipFactory(user=UserFactory(username="analyst_a"))
+    for variant in ("analyst_a", "ａnalyst_a", "ANALYST_A", "analyst＿a"):
+        assert sign_in(client, variant, "guess").status_code == 200, variant
+
+    fifth = sign_in(Client(REMOTE_ADDR="203.0.113.9"), "ａｎａｌｙｓｔ_a", "guess")
+
+    assert fifth.status_code == 429
+    assert sign_in(Client(REMOTE_ADDR="203.0.113.10"), "analyst_a").status_code == 429
+
+
+# --- while Redis is down ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache points at a Redis port where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
+
+
+def test_without_redis_people_still_sign_in_and_the_log_says_why(
+    client, member, redis_down, caplog
+):
+    with caplog.at_level(logging.WARNING, logger="accounts.signin"):
+        response = sign_in(client, member.user.username)
+
+    assert response.status_code == 302 and signed_in(client)
+    assert "Sign-in throttle fell back to the database: the cache is unreachable" in caplog.text
+    assert "ConnectionError" in caplog.text
+
+
+def test_without_redis_five_failures_still_lock(client, member, redis_down):
+    username = member.user.username
+    for _ in range(4):
+        assert sign_in(client, username, "guess").status_code == 200
+
+    fifth = sign_in(client, username, "guess")
+
+    assert fifth.status_code == 429 and fifth["Retry-After"] == "900"
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    assert sign_in(elsewhere, username.upper()).status_code == 429
+    assert not signed_in(elsewhere)
+    assert ThrottleEntry.objects.exists()  # counted in the database
+
+
+def test_without_redis_the_lock_lifts_after_the_window(client, member, redis_down, monkeypatch):
+    for _ in range(5):
+        sign_in(client, member.user.username, "guess")
+    later = time.time() + 901
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    assert sign_in(client, member.user.username).status_code == 302
+
+
+def test_without_redis_resets_are_still_counted(client, member, redis_down):
+    for _ in range(3):
+        client.post("/accounts/password_reset/", {"email": member.user.email})
+
+    assert client.post("/accounts/password_reset/", {"email": member.user.email}).status_code == 429
+    assert len(mail.outbox) == 3
+
+
 # --- the "next" redirect ---------------------------------------------------------------------
 
 
@@ -291,6 +393,50 @@ def test_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, me
     response = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
     assert response["Location"] == "/accounts/password_reset/done/"
     assert mail.outbox == []
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Messages the app would hand to the broker (the Celery boundary), instead of sending them."""
+    calls = []
+
+    def send_task(app, name, args=None, kwargs=None, **options):
+        calls.append((name, tuple(args or ())))
+
+    celery_app.conf.task_always_eager = False
+    monkeypatch.setattr(Celery, "send_task", send_task)
+    return calls
+
+
+def test_a_reset_request_queues_the_same_task_for_known_and_unknown_addresses(
+    client, member, queued
+):
+    for email in (member.user.email, "nobody@example.com"):
+        response = client.post("/accounts/password_reset/", {"email": email})
+        assert response["Location"] == "/accounts/password_reset/done/"
+
+    task = "accounts.tasks.send_password_reset"
+    assert queued == [
+        (task, (member.user.email, "testserver", False)),
+        (task, ("nobody@example.com", "testserver", False)),
+    ]
+    assert mail.outbox == []  # nothing is looked up or sent while the person waits
+
+
+def test_with_the_broker_down_the_reset_mail_is_sent_in_the_request(
+    client, member, monkeypatch, caplog
+):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    celery_app.conf.task_always_eager = False
+    monkeypatch.setattr(Celery, "send_task", unreachable)
+    with caplog.at_level(logging.WARNING, logger="accounts.signin"):
+        response = client.post("/accounts/password_reset/", {"email": member.user.email})
+
+    assert response["Location"] == "/accounts/password_reset/done/"
+    assert [message.to for message in mail.outbox] == [[member.user.email]]
+    assert "Password reset mailed within the request: the broker is unreachable" in caplog.text
 
 
 def test_resets_for_one_address_stop_mailing_after_the_limit_known_or_not(client, member):

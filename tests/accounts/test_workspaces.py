@@ -319,4 +319,4 @@ def test_the_test_only_runs_on_post_and_only_for_this_workspaces_profiles(client
     stranger = ProfileFactory()  # another workspace's profile
     assert client.post(connection_url(connected["workspace"], stranger)).status_code == 404
     bad_id = connection_url(connected["workspace"]) + "?profile=abc"
-    assert client.post(bad_id).status_code == 404
+    assert client.post(bad_id).status_code == 400

@@ -7,14 +7,15 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
-from dashboard.models import PlatformPost
+from dashboard.models import PlatformPost, SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
-# session, user, membership, profiles choices, count, rows, the other three tabs' counts
-MAX_QUERIES = 10
+# session, user, membership, profiles choices, count, rows, the other three tabs' counts,
+# the networks whose oldest posts Ayrshare no longer gives
+MAX_QUERIES = 11
 FRAGMENT = {"HX-Request": "true", "HX-Target": "results"}
 
 
@@ -406,3 +407,19 @@ def test_a_web_address_stays_a_link(client, member, profile):
     PlatformPostFactory(profile=profile, text="Launch day", url="https://example.com/p/1")
     page = client.get(url(member)).content.decode()
     assert '<a href="https://example.com/p/1" rel="noopener noreferrer"' in page
+
+
+def test_the_page_says_which_networks_older_posts_ayrshare_cannot_give(client, member, profile):
+    PlatformPostFactory(profile=profile)
+    SyncState.objects.create(
+        profile=profile,
+        unit="platform:facebook",
+        cursor={"reaches_back": "2025-03-03T10:00:00+00:00"},
+    )
+    SyncState.objects.create(profile=profile, unit="platform:instagram", cursor={})
+
+    every = client.get(url(member, "?range=")).content.decode()
+    assert "Facebook posts of Acme Coffee before Mar 3, 2025" in every
+    assert "Instagram posts of" not in every
+    # The last 28 days start after that date: nothing is missing from them.
+    assert "posts of Acme Coffee before" not in client.get(url(member)).content.decode()

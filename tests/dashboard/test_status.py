@@ -162,7 +162,7 @@ def test_a_client_cannot_refresh_a_profile_they_are_not_assigned(client, db, sen
     client.force_login(membership.user)
 
     assert client.post(refresh_url(membership), {"profile": theirs.pk}).status_code == 404
-    assert client.post(refresh_url(membership), {"profile": "x"}).status_code == 404
+    assert client.post(refresh_url(membership), {"profile": "x"}).status_code == 400
     assert client.get(status_url(membership)).content.decode().count("Not mine") == 0
 
     response = client.post(refresh_url(membership))  # "all" means all of theirs

@@ -9,7 +9,8 @@ scaled down.
 
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -503,3 +504,13 @@ def test_a_spent_budget_pauses_the_sync_before_ayrshare_says_no_and_it_resumes(s
     assert sync.run_unit(network.pk) == "ok"
     assert len(calls(sandbox)) == 6
     assert not any(c["status"] == 429 for c in calls(sandbox))
+
+
+def test_a_full_page_of_a_networks_posts_says_how_far_back_it_reaches():
+    first = datetime(2025, 3, 3, 10, tzinfo=UTC)
+    full = [
+        SimpleNamespace(published_at=first + timedelta(days=n)) for n in range(sync.PLATFORM_PAGE)
+    ]
+    assert sync._reach(full) == {"reaches_back": first.isoformat()}
+    # Fewer than a page: Ayrshare gave every post there is.
+    assert sync._reach(full[1:]) == {}

@@ -10,6 +10,19 @@ from django.utils.text import slugify
 from accounts.models import Profile, Workspace
 from dashboard import sync
 from dashboard.ayrshare.client import AyrshareClient, AyrshareError
+from dashboard.metrics import NETWORK_NAMES
+
+
+def network_codes(words):
+    """ "facebook,instagram" or "facebook instagram" as ["facebook", "instagram"]; a name the
+    dashboard does not know is an error that lists the known ones."""
+    codes = [code.strip().lower() for word in words for code in word.split(",") if code.strip()]
+    unknown = [code for code in codes if code not in NETWORK_NAMES]
+    if unknown:
+        raise CommandError(
+            f"Unknown network {', '.join(unknown)}; known networks: {', '.join(NETWORK_NAMES)}."
+        )
+    return list(dict.fromkeys(codes))
 
 
 class Command(BaseCommand):
@@ -24,10 +37,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--platforms",
             nargs="+",
-            help="linked networks (default: those Ayrshare reports for the profile)",
+            help=(
+                "linked networks, separated by spaces or commas (default: those Ayrshare reports"
+                " for the profile)"
+            ),
         )
 
     def handle(self, *args, workspace, title=None, platforms=None, **options):
+        if platforms is not None:
+            platforms = network_codes(platforms)
         api_key = os.environ.get("AYRSHARE_API_KEY") or self._prompt("Ayrshare API key: ")
         if not api_key:
             raise CommandError(

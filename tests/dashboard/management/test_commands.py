@@ -158,6 +158,20 @@ def test_connect_uses_the_platforms_given_and_updates_on_a_second_run(sandbox):
     )
 
 
+@pytest.mark.usefixtures("ayrshare_env")
+def test_connect_takes_networks_separated_by_commas_or_spaces(sandbox):
+    run("connect", "--workspace", "Acme Agency", "--platforms", "facebook,Instagram", "tiktok")
+
+    assert Profile.objects.get().platforms == ["facebook", "instagram", "tiktok"]
+
+
+@pytest.mark.usefixtures("ayrshare_env")
+def test_connect_refuses_an_unknown_network_and_lists_the_known_ones(sandbox):
+    with pytest.raises(CommandError, match=r"Unknown network facebok; known networks: .*facebook"):
+        run("connect", "--workspace", "Acme Agency", "--platforms", "facebok,instagram")
+    assert not Workspace.objects.exists()
+
+
 @pytest.mark.usefixtures("sandbox")
 def test_connect_without_a_key_or_a_terminal_says_what_to_do(monkeypatch):
     monkeypatch.delenv("AYRSHARE_API_KEY", raising=False)
