@@ -38,8 +38,6 @@ PLATFORM_COLORS = {
     "snapchat": PLUM,
     "telegram": BLUE,
 }
-# For series that are not networks, in order.
-SERIES_COLORS = PALETTE
 # A metric keeps its colour on every chart: engagements are orange on the overview and in a
 # post's growth chart alike.
 METRIC_COLORS = {

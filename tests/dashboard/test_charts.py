@@ -153,7 +153,7 @@ def test_the_issue_colours_fail_this_test():
 
 @pytest.mark.parametrize("vision", VISIONS)
 def test_every_two_series_colours_stay_apart(vision):
-    colors = set(charts.SERIES_COLORS) | set(charts.PLATFORM_COLORS.values())
+    colors = set(charts.PALETTE) | set(charts.PLATFORM_COLORS.values())
     for first, second in itertools.combinations(sorted(colors), 2):
         assert delta_e(first, second, vision) >= MIN_DELTA_E, (first, second)
 
@@ -167,7 +167,7 @@ def test_the_networks_the_issue_names_are_told_apart(networks, vision):
 
 
 def test_every_series_colour_reads_on_white():
-    for color in {*charts.SERIES_COLORS, *charts.PLATFORM_COLORS.values(), charts.FALLBACK_COLOR}:
+    for color in {*charts.PALETTE, *charts.PLATFORM_COLORS.values(), charts.FALLBACK_COLOR}:
         assert contrast(color, WHITE) >= MIN_CONTRAST, color
 
 
@@ -196,7 +196,7 @@ def test_a_colour_used_twice_in_one_chart_gets_a_second_cue(kind, cue):
 
 
 def test_line_legends_show_the_point_shape():
-    config = charts.config("line", ["a"], [charts.series("X", [1], charts.SERIES_COLORS[0])])
+    config = charts.config("line", ["a"], [charts.series("X", [1], charts.PALETTE[0])])
 
     assert config["options"]["plugins"]["legend"]["labels"]["usePointStyle"] is True
 
