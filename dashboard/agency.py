@@ -20,10 +20,9 @@ from accounts.access import visible_profiles, workspace_member
 from dashboard import fragments, kpis, networks, rollups, trends
 from dashboard.filters import PostFilters, with_defaults
 from dashboard.followers import follower_totals
-from dashboard.metrics import RATE_SENTENCE, percent
+from dashboard.metrics import RATE_SENTENCE, percent, unit_label
 from dashboard.models import SyncState
 from dashboard.moments import clock, past
-from dashboard.status import unit_label
 
 TABLE_TARGET = "agency-table"
 PERIOD_FIELDS = ("range", "start", "end")

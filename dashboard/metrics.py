@@ -171,6 +171,26 @@ def network_name(platform):
     return NETWORK_NAMES.get(platform, str(platform).capitalize())
 
 
+# What each kind of data the sync fetches (a SyncState.unit) is called on the pages.
+UNIT_NAMES = {
+    "history": "Post history",
+    "post_analytics": "Post analytics",
+    "social": "Followers",
+    "links": "Link clicks",
+    "playlists": "YouTube playlists",
+    "user": "Linked networks",
+    "native_analytics": "Analytics of posts made outside Ayrshare",
+}
+
+
+def unit_label(unit):
+    """ "Post history", "Facebook posts" (a "platform:facebook" unit)."""
+    kind, _, platform = unit.partition(":")
+    if kind == "platform":
+        return f"{network_name(platform)} posts"
+    return UNIT_NAMES.get(kind, unit)
+
+
 def reports(platform, name):
     """Whether `platform` reports metric `name` at all (an unknown network: assume it may)."""
     if platform not in PLATFORM_METRICS:

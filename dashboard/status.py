@@ -16,32 +16,16 @@ from accounts.access import visible_profile, visible_profiles, workspace_member
 from accounts.forms import parse_id
 from dashboard import fragments, networks
 from dashboard import refresh as refresher
-from dashboard.metrics import network_name
+from dashboard.metrics import network_name, unit_label
 from dashboard.models import SyncState, UnmappedField
 from dashboard.moments import clock, past, upcoming
 from dashboard.tasks import QueueUnavailable
 
-UNIT_NAMES = {
-    "history": "Post history",
-    "post_analytics": "Post analytics",
-    "social": "Followers",
-    "links": "Link clicks",
-    "playlists": "YouTube playlists",
-    "user": "Linked networks",
-    "native_analytics": "Analytics of posts made outside Ayrshare",
-}
 TEMPLATE = "dashboard/sync_status.html"
 # The progress line polls the page while updates run; htmx names it in HX-Target.
 POLLER = "sync-progress"
 # What the API client appends to its messages for the logs: " (GET /history, HTTP 503, code 1)".
 TECHNICAL_SUFFIX = re.compile(r" \((?:[A-Z]+ /[^)]*|HTTP \d+[^)]*|code [^)]*)\)\.?$")
-
-
-def unit_label(unit):
-    kind, _, platform = unit.partition(":")
-    if kind == "platform":
-        return f"{network_name(platform)} posts"
-    return UNIT_NAMES.get(kind, unit)
 
 
 def plain_error(message):
