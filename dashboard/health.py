@@ -104,6 +104,20 @@ def beat_limit():
     return 3 * settings.SYNC_BEAT_SECONDS + 30
 
 
+# Caches that live in one process's memory: another process's heartbeat never shows in them.
+PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+def heartbeats_visible():
+    """Whether this process can read the heartbeats beat and the workers note in the cache: not
+    when the cache is its own memory (no REDIS_URL, as in the demo, which runs each part in a
+    process of its own); their absence there says nothing about them."""
+    return settings.CACHES["default"]["BACKEND"] not in PROCESS_CACHES
+
+
 def _age(key):
     from django.core.cache import cache
 

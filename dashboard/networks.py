@@ -35,10 +35,18 @@ def native_limits(profile_ids, since=None):
     ).values_list("profile__title", "unit", "cursor")
     limits = []
     for title, unit, cursor in units:
-        day = timezone.localdate(datetime.fromisoformat(cursor["reaches_back"]))
+        day = reaches_back(cursor)
         if since is None or since < day:
             limits.append((title, network_name(unit.partition(":")[2]), day))
     return sorted(limits, key=lambda limit: (limit[2], limit[0]))
+
+
+def reaches_back(cursor):
+    """From a platform unit's cursor: the local date before which posts made directly on its
+    network may be missing (sync._reach), or None when Ayrshare gave them all. The sync page
+    reads it from the units it has loaded; native_limits queries for it."""
+    reach = cursor.get("reaches_back")
+    return timezone.localdate(datetime.fromisoformat(reach)) if reach else None
 
 
 def warnings(accounts, now=None):

@@ -1,20 +1,38 @@
 """Sync status page: per visible profile, how fresh each kind of data is; Refresh now.
 
-While updates run, one element (the progress line) polls the page; the answer replaces that line
-and, out of band, each profile's table and the status line. The Refresh buttons sit outside
-every swapped region, so a keyboard user's focus is never taken away by a poll.
+While updates run, one element (the progress line) polls the page, sending the token of what
+the page shows (#sync-seen). The token names a fingerprint per profile of what its table shows,
+read in one aggregate query (_fingerprints) and kept in the cache for a few minutes under the
+token. When nothing changed the answer is an empty 204: nothing is swapped or read out again.
+Otherwise it replaces the progress line only if its text changed, and brings out of band the
+new token and the tables of the profiles whose fingerprint changed (every table when the cache
+no longer has the token). With every table in each answer, a poll at 300 profiles was 1.2 MB.
+
+The Refresh buttons sit outside every swapped region, so a keyboard user's focus is never
+taken away by a poll. The page says when updates are paused (beat or the workers not running,
+or Redis not answering), as it loads; Refresh now is disabled while it could start nothing.
 """
 
+import contextlib
+import hashlib
 import re
+from datetime import timedelta
 
 from django.contrib import messages
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
+from django_htmx.http import reswap
 
 from accounts.access import visible_profile, visible_profiles, workspace_member
 from accounts.forms import parse_id
-from dashboard import fragments, networks
+from accounts.signin import CACHE_UNREACHABLE
+from dashboard import fragments, health, networks
 from dashboard import refresh as refresher
 from dashboard.metrics import network_name, unit_label
 from dashboard.models import SyncState, UnmappedField
@@ -26,6 +44,9 @@ TEMPLATE = "dashboard/sync_status.html"
 POLLER = "sync-progress"
 # What the API client appends to its messages for the logs: " (GET /history, HTTP 503, code 1)".
 TECHNICAL_SUFFIX = re.compile(r" \((?:[A-Z]+ /[^)]*|HTTP \d+[^)]*|code [^)]*)\)\.?$")
+# Long enough for a tab in the background, whose timers the browser slows to one a minute.
+SEEN_SECONDS = 300
+SEEN_TOKEN = re.compile(r"[0-9a-f]{16}")
 
 
 def plain_error(message):
@@ -35,11 +56,28 @@ def plain_error(message):
 
 @workspace_member()
 def sync_status(request, membership):
+    if fragments.wants(request, POLLER):
+        return _poll(request, membership)
     context = _context(membership)
-    if fragments.wants(request, POLLER) and not context["running"]:
-        # The page polled because updates were running: say once that they have all finished.
-        context["notice"] = "All updates have finished."
-    return fragments.render_page(request, TEMPLATE, context, target=POLLER, partial="live")
+    context["paused"], context["can_refresh"] = _paused()
+    return fragments.render_page(request, TEMPLATE, context, target=POLLER)
+
+
+def _poll(request, membership):
+    seen = request.GET.get("seen", "")
+    context = _context(membership, seen=seen)
+    if context["seen"] == seen:
+        response = HttpResponse(status=204)
+    else:
+        if not context["running"]:
+            # The page polled because updates were running: say once that they have all finished.
+            context["notice"] = "All updates have finished."
+        response = render(request, f"{TEMPLATE}#live", context)
+        if not context["progress_changed"]:
+            # The same words: leave the line (and a screen reader's place in it) alone.
+            reswap(response, "none")
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @workspace_member()
@@ -50,42 +88,41 @@ def refresh(request, membership):
         pk = parse_id(profile_id)
         if pk is None:
             notice = f"Nothing was refreshed: “{profile_id}” is not a profile id."
-            return _refused(request, membership, notice)
+            return _refused(request, membership, notice, status=400)
         profile_ids = [visible_profile(membership, pk).pk]
     else:
         profile_ids = list(visible_profiles(membership).values_list("pk", flat=True))
+    paused, can_refresh = _paused()
+    if not can_refresh:
+        # The button was disabled for this; the page may be older than the pause.
+        return _refused(request, membership, f"Nothing was started. {paused}", status=503)
     try:
         notice = _notice(refresher.refresh_profiles(profile_ids))
     except QueueUnavailable:
-        return _queue_unavailable(request, membership)
+        notice = (
+            "Updates cannot be queued right now: the task queue (Redis) is not answering. "
+            "Nothing was started; the dashboard keeps showing the data it has. Try again in a "
+            "few minutes, or ask whoever runs the dashboard to check Redis."
+        )
+        return _refused(request, membership, notice, status=503)
     if request.htmx:
         # The notice goes into the status line; the tables and the progress line come out of
         # band. The button that was pressed is not replaced, so it keeps the focus.
-        return render(request, f"{TEMPLATE}#refreshed", _context(membership, notice=notice))
+        context = _context(membership, notice=notice, seen=request.POST.get("seen", ""))
+        return render(request, f"{TEMPLATE}#refreshed", context)
     messages.info(request, notice)
     return redirect("sync_status", workspace=membership.workspace.slug)
 
 
-def _refused(request, membership, notice):
-    """Bad input: the page with the message, a 400; htmx swaps no 4xx, so its answer is 200."""
-    context = _context(membership, notice=notice)
+def _refused(request, membership, notice, status):
+    """Bad input (400), or nothing could be started (503): the page with the message. htmx
+    swaps no 4xx or 5xx, so its answer is 200 and the message goes into the status line."""
     if request.htmx:
+        context = _context(membership, notice=notice, seen=request.POST.get("seen", ""))
         return render(request, f"{TEMPLATE}#refreshed", context)
-    return render(request, TEMPLATE, context, status=400)
-
-
-def _queue_unavailable(request, membership):
-    """The task queue (Redis) is down: nothing was queued and nothing is left leased. A 503;
-    htmx swaps no 5xx, so its answer is 200 and the message goes into the status line."""
-    notice = (
-        "Updates cannot be queued right now: the task queue (Redis) is not answering. Nothing "
-        "was started; the dashboard keeps showing the data it has. Try again in a few minutes, "
-        "or ask whoever runs the dashboard to check Redis."
-    )
     context = _context(membership, notice=notice)
-    if request.htmx:
-        return render(request, f"{TEMPLATE}#refreshed", context)
-    return render(request, TEMPLATE, context, status=503)
+    context["paused"], context["can_refresh"] = _paused()
+    return render(request, TEMPLATE, context, status=status)
 
 
 def _notice(result):
@@ -102,9 +139,32 @@ def _notice(result):
     return "Nothing to refresh yet: the first update of these profiles starts within a minute."
 
 
-def _context(membership, notice=""):
+def _context(membership, notice="", seen=""):
+    """What the page shows. Given `seen`, the token of what a page already shows (a poll or
+    Refresh now sends it), only the profiles whose table changed since are loaded; the cache
+    may have forgotten the token, and then all are."""
     now = timezone.now()
-    profiles = list(visible_profiles(membership).order_by("title", "pk"))
+    visible = visible_profiles(membership)
+    fingerprints = _fingerprints(visible, now)
+    total = sum(row["units"] for row in fingerprints.values())
+    running = sum(row["running"] for row in fingerprints.values())
+    shown = {
+        "progress": f"{total - running} of {total} update{'s' if total != 1 else ''} done"
+        if running
+        else "",
+        "tables": {pk: _digest(row, 6) for pk, row in fingerprints.items()},
+    }
+    token = _digest(shown, 8)
+    before = _recall(seen) if seen != token else shown
+    if before is None:
+        profiles = visible
+    else:
+        tables, old = shown["tables"], before["tables"]
+        changed = [pk for pk in tables.keys() | old.keys() if tables.get(pk) != old.get(pk)]
+        profiles = visible.filter(pk__in=changed)
+    if token != seen:
+        _remember(token, shown)
+    profiles = list(profiles.order_by("title", "pk"))
     states = SyncState.objects.filter(profile__in=[p.pk for p in profiles]).order_by("pk")
     by_profile = {}
     for state in states:
@@ -114,21 +174,110 @@ def _context(membership, notice=""):
     accounts = networks.linked_accounts([p.pk for p in profiles])
     for profile in profiles:
         profile.units = sorted(by_profile.get(profile.pk, []), key=_unit_order)
-        profile.running = sum(s.running for s in profile.units)
         profile.unmapped = unmapped.get(profile.pk, [])
         profile.warnings = networks.warnings(accounts.get(profile.pk, []), now)
         profile.unlinked = networks.unlinked(accounts.get(profile.pk, []))
-    total = sum(len(p.units) for p in profiles)
-    running = sum(p.running for p in profiles)
+        profile.native_limits = [
+            (network_name(s.unit.partition(":")[2]), s.reaches_back)
+            for s in profile.units
+            if s.reaches_back
+        ]
     return {
         "membership": membership,
         "profiles": profiles,
         "running": running,
         "total": total,
         "done": total - running,
-        "progress": f"{total - running} of {total} update{'s' if total != 1 else ''} done",
+        "progress": shown["progress"],
+        "progress_changed": before is None or before["progress"] != shown["progress"],
+        "seen": token,
         "notice": notice,
     }
+
+
+def _fingerprints(profiles, now):
+    """{profile id: what its table shows, in brief}, in one query; profiles without units are
+    left out. A run writes last_attempt whatever its outcome, and with it the rows, the
+    networks' warnings and the unmapped fields it found; a claim or release changes `running`,
+    a unit added or dropped `units` and `newest`, a 429 on another unit `backoff`. A lease or a
+    backoff that runs out changes `running` or `backing_off`, counted at `now`."""
+    rows = (
+        SyncState.objects.filter(profile__in=profiles)
+        .values("profile_id")
+        .order_by("profile_id")
+        .annotate(
+            units=Count("pk"),
+            running=Count("pk", filter=Q(lease_until__gt=now)),
+            backing_off=Count("pk", filter=Q(backoff_until__gt=now)),
+            failures=Sum("consecutive_failures"),
+            newest=Max("pk"),
+            attempt=Max("last_attempt"),
+            success=Max("last_success"),
+            updated=Max("last_updated"),
+            next_update=Max("next_update"),
+            backoff=Max("backoff_until"),
+        )
+    )
+    return {row.pop("profile_id"): row for row in rows}
+
+
+def _digest(value, size):
+    return hashlib.blake2b(repr(value).encode(), digest_size=size).hexdigest()
+
+
+def _remember(token, shown):
+    # Redis away: the next poll gets every table, as it would after the token ran out.
+    with contextlib.suppress(CACHE_UNREACHABLE):
+        cache.set(f"sync-seen:{token}", shown, SEEN_SECONDS)
+
+
+def _recall(token):
+    """What the page with this token shows, or None when unknown (every table is sent then)."""
+    if not SEEN_TOKEN.fullmatch(token):
+        return None
+    try:
+        return cache.get(f"sync-seen:{token}")
+    except CACHE_UNREACHABLE:
+        return None
+
+
+def _paused():
+    """Why updates are paused, as the page says it ("" when they are not), and whether Refresh
+    now can start any: not without a worker to run them, nor while Redis does not answer."""
+    if not health.heartbeats_visible():
+        # The demo: beat and the workers note their heartbeats in caches of their own.
+        return "", True
+    try:
+        beat, worker = health.beat_age(), health.worker_age()
+    except CACHE_UNREACHABLE:
+        return (
+            "Updates are paused: the task queue (Redis) is not answering, so no update can "
+            "start, not even with Refresh now. Ask whoever runs this installation to check "
+            "Redis.",
+            False,
+        )
+    if beat is None:
+        late = "the scheduler (beat) has not run yet"
+    elif beat > health.beat_limit():
+        now = timezone.now()
+        since = timesince(now - timedelta(seconds=beat), now, depth=1)
+        late = f"the scheduler (beat) has not run for {since}"
+    else:
+        late = ""
+    if worker is None:
+        stopped = f"{late} and no worker is running" if late else "no worker is running"
+        return (
+            f"Updates are paused: {stopped}, so no update runs, not even with Refresh now. "
+            f"Ask whoever runs this installation to start {'them' if late else 'the workers'}.",
+            False,
+        )
+    if late:
+        return (
+            f"Updates are paused: {late}, so no update starts by itself; Refresh now still "
+            "starts them. Ask whoever runs this installation to start the scheduler.",
+            True,
+        )
+    return "", True
 
 
 def _describe_state(state, now):
@@ -142,6 +291,9 @@ def _describe_state(state, now):
     # After a failure the next try waits for the backoff too, whatever Ayrshare announced.
     due = [t for t in (state.next_update, state.backoff_until if state.backing_off else None) if t]
     state.next_at = upcoming(max(due, default=None), now)
+    state.reaches_back = (
+        networks.reaches_back(state.cursor) if state.unit.startswith("platform:") else None
+    )
 
 
 def _unmapped(profile_ids):

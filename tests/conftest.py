@@ -1,6 +1,8 @@
-"""Suite-wide test setup: fast password hashing, and when integration tests may run."""
+"""Suite-wide test setup: fast password hashing, a Redis that does not answer, and when
+integration tests may run."""
 
 import os
+import socket
 
 import pytest
 
@@ -9,6 +11,20 @@ import pytest
 def fast_password_hasher(settings):
     # The default PBKDF2 hasher costs ~0.3 s per user; tests need no real password security.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache points at a Redis port where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
 
 
 def pytest_runtest_setup(item):

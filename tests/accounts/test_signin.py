@@ -2,7 +2,6 @@
 
 import logging
 import re
-import socket
 import time
 import uuid
 
@@ -216,20 +215,6 @@ def test_failures_under_different_spellings_add_up(client, db):
 
 
 # --- while Redis is down ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_down(settings):
-    """The cache points at a Redis port where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-        }
-    }
 
 
 def test_without_redis_people_still_sign_in_and_the_log_says_why(

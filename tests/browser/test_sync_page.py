@@ -1,16 +1,22 @@
-"""The Sync page by keyboard, on a phone and a laptop: while updates run the page polls, and the
-polls never take the focus from the Refresh button that was pressed; what Refresh did is read
-out; the page reflows. Without JavaScript the same buttons post the form and come back."""
+"""The Sync page by keyboard, on a phone and a laptop: while updates run the page polls; the
+polls never take the focus from the Refresh button that was pressed and replace only what
+changed; what Refresh did is read out; the page reflows. Without JavaScript the same buttons
+post the form and come back."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from celery.app.base import Celery
+from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from dashboard.celery import BEAT_KEY
+from dashboard.metrics import network_name
 from dashboard.models import SyncState
 from tests.browser.conftest import ARTIFACTS, sign_in
 
@@ -98,15 +104,31 @@ def test_polling_keeps_the_focus_on_the_refresh_button_pressed_and_the_notice_is
     expect(page.locator("#sync-progress")).to_contain_text(re.compile(r"\d+ of \d+ updates done"))
     assert focused_id(page) == f"refresh-{profile.pk}"
 
-    # Two whole poll cycles: the progress line and the profile's table are replaced each time
-    # (a third request starts only once the second answer is in place), the button is not.
-    mark(page, "#sync-progress")
-    mark(page, f"#sync-state-{profile.pk}")
-    for _ in range(3):
-        with page.expect_response(is_poll):
+    # While nothing changes, a poll's answer is empty: nothing is replaced or read out again.
+    other = synced["profiles"][1]
+    for selector in ("#sync-progress", f"#sync-state-{profile.pk}", f"#sync-state-{other.pk}"):
+        mark(page, selector)
+    for _ in range(2):
+        with page.expect_response(is_poll) as polled:
             pass
-    assert page.locator("#sync-progress[data-before]").count() == 0
-    assert page.locator(f"#sync-state-{profile.pk}[data-before]").count() == 0
+        assert polled.value.status == 204
+    assert page.locator("[data-before]").count() == 3
+
+    # One update of the profile finishes as one of another profile starts: the next poll brings
+    # both tables; the progress line says the same, so it stays.
+    with transaction.atomic():
+        finished = SyncState.objects.filter(profile=profile, lease_until__isnull=False).first()
+        SyncState.objects.filter(pk=finished.pk).update(
+            lease_until=None, last_attempt=timezone.now(), last_success=timezone.now()
+        )
+        started = SyncState.objects.filter(profile=other).first()
+        SyncState.objects.filter(pk=started.pk).update(
+            lease_until=timezone.now() + timedelta(minutes=10)
+        )
+    expect(page.locator(f"#sync-state-{profile.pk}[data-before]")).to_have_count(0)
+    expect(page.locator(f"#sync-state-{other.pk}[data-before]")).to_have_count(0)
+    expect(page.locator(f"#sync-state-{other.pk}")).to_contain_text("Updating…")
+    assert page.locator("#sync-progress[data-before]").count() == 1
     assert focused_id(page) == f"refresh-{profile.pk}"
     expect(page.locator(f"#sync-state-{profile.pk}")).to_contain_text("Updating…")
     # The error in words, without the call or its HTTP code; every time says its zone.
@@ -129,7 +151,7 @@ def test_polling_keeps_the_focus_on_the_refresh_button_pressed_and_the_notice_is
     page.screenshot(path=ARTIFACTS / f"sync-{width}-error.png")
 
     # The workers finish: the next poll says so, stops polling, and the focus has not moved.
-    SyncState.objects.filter(profile=profile).update(
+    SyncState.objects.update(
         lease_until=None, last_success=timezone.now(), last_error="", consecutive_failures=0
     )
     expect(notice).to_have_text("All updates have finished.", timeout=6_000)
@@ -158,3 +180,41 @@ def test_without_javascript_refresh_posts_the_form_and_says_what_it_did(
         expect(page.locator(f"#sync-state-{profile.pk}")).to_contain_text("Updating…")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["390", "1280"])
+def test_paused_updates_and_the_posts_ayrshare_cannot_give_are_said_in_the_page(
+    live_server, page, axe, screenshot, synced, settings, tmp_path, size
+):
+    # A cache beat and the workers share with the web server (files here, Redis in production):
+    # beat last noted 12 minutes ago, no worker at all.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    cache.set(BEAT_KEY, time.time() - 12 * 60 - 5, timeout=None)
+    profile = synced["profiles"][0]
+    platform = SyncState.objects.filter(profile=profile, unit__startswith="platform:").first()
+    platform.cursor = {"reaches_back": "2025-03-03T10:00:00+00:00"}
+    platform.save()
+    page.set_viewport_size(size)
+    sign_in(page, live_server, "olivia")
+    page.goto(live_server.url + reverse("sync_status", args=["northwind"]))
+
+    expect(page.locator("#sync-paused")).to_have_text(
+        re.compile(
+            r"^Updates are paused: the scheduler \(beat\) has not run for 12\sminutes and no "
+            r"worker is running, so no update runs, not even with Refresh now\."
+        )
+    )
+    expect(page.locator("#refresh-all")).to_be_disabled()
+    expect(page.locator(f"#refresh-{profile.pk}")).to_be_disabled()
+    network = network_name(platform.unit.partition(":")[2])
+    limits = page.locator(f"#sync-state-{profile.pk} .native-limits")
+    expect(limits).to_contain_text("newest 500 posts made directly on it")
+    expect(limits.get_by_role("listitem")).to_have_text(f"{network} posts before Mar 3, 2025")
+    assert axe("paused") == []
+    assert sideways(page) == 0
+    screenshot("paused")

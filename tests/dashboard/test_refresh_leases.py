@@ -58,7 +58,7 @@ def test_release_leaves_a_lease_taken_since_alone(db):
 
 
 def test_refresh_now_with_redis_down_answers_503_and_leaves_nothing_updating(
-    transactional_db, client, broker_down
+    transactional_db, client, installation, broker_down
 ):
     # transactional_db: outside a test transaction, on_commit sends at once, as in production.
     owner = MembershipFactory()

@@ -1,15 +1,22 @@
+import re
+import time
 from datetime import timedelta
 
 import pytest
 from celery.app.base import Celery
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from accounts.models import Membership
 from dashboard import moments, upsert
 from dashboard.ayrshare import normalize
+from dashboard.celery import BEAT_KEY, WORKER_SEEN_KEY
 from dashboard.models import LinkedAccount, SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
+
+# Beat and a worker run, unless a test says otherwise (tests/dashboard/conftest.py).
+pytestmark = pytest.mark.usefixtures("installation")
 
 
 @pytest.fixture
@@ -37,11 +44,24 @@ def text(response):
     return response.content.decode().replace("\xa0", " ")
 
 
-def poll(client, membership):
-    """What the progress line's poll asks for while updates run."""
+def poll(client, membership, seen=None):
+    """What the progress line's poll asks for while updates run, with the token of what the page
+    shows (#sync-seen); without one it is a token the server has forgotten."""
     return client.get(
-        status_url(membership), headers={"HX-Request": "true", "HX-Target": "sync-progress"}
+        status_url(membership),
+        {"seen": seen} if seen else {},
+        headers={"HX-Request": "true", "HX-Target": "sync-progress"},
     )
+
+
+def seen(response):
+    """The token of what the page shows, as this page or answer leaves it."""
+    return re.search(r'id="sync-seen" name="seen" value="(\w+)"', response.content.decode())[1]
+
+
+def tables(response):
+    """The ids of the profiles whose table the answer brings."""
+    return sorted(int(pk) for pk in re.findall(r'id="sync-state-(\d+)"', text(response)))
 
 
 def unit(profile, name, **fields):
@@ -184,11 +204,14 @@ def test_query_count_does_not_grow_with_profiles_or_units(
         for name in ("history", "platform:facebook", "platform:twitter", "social", "links"):
             fresh(profile, name, last_error="Timed out")
 
-    # session, user, membership, profiles, units, unmapped fields, linked accounts
-    with django_assert_max_num_queries(7):
-        assert client.get(status_url(owner)).status_code == 200
-    with django_assert_max_num_queries(7):
+    # session, user, membership, fingerprints, profiles, units, unmapped fields, linked accounts
+    with django_assert_max_num_queries(8):
+        page = client.get(status_url(owner))
+    with django_assert_max_num_queries(8):
         assert poll(client, owner).status_code == 200
+    # Nothing changed: session, user, membership, fingerprints.
+    with django_assert_max_num_queries(4):
+        assert poll(client, owner, seen(page)).status_code == 204
 
 
 def test_the_progress_line_polls_only_while_updates_run_and_never_replaces_a_button(client, owner):
@@ -295,3 +318,200 @@ def test_the_page_says_due_now_and_shows_the_zone_of_every_time(client, owner, s
     times = page.split("<time ")[1:]
     assert len(times) == 3
     assert all(" CET</time>" in t or " CEST</time>" in t or ">due now<" in t for t in times)
+
+
+KINDS = ("history", "platform:facebook", "platform:instagram", "post_analytics", "social", "links")
+
+
+def test_a_poll_when_nothing_changed_is_empty_and_after_a_change_brings_only_that_table(
+    client, owner
+):
+    profiles = [ProfileFactory(workspace=owner.workspace) for _ in range(30)]
+    for profile in profiles:
+        for name in KINDS:
+            fresh(profile, name)
+    first, second, third = profiles[:3]
+    leased = timezone.now() + timedelta(minutes=5)
+    SyncState.objects.filter(profile=first, unit="history").update(lease_until=leased)
+    page = client.get(status_url(owner))
+    token = seen(page)
+
+    unchanged = poll(client, owner, token)
+    # No content: htmx swaps nothing, so nothing is read out again, and the line keeps polling.
+    assert unchanged.status_code == 204 and unchanged.content == b""
+    assert "HX-Request" in unchanged["Vary"]
+
+    SyncState.objects.filter(profile=second, unit="links").update(lease_until=leased)
+    started = poll(client, owner, token)
+    assert tables(started) == [second.pk]
+    assert "178 of 180 updates done" in text(started)
+    assert 'hx-trigger="every 2s"' in text(started)  # the new line polls on
+    assert "HX-Reswap" not in started
+    assert seen(started) != token
+
+    # The first profile's update finishes as one of the third's starts: the tables of both
+    # come; the progress line's words are the same, so it is left in place.
+    now = timezone.now()
+    SyncState.objects.filter(profile=first).update(
+        lease_until=None, last_attempt=now, last_success=now
+    )
+    SyncState.objects.filter(profile=third, unit="social").update(lease_until=leased)
+    swapped = poll(client, owner, seen(started))
+    assert tables(swapped) == sorted([first.pk, third.pk])
+    assert swapped["HX-Reswap"] == "none"
+    assert 'id="sync-progress"' not in text(swapped)
+    assert "Updating…" in text(swapped)
+    assert len(swapped.content) < len(page.content) / 10
+
+    assert poll(client, owner, seen(swapped)).status_code == 204
+
+
+def test_a_poll_with_a_token_the_server_no_longer_knows_brings_every_table(client, owner):
+    profiles = [ProfileFactory(workspace=owner.workspace) for _ in range(3)]
+    for profile in profiles:
+        fresh(profile, "history", lease_until=timezone.now() + timedelta(minutes=5))
+    page = client.get(status_url(owner))
+    SyncState.objects.filter(profile=profiles[0]).update(last_attempt=timezone.now())
+    cache.clear()  # the token ran out, or Redis was restarted
+
+    for token in (seen(page), "not-a-token"):
+        answer = poll(client, owner, token)
+        assert answer.status_code == 200
+        assert tables(answer) == sorted(p.pk for p in profiles)
+        assert "0 of 3 updates done" in text(answer)
+
+
+def test_each_profile_says_before_when_its_networks_own_posts_may_be_missing(client, owner):
+    acme = ProfileFactory(workspace=owner.workspace, title="Acme Coffee")
+    bolt = ProfileFactory(workspace=owner.workspace, title="Bolt Bikes")
+    fresh(acme, "platform:facebook", cursor={"reaches_back": "2025-03-03T10:00:00+00:00"})
+    fresh(acme, "platform:instagram", cursor={})  # fewer than 500 posts: Ayrshare gave them all
+    fresh(bolt, "platform:tiktok")
+
+    page = text(client.get(status_url(owner)))
+
+    acme_card, bolt_card = page.split('<section class="card sync-profile"')[1:]
+    assert "Acme Coffee" in acme_card and "Bolt Bikes" in bolt_card
+    assert "newest 500 posts made directly on it (not through Ayrshare)" in acme_card
+    assert "<li>Facebook posts before Mar 3, 2025</li>" in acme_card
+    assert "Instagram posts before" not in acme_card
+    assert "newest 500" not in bolt_card
+
+
+def due(profile):
+    return unit(profile, "history", next_update=timezone.now() - timedelta(minutes=1))
+
+
+def refresh_all(client, owner, django_capture_on_commit_callbacks, **headers):
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(refresh_url(owner), headers=headers)
+
+
+def test_while_beat_and_a_worker_run_nothing_is_said_of_them(client, owner):
+    profile = ProfileFactory(workspace=owner.workspace)
+    due(profile)
+
+    page = text(client.get(status_url(owner)))
+
+    assert "paused" not in page
+    assert '<button class="button" id="refresh-all" type="submit">' in page
+    assert f'<button class="button" id="refresh-{profile.pk}" type="submit">' in page
+
+
+def test_the_demo_shows_no_false_alarm_and_refresh_now_starts_updates(
+    client, owner, settings, sent, django_capture_on_commit_callbacks
+):
+    # As the demo runs, without REDIS_URL: every process caches in its own memory, so beat's
+    # and the worker's heartbeats never reach the web process, though both run.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "web"}
+    }
+    due(ProfileFactory(workspace=owner.workspace))
+
+    page = text(client.get(status_url(owner)))
+    assert "paused" not in page
+    assert '<button class="button" id="refresh-all" type="submit">' in page
+
+    refresh_all(client, owner, django_capture_on_commit_callbacks)
+    assert len(sent) == 1
+
+
+def test_a_late_beat_is_said_with_how_long_and_refresh_now_still_starts_updates(
+    client, owner, settings, sent, django_capture_on_commit_callbacks
+):
+    settings.SYNC_BEAT_SECONDS = 60
+    cache.set(BEAT_KEY, time.time() - 12 * 60 - 5)
+    due(ProfileFactory(workspace=owner.workspace))
+
+    page = text(client.get(status_url(owner)))
+
+    assert (
+        "Updates are paused: the scheduler (beat) has not run for 12 minutes, so no update "
+        "starts by itself; Refresh now still starts them. Ask whoever runs this installation "
+        "to start the scheduler."
+    ) in page
+    assert '<button class="button" id="refresh-all" type="submit">' in page
+    refresh_all(client, owner, django_capture_on_commit_callbacks)
+    assert len(sent) == 1
+
+
+def test_without_a_worker_refresh_now_is_disabled_says_why_and_starts_nothing(
+    client, owner, sent, django_capture_on_commit_callbacks
+):
+    cache.delete(WORKER_SEEN_KEY)
+    profile = ProfileFactory(workspace=owner.workspace)
+    due(profile)
+    paused = (
+        "Updates are paused: no worker is running, so no update runs, not even with Refresh "
+        "now. Ask whoever runs this installation to start the workers."
+    )
+
+    page = text(client.get(status_url(owner)))
+    assert f'<p class="alert" id="sync-paused">{paused}</p>' in page
+    assert '<button class="button" id="refresh-all" type="submit" disabled>' in page
+    assert f'<button class="button" id="refresh-{profile.pk}" type="submit" disabled>' in page
+
+    # A page loaded before the workers stopped still has the buttons enabled.
+    response = refresh_all(client, owner, django_capture_on_commit_callbacks)
+    assert response.status_code == 503
+    assert f"Nothing was started. {paused}" in text(response)
+    htmx = refresh_all(client, owner, django_capture_on_commit_callbacks, HX_Request="true")
+    assert htmx.status_code == 200 and f"Nothing was started. {paused}" in text(htmx)
+    assert sent == []
+    assert not SyncState.objects.filter(lease_until__isnull=False).exists()
+
+    cache.delete(BEAT_KEY)
+    assert (
+        "Updates are paused: the scheduler (beat) has not run yet and no worker is running, so "
+        "no update runs, not even with Refresh now. Ask whoever runs this installation to start "
+        "them."
+    ) in text(client.get(status_url(owner)))
+
+
+def test_with_redis_down_the_page_shows_its_data_and_says_no_update_can_start(
+    client, owner, redis_down, sent, django_capture_on_commit_callbacks
+):
+    profile = ProfileFactory(workspace=owner.workspace, title="Acme Coffee")
+    fresh(profile, "history", lease_until=timezone.now() + timedelta(minutes=5))
+    due(ProfileFactory(workspace=owner.workspace))
+
+    response = client.get(status_url(owner))
+    page = text(response)
+    assert response.status_code == 200
+    assert "Acme Coffee" in page and "Post history" in page
+    assert (
+        "Updates are paused: the task queue (Redis) is not answering, so no update can start, "
+        "not even with Refresh now. Ask whoever runs this installation to check Redis."
+    ) in page
+    assert '<button class="button" id="refresh-all" type="submit" disabled>' in page
+
+    # Nothing changed: nothing to recall. Once the update ends, the poll cannot recall what
+    # the page shows, so it brings every table.
+    assert poll(client, owner, seen(response)).status_code == 204
+    SyncState.objects.filter(profile=profile).update(lease_until=None)
+    answer = poll(client, owner, seen(response))
+    assert answer.status_code == 200 and len(tables(answer)) == 2
+
+    refused = refresh_all(client, owner, django_capture_on_commit_callbacks)
+    assert refused.status_code == 503 and "the task queue (Redis) is not answering" in text(refused)
+    assert sent == []
