@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Profile
-from dashboard.bench import downloads, pipeline, report, resilience, seed, web
+from dashboard.bench import downloads, load, pipeline, report, resilience, seed, web
 from dashboard.models import AccountMetrics, DailyMetrics, MetricSnapshot, PlatformPost
 
 SMALL_POSTS = 10_000
@@ -27,13 +27,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--repeat", type=int, default=7, help="timed runs per p50")
         parser.add_argument(
+            "--load-only",
+            action="store_true",
+            help="only the load test (L1 to L3): simulated people with the sync running",
+        )
+        parser.add_argument(
             "--json",
             type=Path,
             default=None,
             help="where to write the results (default: DATA_DIR/bench-results.json)",
         )
 
-    def handle(self, *args, posts, profiles, quick, repeat, json, **options):
+    def handle(self, *args, posts, profiles, quick, repeat, json, load_only, **options):
         if connection.vendor != "postgresql":
             raise CommandError(
                 "The benchmark measures PostgreSQL (COPY, its planner, its indexes). Set "
@@ -47,13 +52,18 @@ class Command(BaseCommand):
             )
         started = time.perf_counter()
         _vacuum()
-        results, sections = self._run(posts, profiles, repeat)
-        # After the seeded workspaces are gone: the workers' dispatcher sees every profile.
-        scale = resilience.QUICK if quick else resilience.FULL
-        results += self._section(
-            sections, "resilience", lambda: resilience.measure(scale, log=self._say)
-        )
-        results.append(pipeline.task_timing())
+        results, sections = [], {}
+        if not load_only:
+            results, sections = self._run(posts, profiles, repeat)
+            # After the seeded workspaces are gone: the workers' dispatcher sees every profile.
+            scale = resilience.QUICK if quick else resilience.FULL
+            results += self._section(
+                sections, "resilience", lambda: resilience.measure(scale, log=self._say)
+            )
+            results.append(pipeline.task_timing())
+        # Last, on its own: its processes need the machine to themselves.
+        crowd = load.QUICK if quick else load.FULL
+        results += self._section(sections, "load", lambda: load.measure(crowd, log=self._say))
         self.stdout.write("\n" + report.table(results) + "\n")
         failed = [r.goal for r in results if r.passed is False]
         self.stdout.write(

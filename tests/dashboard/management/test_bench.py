@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Profile, Workspace
-from dashboard.bench import downloads, resilience
+from dashboard.bench import downloads, load, resilience
 from dashboard.management.commands import bench
 from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
@@ -47,6 +47,7 @@ def test_a_small_run_prints_and_writes_every_goal_and_cleans_up(monkeypatch, tmp
     monkeypatch.setattr(
         resilience, "measure", lambda scale, log: ran.append(scale) or resilience.not_measured("-")
     )
+    monkeypatch.setattr(load, "measure", lambda scale, log: ran.append(scale) or [])
     before = counts()
     out = io.StringIO()
     path = tmp_path / "bench.json"
@@ -81,7 +82,15 @@ def test_a_small_run_prints_and_writes_every_goal_and_cleans_up(monkeypatch, tmp
     assert statements["passed"] is True
     assert all(r["ratio"] is not None for g in ("P1", "P2", "P3", "P4", "P5") for r in by_goal[g])
     assert counts() == before
-    assert ran == [resilience.FULL]
+    assert ran == [resilience.FULL, load.FULL]
+
+
+def test_the_load_test_runs_gunicorn_as_the_image_does():
+    dockerfile = (Path(__file__).parents[3] / "Dockerfile").read_text()
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+
+    assert cmd[:-4] == list(load.WEB)
+    assert cmd[-4:] == ["--access-logfile", "-", "--bind", "0.0.0.0:8000"]
 
 
 def test_the_worker_timeout_is_the_one_the_image_runs_with():

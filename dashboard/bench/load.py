@@ -1,0 +1,354 @@
+"""L1 to L3: every page kind under 25 and 50 simulated people while the sync runs beside them.
+
+Production's processes on this machine: gunicorn as the Dockerfile runs it (gthread, two
+workers of four threads, DEBUG off), a Celery worker of two processes, beat, PostgreSQL and
+Redis; the sandbox answers the sync. locust (headless, `locustfile.py` beside this) plays the
+people: each signs in, then opens a page every 1 to 3 seconds. Its figures are read after the
+people have all arrived (`--reset-stats`), for a fixed time.
+
+The workspace is an agency's: seeded history with a year of follower counts, plus profiles that
+the sandbox keeps changing (update intervals shrunk a hundredfold), so syncs write posts, rollups
+and follower rows while the pages are read. Nobody else should use the machine meanwhile.
+"""
+
+import csv
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from accounts.models import Membership, Profile
+from dashboard import sync
+from dashboard.ayrshare.sandbox import start_sandbox
+from dashboard.bench import seed
+from dashboard.bench.report import Result
+from dashboard.bench.workers import ROOT, Worker, database_url, forget_request_budgets
+from dashboard.models import SyncState
+
+PAGE_P95_MS = 1000
+# Not bounded: a CSV is a download, and signing in hashes a password on purpose.
+UNBOUNDED = ("CSV export", "sign-in", "sign-in form")
+PASSWORD = "load-test-password"  # noqa: S105 - throwaway people of a benchmark workspace
+QUEUE = "bench-load"
+CLIENT_EVERY = 5  # one person in five is a client who sees two profiles
+# The Dockerfile's CMD, less its bind address and access log (a test holds them together).
+WEB = (
+    *("gunicorn", "dashboard.wsgi", "--worker-class", "gthread", "--threads", "4"),
+    *("--workers", "2", "--timeout", "120", "--keep-alive", "75"),
+)
+
+
+@dataclass(frozen=True)
+class Scale:
+    posts: int = 100_000  # seeded history
+    profiles: int = 100
+    syncing: int = 8  # profiles the sandbox keeps changing
+    sandbox_posts: int = 120  # posts per syncing profile
+    seconds: int = 120  # measured, per crowd
+    crowds: tuple = (25, 50)
+
+
+FULL = Scale()
+QUICK = Scale(posts=20_000, profiles=30, syncing=4, sandbox_posts=40, seconds=30)
+
+
+def measure(scale=FULL, log=print):
+    if not settings.REDIS_URL:
+        return [Result("L1", "page p95 under load", "-", "-", None, "", None)]
+    started = time.monotonic()
+
+    def say(text):
+        log(f"  {time.monotonic() - started:3.0f} s  {text}")
+
+    seeded = seed.seed_workspace("load", scale.posts, scale.profiles)
+    people = []
+    try:
+        seed.seed_followers(seeded)
+        # The seeded profiles have no Ayrshare profile behind them: never due.
+        SyncState.objects.filter(profile__in=seeded.profiles).update(
+            next_update=timezone.now() + timedelta(days=365)
+        )
+        people = _people(seeded, max(scale.crowds))
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-load-") as data_dir,
+            start_sandbox(
+                profiles=scale.syncing,
+                posts=scale.sandbox_posts,
+                seed=31,
+                interval_scale=0.01,
+                latency_ms=50,
+            ) as sandbox,
+        ):
+            seeded.profiles += _connect(seeded.workspace, sandbox)
+            env = _production_env(Path(data_dir), sandbox.url)
+            forget_request_budgets(settings.REDIS_URL)
+            with _processes(env, Path(data_dir)) as running:
+                say(f"syncing {scale.syncing} sandbox profiles")
+                _wait_for_first_sync(seeded.profiles[-scale.syncing :], running)
+                say("first sync done; people arrive")
+                results = []
+                for crowd in scale.crowds:
+                    results += _crowd(crowd, scale, seeded, running, Path(data_dir), say)
+                return results
+    finally:
+        get_user_model().objects.filter(pk__in=[p.pk for p in people]).delete()
+        seed.drop(seeded)
+
+
+def _people(seeded, count):
+    """`count` members with one password (hashed once: hashing is slow on purpose)."""
+    password = make_password(PASSWORD)
+    stamp = time.time_ns()
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"load-{stamp}-{n}", password=password) for n in range(count)
+    )
+    for n, user in enumerate(users):
+        client = n % CLIENT_EVERY == CLIENT_EVERY - 1
+        role = Membership.Role.CLIENT if client else Membership.Role.ANALYST
+        membership = Membership.objects.create(user=user, workspace=seeded.workspace, role=role)
+        if client:
+            membership.profiles.set(seeded.profiles[n % len(seeded.profiles) :][:2])
+    return users
+
+
+def _connect(workspace, sandbox):
+    workspace.api_key = sandbox.api_key
+    workspace.save()
+    profiles = [
+        Profile.objects.create(
+            workspace=workspace,
+            title=f"Live {entry['title']}",
+            profile_key=entry["profileKey"],
+            platforms=entry["platforms"],
+        )
+        for entry in sandbox.keys()["profiles"]
+    ]
+    sync.ensure_units(profiles)
+    return profiles
+
+
+def _production_env(data_dir, sandbox_url):
+    """DEBUG off, as deployed; the development key stays second so stored keys still decrypt."""
+    return {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": f"{Fernet.generate_key().decode()},{settings.FIELD_ENCRYPTION_KEY}",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "False",  # plain http on loopback, as behind a TLS proxy
+        "SECURE_SSL_REDIRECT": "False",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_QUEUE": QUEUE,
+        "AYRSHARE_API_URL": sandbox_url,
+        "DATA_DIR": str(data_dir),
+        "SYNC_BEAT_SECONDS": "10",
+    }
+
+
+class _processes:
+    """gunicorn, a worker and beat for the duration of a with block."""
+
+    def __init__(self, env, data_dir):
+        self.env, self.data_dir, self.children = env, data_dir, []
+
+    def __enter__(self):
+        try:
+            return self._start_all()
+        except BaseException:
+            self.__exit__(None, None, None)  # no orphan may go on syncing this database
+            raise
+
+    def _start_all(self):
+        port = _free_port()
+        self._start([sys.executable, "-m", *WEB, "--bind", f"127.0.0.1:{port}"])
+        self.worker = Worker(self.env, QUEUE, name="load")
+        self.children.append(self.worker.process)
+        beat = ["celery", "-A", "dashboard", "beat", "-s", str(self.data_dir / "beat-schedule")]
+        self._start([sys.executable, "-m", *beat])
+        self.worker.wait_ready()
+        self.url = f"http://127.0.0.1:{port}"
+        _wait_for(self.url)
+        # Process groups whose CPU is counted (the sandbox runs in this process).
+        self.groups = {"web": self.children[0].pid, "worker": self.worker.process.pid}
+        return self
+
+    def logs(self):
+        files = sorted(self.data_dir.glob("*.log"))
+        return "".join(path.read_text()[-2000:] for path in files) + self.worker.log()[-3000:]
+
+    def _start(self, command):
+        log = open(self.data_dir / f"{len(self.children)}.log", "w")  # noqa: SIM115 - closed with the dir
+        self.children.append(
+            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                command,
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+
+    def __exit__(self, *exc):
+        for child in self.children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        for child in self.children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            answer = requests.get(f"{url}/accounts/login/", timeout=5, allow_redirects=False)
+            answer.raise_for_status()
+            return
+        except requests.RequestException as exc:
+            problem = exc
+            time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer at {url}: {problem}")
+
+
+def _wait_for_first_sync(profiles, running, timeout=300):
+    """Until every unit of these profiles has been tried once (some may fail: that is data)."""
+    deadline = time.monotonic() + timeout
+    units = SyncState.objects.filter(profile__in=profiles)
+    while units.filter(last_attempt__isnull=True).exists():
+        if time.monotonic() > deadline:
+            left = units.filter(last_attempt__isnull=True).count()
+            raise RuntimeError(f"{left} units of the sandbox profiles never ran:\n{running.logs()}")
+        time.sleep(1)
+
+
+def _crowd(size, scale, seeded, running, data_dir, say):
+    people = data_dir / "people.json"
+    memberships = Membership.objects.filter(workspace=seeded.workspace).exclude(user=seeded.user)
+    people.write_text(
+        json.dumps(
+            {
+                "slug": seeded.workspace.slug,
+                "password": PASSWORD,
+                "people": [
+                    {"username": m.user.username, "client": m.role == Membership.Role.CLIENT}
+                    for m in memberships.select_related("user").order_by("user_id")[:size]
+                ],
+            }
+        )
+    )
+    prefix = data_dir / f"crowd-{size}"
+    ramp = max(5, size // 5)  # people arriving per second
+    command = [
+        *(sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py"))),
+        *("--headless", "--users", str(size), "--spawn-rate", str(ramp)),
+        *("--run-time", f"{scale.seconds + size // ramp + 5}s", "--reset-stats"),
+        *("--host", running.url, "--csv", str(prefix), "--only-summary", "--stop-timeout", "10"),
+    ]
+    since = timezone.now()
+    say(f"{size} people for {scale.seconds} s")
+    locust = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command,
+        env={**os.environ, "LOAD_PEOPLE": str(people)},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    groups = {**running.groups, "locust": locust.pid}
+    before = {name: _cpu_seconds(group) for name, group in groups.items()}
+    before |= {"postgres": _cpu_seconds(comm="postgres"), "sandbox": _own_cpu_seconds()}
+    clock = time.monotonic()
+    locust.wait(timeout=scale.seconds * 3 + 120)
+    wall = time.monotonic() - clock
+    after = {name: _cpu_seconds(group) for name, group in groups.items()}
+    after |= {"postgres": _cpu_seconds(comm="postgres"), "sandbox": _own_cpu_seconds()}
+    cores = {name: (after[name] - before[name]) / wall for name in before}
+    synced = SyncState.objects.filter(last_success__gt=since).count()
+    return _results(size, _read_stats(prefix), synced, cores, wall)
+
+
+def _read_stats(prefix):
+    with open(f"{prefix}_stats.csv", newline="") as file:
+        return [row for row in csv.DictReader(file) if row["Name"] != "Aggregated"]
+
+
+def _results(size, rows, synced, cores, wall):
+    bounded = size == 25
+    results = []
+    for row in sorted(rows, key=lambda r: r["Name"]):
+        name, p50, p95 = row["Name"], float(row["50%"]), float(row["95%"])
+        requests_, failures = int(row["Request Count"]), int(row["Failure Count"])
+        goal = bounded and name not in UNBOUNDED
+        results.append(
+            Result(
+                "L1" if goal else "L2",
+                f"{name}, {size} people: p95 (p50)",
+                f"{p95:.0f} ms ({p50:.0f} ms)",
+                f"{requests_} requests, {failures} errors",
+                p95,
+                f"<= {PAGE_P95_MS} ms, 0 errors" if goal else "reported",
+                (p95 <= PAGE_P95_MS and failures == 0) if goal else failures == 0,
+            )
+        )
+    load = ", ".join(f"{name} {value:.2f}" for name, value in cores.items())
+    results.append(
+        Result(
+            "L3",
+            f"sync beside {size} people: units synced (cores used: {load})",
+            f"{synced} units in {wall:.0f} s",
+            "-",
+            float(synced),
+            "> 0",
+            synced > 0,
+        )
+    )
+    return results
+
+
+def _cpu_seconds(group=None, comm=None):
+    """User and system CPU, in seconds, of every live process in a process group or of every
+    process of that name (PostgreSQL's backends come and go under its postmaster)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name, fields = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = fields.split()
+        if int(fields[2]) == group or name.partition("(")[2] == comm:  # pgrp, comm
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds():
+    """This process: the sandbox's threads answering the sync, and little else meanwhile."""
+    times = os.times()
+    return times.user + times.system
