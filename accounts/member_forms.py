@@ -1,6 +1,7 @@
 """Forms for inviting people, changing a member's role, and signing up from an invitation."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from accounts.forms import ProfileChoiceField
@@ -63,3 +64,15 @@ class SignupForm(UserCreationForm):
             self.initial["email"] = bound_to
             self.fields["email"].disabled = True
             self.fields["email"].help_text = "This invitation is for this address."
+
+    def clean_email(self):
+        # One account per address: a password reset or a bound invitation for it must mean one
+        # person. Compared as password resets compare addresses (case-insensitively).
+        email = self.cleaned_data["email"]
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this address exists already: sign in with it to accept the "
+                "invitation (or reset its password if you have forgotten it).",
+                code="email_taken",
+            )
+        return email

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.dates import MONTHS_3
 from django.utils.timesince import timesince, timeuntil
 
 # A next update this close (or past) is due now: a worker takes it within the next beat.
@@ -26,12 +26,15 @@ def clock(moment, now=None):
     local = timezone.localtime(moment)
     today = timezone.localtime(now or timezone.now()).date()
     # Non-breaking spaces: a narrow column may break the line after a comma, not inside
-    # "Dec 6" or between a time and its zone.
-    time = f"{date_format(local, 'H:i')}{NBSP}{zone_name(local)}"
+    # "Dec 6" or between a time and its zone. Formatted as Django's "H:i" and "M j" are, but
+    # without date_format's per-call format lookup: the sync page says thousands of times.
+    time = f"{local:%H:%M}{NBSP}{zone_name(local)}"
     if local.date() == today:
         return time
-    day = date_format(local, "M j" if local.year == today.year else "M j, Y")
-    return f"{day.replace(' ', NBSP)}, {time}"
+    day = f"{MONTHS_3[local.month].title()}{NBSP}{local.day}"
+    if local.year != today.year:
+        day = f"{day},{NBSP}{local.year}"
+    return f"{day}, {time}"
 
 
 def zone_name(local):

@@ -373,3 +373,29 @@ def test_the_email_says_which_address_may_join(owner, mailoutbox):
     invitation, _ = make_invitation(owner, email="x@example.com")
     invitations.send_invitation_email(invitation, "http://testserver/invitations/t/")
     assert "Join with an account that uses this address, x@example.com." in mailoutbox[0].body
+
+
+@pytest.mark.parametrize("bound", [True, False])
+def test_signing_up_with_an_address_another_account_has_is_refused_with_a_way_in(
+    client, owner, bound
+):
+    UserFactory(email="Guest@Example.com")
+    invitation, token = make_invitation(owner, email="guest@example.com", bound_to_email=bound)
+
+    response = client.post(
+        reverse("invitation", args=[token]),
+        {
+            "username": "second",
+            "email": "guest@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 400
+    assert "An account with this address exists already: sign in with it" in (
+        response.content.decode()
+    )
+    assert not get_user_model().objects.filter(username="second").exists()
+    invitation.refresh_from_db()
+    assert invitation.is_open
