@@ -168,6 +168,8 @@ AYRSHARE_API_URL = os.environ.get("AYRSHARE_API_URL", "https://api.ayrshare.com/
 AYRSHARE_CONNECT_TIMEOUT = envfloat("AYRSHARE_CONNECT_TIMEOUT", "5")
 AYRSHARE_READ_TIMEOUT = envfloat("AYRSHARE_READ_TIMEOUT", "60")
 AYRSHARE_MAX_RETRIES = envint("AYRSHARE_MAX_RETRIES", "3")
+# The longest one call may take, retries and their waits included.
+AYRSHARE_CALL_DEADLINE = envfloat("AYRSHARE_CALL_DEADLINE", "90")
 # Ayrshare allows 300 requests per 5 minutes per profile; we keep a margin below it.
 AYRSHARE_BUDGET_REQUESTS = envint("AYRSHARE_BUDGET_REQUESTS", "270")
 AYRSHARE_BUDGET_WINDOW = envint("AYRSHARE_BUDGET_WINDOW", "300")
