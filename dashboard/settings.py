@@ -168,6 +168,8 @@ AYRSHARE_API_URL = os.environ.get("AYRSHARE_API_URL", "https://api.ayrshare.com/
 AYRSHARE_CONNECT_TIMEOUT = envfloat("AYRSHARE_CONNECT_TIMEOUT", "5")
 AYRSHARE_READ_TIMEOUT = envfloat("AYRSHARE_READ_TIMEOUT", "60")
 AYRSHARE_MAX_RETRIES = envint("AYRSHARE_MAX_RETRIES", "3")
+# The longest one call may take, retries and their waits included.
+AYRSHARE_CALL_DEADLINE = envfloat("AYRSHARE_CALL_DEADLINE", "90")
 # Ayrshare allows 300 requests per 5 minutes per profile; we keep a margin below it.
 AYRSHARE_BUDGET_REQUESTS = envint("AYRSHARE_BUDGET_REQUESTS", "270")
 AYRSHARE_BUDGET_WINDOW = envint("AYRSHARE_BUDGET_WINDOW", "300")
@@ -187,6 +189,8 @@ SYNC_USER_INTERVAL = envint("SYNC_USER_INTERVAL", "3600")
 RECONNECT_WARNING_DAYS = envint("RECONNECT_WARNING_DAYS", "14")
 # A failing unit waits this long, doubling with each further failure (up to six hours).
 SYNC_RETRY_BASE_SECONDS = envint("SYNC_RETRY_BASE_SECONDS", "60")
+# The longest one unit may run; it starts a call only while the call's deadline fits in it.
+SYNC_UNIT_DEADLINE = envfloat("SYNC_UNIT_DEADLINE", "150")
 
 # --- Celery ---------------------------------------------------------------------------------
 
@@ -217,6 +221,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "240")
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "300")
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "False")
+# A unit must end on its own, its progress saved, before Celery stops it. A slow answer can keep
+# it up to one read timeout past its deadline (see AyrshareClient._send).
+if not 0 < AYRSHARE_CALL_DEADLINE < SYNC_UNIT_DEADLINE:
+    raise ImproperlyConfigured(
+        f"AYRSHARE_CALL_DEADLINE ({AYRSHARE_CALL_DEADLINE:g}) must be above zero and below "
+        f"SYNC_UNIT_DEADLINE ({SYNC_UNIT_DEADLINE:g}): a unit needs time for one whole call."
+    )
+if SYNC_UNIT_DEADLINE + AYRSHARE_READ_TIMEOUT > CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"SYNC_UNIT_DEADLINE ({SYNC_UNIT_DEADLINE:g}) plus AYRSHARE_READ_TIMEOUT "
+        f"({AYRSHARE_READ_TIMEOUT:g}), the most a unit can overrun it on a slow answer, must not "
+        f"exceed CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT})."
+    )
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-units": {
         "task": "dashboard.tasks.dispatch_due_units",

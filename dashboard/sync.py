@@ -5,10 +5,16 @@ claimed with a conditional UPDATE (a lease), so any number of workers can run th
 killed mid-unit leaves its transaction rolled back, and its leases are released when a worker
 starts and finds it gone (else they run out). Each page of data is written in the same
 transaction as the unit's progress, so work resumes where it stopped.
+
+A unit ends within SYNC_UNIT_DEADLINE: it starts a call only while the call's whole deadline
+(AYRSHARE_CALL_DEADLINE) fits before its own, and otherwise stops with what it wrote and carries
+on at the next beat. When Ayrshare leaves a call unanswered, the profile's other units wait too,
+so the units chained behind it end at once instead of each hanging in turn.
 """
 
 import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +33,9 @@ from dashboard.ayrshare.client import (
     AyrshareClient,
     AyrshareError,
     BudgetExhausted,
+    NoAnswerError,
     NotFoundError,
+    OutOfTime,
     RateLimitError,
     RequestError,
     TransientError,
@@ -284,7 +292,7 @@ def _is_due(state, now):
 def _run_claimed(state, now):
     profile = state.profile
     budget = Budget(profile.pk)
-    client = client_for(profile, budget)
+    client = client_for(profile, budget, stop_at=time.monotonic() + settings.SYNC_UNIT_DEADLINE)
     kind, _, arg = state.unit.partition(":")
     handler = HANDLERS.get(kind)
     if handler is None:
@@ -299,6 +307,15 @@ def _run_claimed(state, now):
         _pause(state, now + timedelta(seconds=wait))
         logger.info("%s: request budget spent, resuming in %.0fs", state, wait)
         return "paused"
+    except OutOfTime:
+        # Not a failure: what it read is saved with its cursor, the next beat carries on.
+        _pause(state, timezone.now())
+        logger.info(
+            "%s: stopped at its %g s deadline, resuming at the next beat",
+            state,
+            settings.SYNC_UNIT_DEADLINE,
+        )
+        return "paused"
     except PlanRefused as exc:
         _record_failure(state, now, "plan", str(exc), at_least=PLAN_RETRY.total_seconds())
         return "failed"
@@ -312,6 +329,8 @@ def _run_claimed(state, now):
         # A 5xx that said when to come back (Retry-After) is not asked again sooner.
         at_least = getattr(exc, "retry_after", None) or 0
         _record_failure(state, now, code, _plain_words(exc), at_least=at_least)
+        if isinstance(exc, NoAnswerError):
+            _defer_profile(state)
         return "failed"
     except Exception:
         # One bad row must not crash-loop the unit: record it and push the next attempt back.
@@ -329,7 +348,7 @@ def _run_claimed(state, now):
     return "ok"
 
 
-def client_for(profile, budget):
+def client_for(profile, budget, stop_at=None):
     workspace = profile.workspace
     return AyrshareClient(
         workspace.api_key,
@@ -337,6 +356,7 @@ def client_for(profile, budget):
         x_api_key=workspace.x_api_key,
         x_api_secret=workspace.x_api_secret,
         before_request=budget.charge,
+        stop_at=stop_at,
     )
 
 
@@ -367,9 +387,34 @@ def _record_failure(state, now, code, message, at_least=0):
         last_error=message[:1000],
         last_error_code=str(code)[:64],
         consecutive_failures=failures,
-        backoff_until=now + delay,
+        # From now, not from the unit's start: a call that hung for its whole deadline must not
+        # come back with its backoff already spent.
+        backoff_until=timezone.now() + delay,
     )
     logger.warning("%s failed (%s): %s", state, code, message)
+
+
+def _defer_profile(state):
+    """Ayrshare left one of this profile's calls unanswered: its other units wait as well.
+
+    The units chained behind the failed one then end at once as not due, instead of each holding
+    the worker for a call deadline of its own while other profiles wait. The wait doubles with
+    each of the profile's units whose last try went unanswered: one network that hangs costs the
+    others a short wait, a profile where everything hangs soon waits hours.
+    """
+    unanswered = SyncState.objects.filter(
+        profile_id=state.profile_id, last_error_code=NoAnswerError.__name__
+    ).count()
+    base = timedelta(seconds=settings.SYNC_RETRY_BASE_SECONDS)
+    until = timezone.now() + min(base * 2 ** max(unanswered - 1, 0), MAX_BACKOFF)
+    SyncState.objects.filter(profile_id=state.profile_id).exclude(pk=state.pk).filter(
+        Q(backoff_until__isnull=True) | Q(backoff_until__lt=until)
+    ).update(backoff_until=until)
+    logger.warning(
+        "%s: Ayrshare did not answer; the profile's other units wait until %s",
+        state,
+        until.isoformat(),
+    )
 
 
 def _pause(state, until):
@@ -428,6 +473,8 @@ def sync_history(client, state, now, _arg):
         window = now - timedelta(days=settings.SYNC_HISTORY_WINDOW_DAYS)
         last = _history_pages(client, state, cursor, "window_end", start=window, end=future)
         cursor.pop("window_end", None)
+    # Saved at once: a run that stops later (its deadline, the budget) must not read it again.
+    SyncState.objects.filter(pk=state.pk).update(cursor=cursor)
     checked = normalize.parse_time(cursor.get("deleted_checked_at"))
     if checked is None or now - checked >= DELETED_CHECK_INTERVAL:
         # The dates filter on a post's schedule date, not on when it was deleted, and a post
@@ -435,8 +482,8 @@ def sync_history(client, state, now, _arg):
         _history_pages(client, state, cursor, "deleted_end", start=EPOCH, end=future, deleted=True)
         cursor.pop("deleted_end", None)
         cursor["deleted_checked_at"] = now.isoformat()
+        SyncState.objects.filter(pk=state.pk).update(cursor=cursor)
     rechecked = _recheck_open_posts(client, profile, now)
-    SyncState.objects.filter(pk=state.pk).update(cursor=cursor)
     next_update = normalize.parse_time((last or {}).get("nextUpdate"))
     last_updated = normalize.parse_time((last or {}).get("lastUpdated"))
     return Outcome(
@@ -482,6 +529,8 @@ def _recheck_open_posts(client, profile, now):
     for post in stale:
         try:
             item = client.history_post(post.ayrshare_id)
+        except OutOfTime:
+            break  # the oldest were re-checked; the rest are at the next run
         except NotFoundError:
             Post.objects.filter(pk=post.pk).update(status="deleted", synced_at=now)
             continue
@@ -555,15 +604,17 @@ def sync_post_analytics(client, state, now, _arg):
         profile, now, settings.SYNC_POST_ANALYTICS_BATCH
     ).items():
         rows = PlatformPost.objects.filter(profile=profile, post_id=post_id)
-        asked += 1
         try:
             response = client.post_analytics(ayrshare_id)
+        except OutOfTime:
+            break  # a smaller batch this time: the posts left are still due at the next beat
         except (AuthError, TransientError):
             raise  # the whole profile or API is affected: let the unit back off
         except AyrshareError as exc:
             _analytics_failed(rows, exc, now)
-            continue
-        _store_analytics(profile, rows, normalize.post_analytics(response), published_at, now)
+        else:
+            _store_analytics(profile, rows, normalize.post_analytics(response), published_at, now)
+        asked += 1
     tracked = PlatformPost.objects.filter(
         profile=profile, post__isnull=False, status="success"
     ).exclude(social_id__startswith="ayrshare:")
@@ -621,10 +672,14 @@ def sync_native_analytics(client, state, now, _arg):
     the same decaying schedule as Ayrshare's own posts."""
     profile = state.profile
     due = _due_native_posts(profile, now, settings.SYNC_POST_ANALYTICS_BATCH)
-    for pk, platform, social_id, published_at in due:
+    asked = len(due)
+    for index, (pk, platform, social_id, published_at) in enumerate(due):
         rows = PlatformPost.objects.filter(pk=pk)
         try:
             response = client.post_analytics_by_social_id(social_id, platform)
+        except OutOfTime:
+            asked = index  # a smaller batch this time, as for Ayrshare's own posts
+            break
         except (AuthError, RequestError) as exc:
             if _refused_by_plan(exc):
                 raise PlanRefused(
@@ -643,7 +698,7 @@ def sync_native_analytics(client, state, now, _arg):
     return Outcome(
         _next_analytics(_native_posts(profile), bool(_due_native_posts(profile, now, 1)), now),
         now,
-        f"{len(due)} native posts' analytics",
+        f"{asked} native posts' analytics",
     )
 
 

@@ -13,6 +13,10 @@ Decisions worth knowing:
   only on connection errors, timeouts and 5xx. A 429 is never retried here: ``RateLimitError``
   goes straight to the caller, which pauses the whole profile (1,000 rate-limit errors in 24 h
   suspend it).
+- A call, retries and waits included, ends within its ``deadline``: each attempt's timeouts are
+  cut to what is left, and no wait or retry starts that could not finish in time. Without it one
+  call could take (1 + max_retries) read timeouts, a whole Celery time limit. A call that ran
+  out of time waiting for Ayrshare raises ``NoAnswerError``.
 - A body that is not JSON is a ``MalformedResponseError`` whatever the status, even a 404 or 401
   HTML page: that is a proxy or a wrong base URL talking, not Ayrshare, and a "not found" verdict
   would make the sync forget posts.
@@ -24,6 +28,7 @@ Decisions worth knowing:
 """
 
 import email.utils
+import json
 import logging
 import math
 import random
@@ -33,6 +38,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -43,6 +49,14 @@ DEFAULT_BASE_URL = "https://api.ayrshare.com/api"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 3
+# Inside Celery's soft time limit (240 s) with room for a unit's other calls: one read timeout
+# and a retry, not four.
+DEFAULT_CALL_DEADLINE = 90.0
+# A retry with less time left than this would time out before a healthy answer came, and still
+# cost a request of the profile's budget.
+MIN_ATTEMPT_SECONDS = 1.0
+# The body is read in pieces of at most this size, checking the deadline between them.
+BODY_PIECE = 64 * 1024
 # A 429 may come without Retry-After; the rate window is 5 minutes, so a minute is a fair pause.
 DEFAULT_RETRY_AFTER = 60.0
 
@@ -108,6 +122,11 @@ class MalformedResponseError(TransientError):
     """The body is not the documented JSON (not JSON, an HTML page, the wrong top-level type)."""
 
 
+class NoAnswerError(TransientError):
+    """Ayrshare did not answer in time: the last attempt timed out, or the call's deadline ran
+    out. Its other calls for the same profile are likely to hang as well."""
+
+
 class RateLimitError(TransientError):
     """Ayrshare (or a network behind it) throttled us; wait ``retry_after`` seconds."""
 
@@ -131,6 +150,10 @@ class BudgetExhausted(Exception):
     """Raised by the caller's ``before_request`` hook; the client lets it through untouched."""
 
 
+class OutOfTime(Exception):
+    """The call was not started: its deadline would end after the client's ``stop_at``."""
+
+
 # --- Client ---------------------------------------------------------------------------------
 
 
@@ -147,12 +170,18 @@ class AyrshareClient:
         x_api_secret="",
         timeout=None,
         max_retries=None,
+        deadline=None,
+        stop_at=None,
         session=None,
         before_request=None,
         backoff_base=0.5,
         backoff_cap=8.0,
         sleep=time.sleep,
+        clock=time.monotonic,
     ):
+        """`deadline` is the seconds one call may take in all; `stop_at`, a `clock()` reading,
+        is when the caller's own time runs out: a call whose deadline would end after it is
+        not started (OutOfTime), so no call is ever cut short by it."""
         api_key = _clean_secret("api_key", api_key)
         if not api_key:
             raise ValueError("api_key is required")
@@ -171,10 +200,14 @@ class AyrshareClient:
             )
         if max_retries is None:
             max_retries = _setting("AYRSHARE_MAX_RETRIES", DEFAULT_MAX_RETRIES)
+        if deadline is None:
+            deadline = _setting("AYRSHARE_CALL_DEADLINE", DEFAULT_CALL_DEADLINE)
 
         self.base_url = _clean_base_url(base_url)
         self.timeout = _clean_timeout(timeout)
         self.max_retries = _clean_max_retries(max_retries)
+        self.deadline = _clean_deadline(deadline)
+        self.stop_at = stop_at
         self.last_rate_limit = None
         self.is_primary = not profile_key
 
@@ -196,6 +229,7 @@ class AyrshareClient:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._sleep = sleep
+        self._clock = clock
 
     def __repr__(self):
         who = "primary profile" if self.is_primary else "user profile"
@@ -335,75 +369,134 @@ class AyrshareClient:
         return data
 
     def _request(self, method, path, endpoint, *, params, body):
+        called = self._clock()
+        ends_at = called + self.deadline
+        if self.stop_at is not None and ends_at > self.stop_at:
+            raise OutOfTime(f"{endpoint} may take {self.deadline:g} s, more than is left")
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
             if self._before_request is not None:
                 self._before_request()
-            started = time.monotonic()
+            timeout = self._attempt_timeout(ends_at)
+            started = self._clock()
             try:
-                response = self._session.request(
-                    method,
-                    self.base_url + path,
-                    params=params or None,
-                    json=body,
-                    headers=self._headers,
-                    timeout=self.timeout,
-                )
+                response, content = self._send(method, path, params, body, timeout, ends_at)
             except requests.RequestException as exc:
-                problem = self._describe_network_failure(exc)
+                problem = self._describe_network_failure(exc, timeout)
                 logger.warning(
                     "Ayrshare %s %s: %s after %.2f s (attempt %d of %d)",
                     method,
                     path,
                     problem,
-                    time.monotonic() - started,
+                    self._clock() - started,
                     attempt,
                     attempts,
                 )
-                if attempt == attempts:
-                    raise TransientError(_gave_up(problem, attempts), endpoint=endpoint) from None
-                self._backoff(attempt)
-                continue
+                wait = self._backoff_delay(attempt)
+                if attempt < attempts and self._fits(wait, ends_at):
+                    self._sleep(wait)
+                    continue
+                out_of_time = attempt < attempts
+                error = self._given_up(exc, problem, attempt, out_of_time, called, endpoint)
+                raise error from None
 
             logger.info(
                 "Ayrshare %s %s: HTTP %s in %.2f s",
                 method,
                 path,
                 response.status_code,
-                time.monotonic() - started,
+                self._clock() - started,
             )
             self.last_rate_limit = _rate_limit_usage(response.headers)
             if response.status_code >= 500 and attempt < attempts:
                 asked = _server_retry_after(response.headers)
-                if asked is None:
-                    self._backoff(attempt)
+                wait = self._backoff_delay(attempt) if asked is None else asked
+                # A longer wait than the cap, or than the deadline leaves, is not spent holding
+                # the worker: the error carries Retry-After and the unit backs off that long.
+                if wait <= self._backoff_cap and self._fits(wait, ends_at):
+                    self._sleep(wait)  # the server said when: never sooner
                     continue
-                if asked <= self._backoff_cap:
-                    self._sleep(asked)  # the server said when: never sooner
-                    continue
-                # Longer than a worker should hold a unit: give up now, the unit backs off.
-            return self._read(response, endpoint, attempt)
+            return self._read(response, content, endpoint, attempt)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
-    def _backoff(self, attempt):
+    def _given_up(self, exc, problem, attempts, out_of_time, called, endpoint):
+        """The error for a call given up without an answer; after a timeout, NoAnswerError."""
+        if not isinstance(exc, requests.Timeout):
+            return TransientError(_gave_up(problem, attempts), endpoint=endpoint)
+        if out_of_time:  # the deadline ran out before the retries did
+            waited = round(self._clock() - called, 1)
+            problem = f"Ayrshare did not answer within {waited:g} s"
+        return NoAnswerError(_gave_up(problem, attempts), endpoint=endpoint)
+
+    def _attempt_timeout(self, ends_at):
+        """(connect, read) seconds for the next attempt, cut to what is left of the call."""
+        left = max(ends_at - self._clock(), 0.001)  # urllib3 refuses a timeout of 0
+        connect, read = self.timeout
+        return (min(connect, left), min(read, left))
+
+    def _fits(self, wait, ends_at):
+        """Whether a wait of `wait` seconds still leaves time for another attempt."""
+        return self._clock() + wait + MIN_ATTEMPT_SECONDS <= ends_at
+
+    def _backoff_delay(self, attempt):
         # Full jitter: spreads the retries of many workers hitting the same outage.
         ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1))
-        self._sleep(random.uniform(0, ceiling))
+        return random.uniform(0, ceiling)
 
-    def _describe_network_failure(self, exc):
-        connect, read = self.timeout
+    def _send(self, method, path, params, body, timeout, ends_at):
+        """(response, its body bytes).
+
+        requests' read timeout bounds each wait for more bytes, not their sum: a server sending
+        a few bytes at a time could hold the call until Celery kills the task. So the body is
+        read in pieces and the deadline checked before each: a call overruns it by at most one
+        read timeout (itself cut to what was left). Headers trickled that slowly are left to the
+        task's time limit; they would need a watchdog thread on the socket.
+        """
+        response = self._session.request(
+            method,
+            self.base_url + path,
+            params=params or None,
+            json=body,
+            headers=self._headers,
+            timeout=timeout,
+            stream=True,
+        )
+        try:
+            return response, self._read_body(response.raw, ends_at)
+        finally:
+            response.close()
+
+    def _read_body(self, raw, ends_at):
+        pieces = []
+        try:
+            while True:
+                if self._clock() > ends_at:
+                    raise requests.ReadTimeout("the answer was still arriving at the deadline")
+                piece = raw.read1(BODY_PIECE, decode_content=True)
+                if not piece:
+                    return b"".join(pieces)
+                pieces.append(piece)
+        # Read from urllib3 directly, its errors are not yet requests' (requests' own
+        # iter_content would block until a whole piece arrived).
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.ReadTimeout(str(exc)) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise requests.ConnectionError(str(exc)) from exc
+
+    def _describe_network_failure(self, exc, timeout):
+        connect, read = timeout
         if isinstance(exc, requests.ConnectTimeout):
-            return f"Ayrshare did not accept a connection within {connect:g} s"
+            return f"Ayrshare did not accept a connection within {round(connect, 1):g} s"
         if isinstance(exc, requests.Timeout):
-            return f"Ayrshare did not answer within {read:g} s"
+            return f"Ayrshare did not answer within {round(read, 1):g} s"
         reason = self._redact(str(exc))[:200]
         return f"Could not reach Ayrshare: {type(exc).__name__}: {reason}"
 
-    def _read(self, response, endpoint, attempts):
+    def _read(self, response, content, endpoint, attempts):
         """The answer's data, or the typed error; `attempts` is how many calls were made."""
         status = response.status_code
         try:
-            data = response.json()
+            data = json.loads(content)
         except ValueError:
             data, is_json = None, False
         else:
@@ -536,6 +629,14 @@ def _clean_timeout(value):
         if not math.isfinite(number) or number <= 0:
             raise ValueError("timeout values must be positive")
     return (float(connect), float(read))
+
+
+def _clean_deadline(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("deadline must be a number of seconds")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError("deadline must be positive")
+    return float(value)
 
 
 def _clean_max_retries(value):

@@ -40,7 +40,7 @@ def profile(db):
 
 
 def use_client(monkeypatch, client):
-    monkeypatch.setattr(sync, "client_for", lambda profile, budget: client)
+    monkeypatch.setattr(sync, "client_for", lambda profile, budget, stop_at: client)
 
 
 def state(profile, unit):

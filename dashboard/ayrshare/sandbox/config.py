@@ -41,6 +41,7 @@ class SandboxConfig:
     timeout_rate: float = 0.0  # share of requests held for timeout_seconds
     timeout_seconds: float = 30.0
     timeout_action: str = "answer"  # after the hold: "answer" normally or "drop" the connection
+    timeout_profiles: tuple[int, ...] = field(default_factory=tuple)  # user profiles always held
     malformed_rate: float = 0.0  # share answered 200 with a broken body
     latency_ms: int = 0  # added to every API request
     burst_429: int = 0  # the next N API requests answer 429
@@ -56,6 +57,7 @@ class SandboxConfig:
         values = asdict(self)
         values.pop("api_key")  # /_sandbox/keys hands out keys; the config view does not
         values["suspended"] = list(self.suspended)
+        values["timeout_profiles"] = list(self.timeout_profiles)
         return values
 
     def update(self, changes: dict) -> None:
@@ -77,6 +79,12 @@ def _check(name: str, value):
         if value not in SHAPES:
             raise ValueError(f"shapes must be one of {SHAPES}")
         return value
+    if name == "timeout_profiles":
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in value
+        ):
+            raise ValueError("timeout_profiles must be a list of profile indexes")
+        return tuple(value)
     if name == "timeout_action":
         if value not in TIMEOUT_ACTIONS:
             raise ValueError(f"timeout_action must be one of {TIMEOUT_ACTIONS}")
@@ -103,6 +111,7 @@ LIVE_KNOBS = {
     "timeout_rate": float,
     "timeout_seconds": float,
     "timeout_action": str,
+    "timeout_profiles": tuple,
     "malformed_rate": float,
     "latency_ms": int,
     "burst_429": int,

@@ -294,6 +294,8 @@ class _Handler(BaseHTTPRequestHandler):
         entry["retry_after_violation"] = sandbox.limiter.ignores_retry_after(profile.index, began)
 
         fault, flavour = sandbox.faults.decide(config)
+        if fault is None and profile.index in config.timeout_profiles:
+            fault = faults.TIMEOUT  # one profile's calls hang while the others' are answered
         headers = self._charge(entry, profile.index, fault, began)
         if headers is None:
             return  # answered 429

@@ -1,5 +1,7 @@
 """The Ayrshare HTTP client, tested at the HTTP boundary with `responses`."""
 
+import gzip
+import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta, timezone
@@ -18,7 +20,9 @@ from dashboard.ayrshare.client import (
     AyrshareError,
     BudgetExhausted,
     MalformedResponseError,
+    NoAnswerError,
     NotFoundError,
+    OutOfTime,
     RateLimitError,
     RequestError,
     TransientError,
@@ -454,6 +458,217 @@ def test_client_errors_are_never_retried(rsps, make_client, sleeps):
 
     assert len(rsps.calls) == 1
     assert sleeps == []
+
+
+# --- Deadlines -----------------------------------------------------------------------------
+
+
+class Clock:
+    """Time that passes only when the client sleeps or a fake answer takes its time."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def hanging(clock):
+    """Ayrshare never answers: each attempt waits out its read timeout, then fails."""
+
+    def answer(request):
+        clock.now += request.req_kwargs["timeout"][1]
+        raise requests.ReadTimeout("read timed out")
+
+    return answer
+
+
+def slow(clock, seconds, status, headers=None):
+    def answer(request):
+        clock.now += seconds
+        return status, headers or {}, json.dumps({"status": "error", "message": "busy"})
+
+    return answer
+
+
+class Trickle(io.RawIOBase):
+    """A body arriving a byte at a time, each byte well inside the read timeout."""
+
+    def __init__(self, body, clock, gap):
+        self.body, self.clock, self.gap = body, clock, gap
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if not self.body:
+            return 0
+        self.clock.now += self.gap
+        buffer[0], self.body = self.body[0], self.body[1:]
+        return 1
+
+
+def test_a_hanging_call_ends_at_its_deadline_not_after_every_retry(rsps, make_client, clock):
+    rsps.add_callback(responses.GET, f"{BASE}/history", callback=hanging(clock))
+    started = clock()
+
+    with pytest.raises(NoAnswerError) as excinfo:
+        make_client(
+            timeout=(5, 60), max_retries=3, deadline=90, clock=clock, sleep=clock.sleep
+        ).history()
+
+    # Four attempts of 60 s would hold the worker for four minutes; the second attempt gets only
+    # what the first and its backoff left of the 90 s, and no third one starts.
+    assert clock() - started == pytest.approx(90)
+    timeouts = [call.request.req_kwargs["timeout"] for call in rsps.calls]
+    assert timeouts == [(5, 60), (5, pytest.approx(30 - clock.sleeps[0]))]
+    assert str(excinfo.value) == (
+        "Ayrshare did not answer within 90 s; gave up after 2 attempts (GET /history)"
+    )
+    assert isinstance(excinfo.value, TransientError) and excinfo.value.status is None
+
+
+def test_a_deadline_shorter_than_the_read_timeout_cuts_the_first_attempt(rsps, make_client, clock):
+    rsps.add_callback(responses.GET, f"{BASE}/links", callback=hanging(clock))
+
+    with pytest.raises(NoAnswerError, match=r"^Ayrshare did not answer within 20 s \(GET /links"):
+        make_client(timeout=(5, 60), deadline=20, clock=clock, sleep=clock.sleep).links()
+
+    assert [call.request.req_kwargs["timeout"] for call in rsps.calls] == [(5, 20)]
+    assert clock.sleeps == []
+
+
+def test_no_backoff_starts_that_would_leave_no_time_for_the_retry(rsps, make_client, clock):
+    # Each 503 takes 4.6 s to come: after two and a backoff, less than a second would be left.
+    rsps.add_callback(responses.GET, f"{BASE}/history", callback=slow(clock, 4.6, 503))
+    started = clock()
+
+    with pytest.raises(TransientError) as excinfo:
+        make_client(max_retries=5, deadline=10, clock=clock, sleep=clock.sleep).history()
+
+    assert type(excinfo.value) is TransientError  # Ayrshare answered: not a hang
+    assert excinfo.value.status == 503
+    assert len(rsps.calls) == 2 and len(clock.sleeps) == 1
+    assert clock() - started <= 10
+
+
+def test_a_retry_after_longer_than_the_deadline_leaves_is_not_waited(rsps, make_client, clock):
+    headers = {"Retry-After": "5"}
+    rsps.add_callback(responses.GET, f"{BASE}/history", callback=slow(clock, 6, 503, headers))
+
+    with pytest.raises(TransientError) as excinfo:
+        make_client(deadline=10, backoff_cap=8.0, clock=clock, sleep=clock.sleep).history()
+
+    # 6 s spent, 5 s asked: the retry could not finish by the deadline, so the unit backs off
+    # for the 5 s instead of the worker sleeping through them.
+    assert clock.sleeps == [] and len(rsps.calls) == 1
+    assert excinfo.value.retry_after == 5
+
+
+def test_a_retry_after_that_fits_is_still_honoured(rsps, make_client, clock):
+    headers = {"Retry-After": "5"}
+    rsps.add_callback(responses.GET, f"{BASE}/history", callback=slow(clock, 2, 503, headers))
+    rsps.get(f"{BASE}/history", json={"history": []})
+
+    client = make_client(deadline=10, backoff_cap=8.0, clock=clock, sleep=clock.sleep)
+
+    assert client.history() == {"history": []}
+    assert clock.sleeps == [5.0]
+    # The retry may take only what is left: 10 - 2 - 5.
+    assert rsps.calls[1].request.req_kwargs["timeout"] == (pytest.approx(3), pytest.approx(3))
+
+
+def test_an_answer_trickling_in_is_cut_at_the_deadline(rsps, make_client, clock):
+    # A byte every 10 s never trips a 60 s read timeout: requests alone would wait for all 200.
+    body = json.dumps({"history": [], "note": "x" * 170}).encode()
+    trickle = io.BufferedReader(Trickle(body, clock, gap=10), buffer_size=1)
+    rsps.get(f"{BASE}/history", body=trickle, content_type="application/json")
+    started = clock()
+
+    with pytest.raises(
+        NoAnswerError, match=r"^Ayrshare did not answer within 100 s \(GET /history\)$"
+    ):
+        make_client(timeout=(5, 60), deadline=90, clock=clock, sleep=clock.sleep).history()
+
+    assert clock() - started == 100  # past the deadline by one read at most
+
+
+def test_a_compressed_answer_is_read_whole(rsps, make_client):
+    answer = {"history": [{"id": f"post-{n}", "post": "words " * 40} for n in range(300)]}
+    rsps.get(
+        f"{BASE}/history",
+        body=gzip.compress(json.dumps(answer).encode()),
+        headers={"Content-Encoding": "gzip"},
+        content_type="application/json",
+    )
+
+    assert make_client().history() == answer
+
+
+def test_a_refused_connection_is_not_taken_for_a_hang(rsps, make_client, clock):
+    rsps.get(f"{BASE}/history", body=requests.ConnectionError("connection refused"))
+
+    with pytest.raises(TransientError) as excinfo:
+        make_client(max_retries=0, clock=clock, sleep=clock.sleep).history()
+
+    assert not isinstance(excinfo.value, NoAnswerError)
+
+
+def test_a_connection_never_accepted_is_a_hang(rsps, make_client):
+    rsps.get(f"{BASE}/history", body=requests.ConnectTimeout("connect timed out"))
+
+    with pytest.raises(NoAnswerError, match="did not accept a connection within 5 s"):
+        make_client(max_retries=0, timeout=(5, 60)).history()
+
+
+def test_a_call_whose_deadline_would_outlast_stop_at_is_not_started(make_client, clock):
+    charged = []
+    client = make_client(
+        deadline=90, stop_at=clock() + 89, clock=clock, before_request=lambda: charged.append(1)
+    )
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(f"{BASE}/history", json={"history": []})
+        with pytest.raises(OutOfTime):
+            client.history()
+        assert len(mock.calls) == 0
+    assert charged == []  # no request of the profile's budget spent on it
+
+
+def test_a_call_whose_deadline_fits_before_stop_at_runs(rsps, make_client, clock):
+    rsps.get(f"{BASE}/history", json={"history": []})
+    client = make_client(deadline=90, stop_at=clock() + 90, clock=clock)
+
+    assert client.history() == {"history": []}
+
+
+def test_the_call_deadline_comes_from_django_settings(rsps, settings, sleeps):
+    settings.AYRSHARE_API_URL = "https://sandbox.invalid/api"
+    settings.AYRSHARE_CONNECT_TIMEOUT = 5
+    settings.AYRSHARE_READ_TIMEOUT = 60
+    settings.AYRSHARE_CALL_DEADLINE = 12
+    rsps.get("https://sandbox.invalid/api/history", json={"history": []})
+
+    AyrshareClient(API_KEY, sleep=sleeps).history()
+
+    connect, read = rsps.calls[0].request.req_kwargs["timeout"]
+    assert connect == 5 and 11 < read <= 12
+
+
+@pytest.mark.parametrize("deadline", [0, -1, float("inf"), "90", True])
+def test_refuses_a_deadline_that_is_not_a_positive_number(deadline):
+    with pytest.raises(ValueError, match="deadline"):
+        AyrshareClient(API_KEY, base_url=BASE, deadline=deadline)
 
 
 # --- Rate limits ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import requests
 
 from dashboard.ayrshare.sandbox import start_sandbox
 
-from .conftest import START, get
+from .conftest import START, call, get
 
 
 def calls(sb, since=0):
@@ -148,6 +148,20 @@ def test_timeout_rate_holds_the_answer_past_the_client_timeout(sandbox):
         requests.get(f"{sandbox.url}/history", headers=headers, timeout=0.2)
     sandbox.configure(timeout_seconds=0.1)
     assert requests.get(f"{sandbox.url}/history", headers=headers, timeout=5).status_code == 200
+
+
+def test_timeout_profiles_hold_every_call_of_those_profiles_and_no_other(sandbox):
+    sandbox.configure(timeout_profiles=[1], timeout_seconds=0.6)
+    with pytest.raises(requests.ReadTimeout):
+        call(sandbox, "GET", "/history", profile=1, timeout=0.2)
+    assert call(sandbox, "GET", "/history", profile=0, timeout=0.5).status_code == 200
+    time.sleep(0.6)  # a held call is logged when its hold ends
+    assert {c["profile"]: c["fault"] for c in calls(sandbox)} == {0: None, 1: "timeout"}
+    for bad in ([-1], "1", [True], 1):
+        response = requests.post(
+            f"{sandbox.base_url}/_sandbox/config", json={"timeout_profiles": bad}, timeout=5
+        )
+        assert response.status_code == 400, bad
 
 
 def test_timeout_can_drop_the_connection(sandbox):
