@@ -5,21 +5,18 @@ a team reads the dashboard before a call: mostly the overview and the posts, now
 post's details, the agency table, the audience, the sync page (and its poll) and a CSV. A client
 (one person in five) sees only their own profiles and has no agency table.
 
-Requests are named by page kind, so locust's figures come out per kind. LOAD_PEOPLE names a JSON
-file: {"slug": …, "password": …, "people": [{"username": …, "client": bool}, …]}.
+Requests are named by page kind, so locust's figures come out per kind. The people come from a
+JSON file: {"slug": …, "password": …, "people": [{"username": …, "client": bool}, …]}, named by
+`--people FILE` on locust's command line.
 """
 
 import itertools
 import json
-import os
 import random
 import re
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
-with open(os.environ["LOAD_PEOPLE"]) as file:
-    SETUP = json.load(file)
-PEOPLE = itertools.cycle(SETUP["people"])
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SEEN = re.compile(r'id="sync-seen" name="seen" value="([0-9a-f]*)"')
 DETAIL = re.compile(r'href="(/w/[^"]+/posts/\d+/)"')
@@ -28,13 +25,42 @@ NETWORKS = ("facebook", "instagram", "linkedin", "tiktok", "twitter", "youtube")
 SORTS = ("-published_at", "-likes", "-impressions", "-engagement_rate", "published_at")
 
 
+RECORDS = []  # [started (epoch s), page kind, milliseconds, failed] of every request
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser):
+    parser.add_argument("--people", required=True, help="the JSON file of people to play")
+    parser.add_argument("--record", required=True, help="where to write every request's time")
+
+
+@events.init.add_listener
+def _read_people(environment, **_kwargs):
+    with open(environment.parsed_options.people) as file:
+        Person.setup = json.load(file)
+    Person.people = itertools.cycle(Person.setup["people"])
+
+
+@events.request.add_listener
+def _record(name, response_time, exception, start_time, **_kwargs):
+    # Each request, not locust's rounded percentiles: the benchmark picks its own window.
+    RECORDS.append((start_time, name, response_time, exception is not None))
+
+
+@events.quitting.add_listener
+def _write_records(environment, **_kwargs):
+    with open(environment.parsed_options.record, "w") as file:
+        json.dump(RECORDS, file)
+
+
 class Person(HttpUser):
     wait_time = between(1, 3)
+    setup, people = {}, iter(())
 
     def on_start(self):
-        person = next(PEOPLE)
+        person = next(self.people)
         self.client_role = person["client"]
-        self.base = f"/w/{SETUP['slug']}/"
+        self.base = f"/w/{self.setup['slug']}/"
         self.details = []
         self.seen = ""  # the sync page's token of what it shows: its poll sends it back
         form = self.client.get("/accounts/login/", name="sign-in form")
@@ -43,7 +69,7 @@ class Person(HttpUser):
             "/accounts/login/",
             {
                 "username": person["username"],
-                "password": SETUP["password"],
+                "password": self.setup["password"],
                 "csrfmiddlewaretoken": token,
                 "next": self.base,
             },
