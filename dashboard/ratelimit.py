@@ -9,13 +9,17 @@ the embedded setup runs on one machine, so a locked file per profile does the sa
 
 import fcntl
 import json
+import logging
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 from django.conf import settings
 
 from dashboard.ayrshare.client import BudgetExhausted
+
+logger = logging.getLogger(__name__)
 
 # Atomically: honour a pause set after a 429, drop timestamps older than the window, then
 # either record this request or say how many seconds until the oldest one leaves the window.
@@ -52,9 +56,11 @@ _redis_client = None
 def _redis():
     global _redis_client
     if _redis_client is None:
-        import redis
-
-        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+        _redis_client = redis.Redis.from_url(
+            settings.REDIS_URL,
+            socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+            socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        )
     return _redis_client
 
 
@@ -84,7 +90,16 @@ class Budget:
     def charge(self):
         """Take one request from the budget or raise BudgetExhausted(seconds to wait)."""
         now = self.clock()
-        wait = self._charge_redis(now) if settings.REDIS_URL else self._charge_file(now)
+        if settings.REDIS_URL:
+            try:
+                wait = self._charge_redis(now)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                # No request goes out uncounted. Not a failure of the unit either: it waits a
+                # beat, and nothing is queued before Redis (the broker too) answers again.
+                logger.warning("request budget unreachable (%s): no request sent", exc)
+                raise BudgetExhausted(settings.SYNC_BEAT_SECONDS) from exc
+        else:
+            wait = self._charge_file(now)
         if wait > 0:
             raise BudgetExhausted(wait)
         self.spent += 1

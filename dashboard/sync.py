@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -332,7 +332,9 @@ def _run_claimed(state, now):
         if isinstance(exc, NoAnswerError):
             _defer_profile(state)
         return "failed"
-    except Exception:
+    except Exception as exc:
+        if _database_gone(exc):
+            raise  # not the unit's fault: tasks.run_unit runs it again on a new connection
         # One bad row must not crash-loop the unit: record it and push the next attempt back.
         logger.exception("%s failed unexpectedly", state)
         _record_failure(
@@ -346,6 +348,24 @@ def _run_claimed(state, now):
     _record_success(state, now, outcome)
     logger.info("%s ok: %s (next %s)", state, outcome.summary, outcome.next_update.isoformat())
     return "ok"
+
+
+# What a query raises when the database ended the connection (restarted, failed over,
+# pg_terminate_backend), among other errors.
+DATABASE_GONE = (OperationalError, InterfaceError)
+
+
+def _database_gone(exc):
+    """The database ended this process's connection: the unit is not at fault.
+
+    Django has reconnected already when a transaction.atomic block could not roll back, so the
+    error itself says it: SQLSTATE class 08 (connection exception) or 57P (the server shut
+    down), or none at all when psycopg found the connection broken before the server said why.
+    """
+    if not isinstance(exc, DATABASE_GONE) or connection.vendor != "postgresql":
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
 
 
 def client_for(profile, budget, stop_at=None):
@@ -363,8 +383,14 @@ def client_for(profile, budget, stop_at=None):
 # --- recording outcomes ---------------------------------------------------------------------
 
 
+def _this_run(state):
+    """The unit's row while this run holds its lease. A run whose lease was taken from it (its
+    worker judged gone, the unit queued again) records nothing: the run that took it does."""
+    return SyncState.objects.filter(pk=state.pk, lease_token=state.lease_token)
+
+
 def _record_success(state, now, outcome):
-    SyncState.objects.filter(pk=state.pk).update(
+    _this_run(state).update(
         last_attempt=now,
         last_success=now,
         last_updated=outcome.last_updated or now,
@@ -382,7 +408,7 @@ def _record_failure(state, now, code, message, at_least=0):
     delay = min(base * 2 ** (failures - 1), MAX_BACKOFF)
     delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
     delay = max(delay, timedelta(seconds=at_least))
-    SyncState.objects.filter(pk=state.pk).update(
+    _this_run(state).update(
         last_attempt=now,
         last_error=message[:1000],
         last_error_code=str(code)[:64],
@@ -418,7 +444,7 @@ def _defer_profile(state):
 
 
 def _pause(state, until):
-    SyncState.objects.filter(pk=state.pk).update(last_attempt=timezone.now(), next_update=until)
+    _this_run(state).update(last_attempt=timezone.now(), next_update=until)
 
 
 def _pause_profile(state, now, exc):
@@ -427,7 +453,7 @@ def _pause_profile(state, now, exc):
     SyncState.objects.filter(profile_id=state.profile_id).filter(
         Q(backoff_until__isnull=True) | Q(backoff_until__lt=until)
     ).update(backoff_until=until)
-    SyncState.objects.filter(pk=state.pk).update(
+    _this_run(state).update(
         last_attempt=now,
         # The page shows when it tries again (backoff_until), in the reader's zone.
         last_error="Ayrshare asked for a pause (too many requests); this will be tried again.",
@@ -474,7 +500,7 @@ def sync_history(client, state, now, _arg):
         last = _history_pages(client, state, cursor, "window_end", start=window, end=future)
         cursor.pop("window_end", None)
     # Saved at once: a run that stops later (its deadline, the budget) must not read it again.
-    SyncState.objects.filter(pk=state.pk).update(cursor=cursor)
+    _this_run(state).update(cursor=cursor)
     checked = normalize.parse_time(cursor.get("deleted_checked_at"))
     if checked is None or now - checked >= DELETED_CHECK_INTERVAL:
         # The dates filter on a post's schedule date, not on when it was deleted, and a post
@@ -482,7 +508,7 @@ def sync_history(client, state, now, _arg):
         _history_pages(client, state, cursor, "deleted_end", start=EPOCH, end=future, deleted=True)
         cursor.pop("deleted_end", None)
         cursor["deleted_checked_at"] = now.isoformat()
-        SyncState.objects.filter(pk=state.pk).update(cursor=cursor)
+        _this_run(state).update(cursor=cursor)
     rechecked = _recheck_open_posts(client, profile, now)
     next_update = normalize.parse_time((last or {}).get("nextUpdate"))
     last_updated = normalize.parse_time((last or {}).get("lastUpdated"))
@@ -512,7 +538,7 @@ def _history_pages(client, state, cursor, cursor_key, *, start, end, deleted=Fal
                 # one timestamp cannot loop forever (their duplicates are upserted anyway).
                 end = oldest if oldest < end else oldest - timedelta(seconds=1)
                 cursor[cursor_key] = end.isoformat()
-                SyncState.objects.filter(pk=state.pk).update(cursor=cursor)
+                _this_run(state).update(cursor=cursor)
         if len(items) < HISTORY_PAGE or oldest is None:
             return response
 
@@ -549,7 +575,7 @@ def sync_platform(client, state, now, platform):
     posts = normalize.platform_posts(platform, response)
     with transaction.atomic():
         written = upsert.upsert_network_posts(state.profile, posts, now, source="history")
-        SyncState.objects.filter(pk=state.pk).update(cursor=_reach(posts))
+        _this_run(state).update(cursor=_reach(posts))
     next_update = normalize.parse_time(response.get("nextUpdate"))
     last_updated = normalize.parse_time(response.get("lastUpdated"))
     return Outcome(_next(next_update, now, "platform"), last_updated, f"{written} posts")

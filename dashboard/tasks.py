@@ -2,10 +2,11 @@
 
 import logging
 
-from celery import chain, shared_task
+from celery import Task, chain, shared_task
+from django.db import connection
 
 from dashboard import sync, workspace_rollups
-from dashboard.celery import WORKER_ID, worker_alive
+from dashboard.celery import WORKER_ID, release_leases_of_gone_workers
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def dispatch_due_units():
     """
     sync.ensure_units()
     # Units a killed worker held run again now, not after their lease.
-    sync.reclaim(worker_alive)
+    release_leases_of_gone_workers()
     claimed = sync.claim_due()
     enqueue(claimed)
     count = sum(len(units) for units in claimed.values())
@@ -57,7 +58,22 @@ def enqueue(claimed):
         unsent.pop(0)
 
 
-@shared_task(bind=True)
+class UnitTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Celery sends the next task of a chain only after a success, so when this task failed,
+        # or the next one could not be sent (Redis away), the units behind it in the chain would
+        # keep their leases for SYNC_LEASE_SECONDS. Give them back: the next beat queues them.
+        leases = _chained_leases(self.request)
+        try:
+            released = sync.release(leases)
+        except Exception:
+            logger.exception("could not release the leases of %d chained units", len(leases))
+        else:
+            if released:
+                logger.warning("released the leases of %d units behind a failed one", released)
+
+
+@shared_task(bind=True, base=UnitTask)
 def run_unit(self, state_id, token=None, force=False):
     # This unit's lease and those of the units chained behind it travel in this one message:
     # if this worker dies now, a worker that starts releases them all (see celery.py).
@@ -65,6 +81,14 @@ def run_unit(self, state_id, token=None, force=False):
     sync.hold(leases, WORKER_ID)
     try:
         return sync.run_unit(state_id, token, force=force)
+    except sync.DATABASE_GONE:
+        # The database dropped the connection mid-unit (a restart, a failover): what the unit
+        # had not committed is rolled back and nothing was recorded. Once more on a new
+        # connection, now, rather than after a failure's backoff or the lease.
+        logger.warning("unit %s lost its database connection; running it again", state_id)
+        connection.close()
+        sync.release([(state_id, token)])
+        return sync.run_unit(state_id, force=force)
     finally:
         sync.let_go(leases)
 

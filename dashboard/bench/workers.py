@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard import sync
+from dashboard.celery import app
 from dashboard.models import SyncState
 from dashboard.tasks import dispatch_due_units
 
@@ -125,8 +126,11 @@ class Worker:
 
 
 def dispatch(worker):
-    """What beat does every interval: send the dispatcher task to the worker's queue."""
-    dispatch_due_units.apply_async(queue=worker.queue)
+    """What beat does every interval: send the dispatcher task to the worker's queue, through
+    the worker's broker (a fault test gives its worker a Redis of its own)."""
+    broker = worker.env.get("CELERY_BROKER_URL") or worker.env["REDIS_URL"]
+    with app.connection_for_write(broker) as connection:
+        dispatch_due_units.apply_async(queue=worker.queue, connection=connection)
 
 
 def run_cycle(worker, timeout=120):

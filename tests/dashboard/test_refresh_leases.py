@@ -1,6 +1,7 @@
 """Leases never outlive their tasks: released when the broker refuses them, and reclaimed when
 the worker that held them is gone."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -148,3 +149,62 @@ def test_a_restarted_worker_in_the_same_container_counts_its_earlier_start_as_go
     assert worker_alive(WORKER_ID)
     assert not worker_alive(f"{host_and_pid}:earlier")
     assert not worker_alive("other-host:1:never-noted")
+
+
+@pytest.fixture
+def this_worker():
+    """This process as a worker; its alive note is removed afterwards (the cache outlives tests)."""
+    from dashboard import celery as worker
+
+    yield worker
+    cache.delete(worker._alive_key(worker.WORKER_ID))
+
+
+def test_right_after_redis_was_away_a_worker_without_a_note_is_not_judged_gone(
+    db, this_worker, monkeypatch
+):
+    state = unit(ProfileFactory(), "history")
+    token = sync.claim(state.pk)
+    # A live worker started this unit as Redis came back, before its next alive note.
+    sync.hold([(state.pk, token)], "other-host:1:alive")
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+
+    with monkeypatch.context() as redis_away:
+        redis_away.setattr(this_worker, "_note_alive", unreachable)
+        since = this_worker._renew_note(0)
+    assert since is None
+    since = this_worker._renew_note(since)  # Redis answers again: a new run of notes
+    assert time.time() - since < 1
+    assert this_worker.release_leases_of_gone_workers() == 0
+    assert SyncState.objects.get(pk=state.pk).lease_token == token
+
+    # Once every live worker has had WORKER_ALIVE_SECONDS to note itself, a silent one is gone.
+    this_worker._note_alive(since - this_worker.WORKER_ALIVE_SECONDS)
+    assert this_worker.release_leases_of_gone_workers() == 1
+    assert SyncState.objects.get(pk=state.pk).lease_token == ""
+
+
+def test_a_run_of_alive_notes_starts_again_when_redis_lost_them(this_worker):
+    this_worker._note_alive(0)  # what a worker notes as it starts
+    assert this_worker._renew_note(0) == 0  # unbroken since
+    cache.delete(this_worker._alive_key(this_worker.WORKER_ID))  # Redis restarted empty
+    assert time.time() - this_worker._renew_note(0) < 1
+
+
+def test_when_a_unit_fails_the_units_chained_behind_it_are_given_back(db, monkeypatch):
+    profile = ProfileFactory()
+    first, second, third = unit(profile, "history"), unit(profile, "links"), unit(profile, "user")
+    tokens = {state.pk: sync.claim(state.pk) for state in (first, second, third)}
+
+    def run_unit(state_id, token=None, *, force=False):
+        raise RuntimeError("the next task of the chain could not be sent")
+
+    monkeypatch.setattr(sync, "run_unit", run_unit)
+    behind = [(second.pk, tokens[second.pk]), (third.pk, tokens[third.pk])]
+    monkeypatch.setattr(tasks, "_chained_leases", lambda request: behind)
+    tasks.run_unit.apply(args=(first.pk, tokens[first.pk]))
+
+    leased = set(SyncState.objects.exclude(lease_token="").values_list("pk", flat=True))
+    assert leased == {first.pk}  # its own lease is sync.run_unit's to give back

@@ -1,11 +1,13 @@
 """What a unit of work does when Ayrshare or our own budget says no: nothing cached is lost."""
 
+import socket
 from datetime import timedelta
 
 import pytest
+import responses
 from django.utils import timezone
 
-from dashboard import sync
+from dashboard import ratelimit, sync
 from dashboard.ayrshare.client import (
     AuthError,
     BudgetExhausted,
@@ -120,6 +122,23 @@ def test_spent_budget_pauses_the_unit_without_counting_a_failure(profile, monkey
     unit = state(profile, "links")
     assert unit.consecutive_failures == 0
     assert unit.next_update >= before + timedelta(seconds=89)
+
+
+def test_with_redis_away_a_unit_sends_nothing_and_waits_a_beat_without_a_failure(
+    profile, monkeypatch, settings
+):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"  # where the budget lives; nothing answers
+    monkeypatch.setattr(ratelimit, "_redis_client", None)
+    before = timezone.now()
+    with responses.RequestsMock() as ayrshare:
+        assert sync.run_unit(state(profile, "links").pk) == "paused"
+        assert not ayrshare.calls
+    unit = state(profile, "links")
+    assert (unit.last_error, unit.consecutive_failures, unit.backoff_until) == ("", 0, None)
+    assert unit.next_update >= before + timedelta(seconds=settings.SYNC_BEAT_SECONDS)
 
 
 def test_unexpected_errors_are_recorded_and_pushed_back(profile, monkeypatch):

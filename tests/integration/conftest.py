@@ -14,6 +14,7 @@ from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.bench.workers import Worker, forget_request_budgets, worker_env
 from tests.accounts.factories import WorkspaceFactory
 from tests.dashboard.factories import sandbox_profiles
+from tests.integration.servers import RedisServer, Web
 
 
 def _marker_kwargs(request, name):
@@ -56,6 +57,30 @@ def worker(worker_env, settings):
         yield w
     finally:
         w.stop()
+
+
+@pytest.fixture
+def web(worker_env):
+    """gunicorn as in production, on this test's database, Redis and sandbox."""
+    server = Web(worker_env)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of this test's own, to stop and start; the shared one serves other runs."""
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
