@@ -81,8 +81,8 @@ PAGES = {
     "post_detail": Page(),
     "agency": Page(get=["range", "start", "end", *AgencySort.base_fields]),
     "audience": Page(get=list(AudienceFilters.base_fields)),
-    "sync_status": Page(get=["seen"]),
-    "sync_refresh": Page(post=["profile", "seen"]),
+    "sync_status": Page(get=["seen", "page"]),
+    "sync_refresh": Page(post=["profile", "seen", "page"]),
     "healthz": Page(anonymous=True),
     # accounts/urls.py
     "login": Page(post=["username", "password"], anonymous=True),

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from accounts.models import Membership
-from dashboard import moments, upsert
+from dashboard import moments, status, upsert
 from dashboard.ayrshare import normalize
 from dashboard.celery import BEAT_KEY, WORKER_SEEN_KEY
 from dashboard.models import LinkedAccount, SyncState
@@ -209,8 +209,8 @@ def test_query_count_does_not_grow_with_profiles_or_units(
         page = client.get(status_url(owner))
     with django_assert_max_num_queries(8):
         assert poll(client, owner).status_code == 200
-    # Nothing changed: session, user, membership, fingerprints.
-    with django_assert_max_num_queries(4):
+    # Nothing changed: session, user, membership, fingerprints, the profiles (which page).
+    with django_assert_max_num_queries(5):
         assert poll(client, owner, seen(page)).status_code == 204
 
 
@@ -326,7 +326,7 @@ KINDS = ("history", "platform:facebook", "platform:instagram", "post_analytics",
 def test_a_poll_when_nothing_changed_is_empty_and_after_a_change_brings_only_that_table(
     client, owner
 ):
-    profiles = [ProfileFactory(workspace=owner.workspace) for _ in range(30)]
+    profiles = [ProfileFactory(workspace=owner.workspace) for _ in range(status.PAGE_SIZE)]
     for profile in profiles:
         for name in KINDS:
             fresh(profile, name)
@@ -344,7 +344,8 @@ def test_a_poll_when_nothing_changed_is_empty_and_after_a_change_brings_only_tha
     SyncState.objects.filter(profile=second, unit="links").update(lease_until=leased)
     started = poll(client, owner, token)
     assert tables(started) == [second.pk]
-    assert "178 of 180 updates done" in text(started)
+    units = status.PAGE_SIZE * len(KINDS)
+    assert f"{units - 2} of {units} updates done" in text(started)
     assert 'hx-trigger="every 2s"' in text(started)  # the new line polls on
     assert "HX-Reswap" not in started
     assert seen(started) != token
@@ -515,3 +516,44 @@ def test_with_redis_down_the_page_shows_its_data_and_says_no_update_can_start(
     refused = refresh_all(client, owner, django_capture_on_commit_callbacks)
     assert refused.status_code == 503 and "the task queue (Redis) is not answering" in text(refused)
     assert sent == []
+
+
+def test_hundreds_of_profiles_come_a_page_at_a_time_with_the_failing_ones_named_first(
+    client, owner
+):
+    profiles = [
+        ProfileFactory(workspace=owner.workspace, title=f"Client {n:03d}")
+        for n in range(status.PAGE_SIZE * 2 + 3)
+    ]
+    for profile in profiles:
+        fresh(profile, "history")
+    failing = profiles[-1]
+    fresh(
+        failing, "links", last_error="Ayrshare did not answer within 90 s", consecutive_failures=2
+    )
+
+    first = text(client.get(status_url(owner)))
+    assert first.count('class="card sync-profile"') == status.PAGE_SIZE
+    assert "Client 000" in first and f"Client {status.PAGE_SIZE:03d}" not in first
+    assert f"Profiles 1–{status.PAGE_SIZE} of {len(profiles)}, by name." in first
+    assert "Page 1 of 3" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    # The failing profile is on the last page, and named (with a link to it) on the first.
+    assert "Updates are failing for 1 profile:" in first
+    assert f'href="?page=3#sync-profile-{failing.pk}"' in first
+
+    last = text(client.get(status_url(owner), {"page": "3"}))
+    assert last.count('class="card sync-profile"') == 3
+    assert f'id="sync-profile-{failing.pk}"' in last and "did not answer within 90 s" in last
+    # A page past the end (profiles were removed since the link was made) is the last one.
+    assert (
+        text(client.get(status_url(owner), {"page": "9"})).count('class="card sync-profile"') == 3
+    )
+
+
+def test_a_page_that_is_not_a_number_is_a_400_with_the_message(client, owner):
+    ProfileFactory(workspace=owner.workspace)
+
+    response = client.get(status_url(owner), {"page": "two"})
+
+    assert response.status_code == 400
+    assert "There is no page “two”" in text(response)
