@@ -16,8 +16,6 @@ import json
 import math
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +24,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import requests
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,7 +35,14 @@ from dashboard import sync
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.bench import seed
 from dashboard.bench.report import Result
-from dashboard.bench.workers import ROOT, Worker, database_url, forget_request_budgets
+from dashboard.bench.workers import (
+    ROOT,
+    Child,
+    Web,
+    Worker,
+    database_url,
+    forget_request_budgets,
+)
 from dashboard.models import SyncState
 
 PAGE_P95_MS = 1000
@@ -49,11 +53,6 @@ WARMUP_SECONDS = 15
 PASSWORD = "load-test-password"  # noqa: S105 - throwaway people of a benchmark workspace
 QUEUE = "bench-load"
 CLIENT_EVERY = 5  # one person in five is a client who sees two profiles
-# The Dockerfile's CMD, less its bind address and access log (a test holds them together).
-WEB = (
-    *("gunicorn", "dashboard.wsgi", "--worker-class", "gthread", "--threads", "4"),
-    *("--workers", "2", "--timeout", "120", "--keep-alive", "75"),
-)
 
 
 @dataclass(frozen=True)
@@ -178,65 +177,26 @@ class _processes:
             raise
 
     def _start_all(self):
-        port = _free_port()
-        self._start([sys.executable, "-m", *WEB, "--bind", f"127.0.0.1:{port}"])
+        self.web = Web(self.env)
         self.worker = Worker(self.env, QUEUE, name="load")
-        self.children.append(self.worker.process)
-        beat = ["celery", "-A", "dashboard", "beat", "-s", str(self.data_dir / "beat-schedule")]
-        self._start([sys.executable, "-m", *beat])
+        schedule = str(self.data_dir / "beat-schedule")
+        beat = Child(
+            [sys.executable, "-m", "celery", "-A", "dashboard", "beat", "-s", schedule], self.env
+        )
+        self.children += [self.web, self.worker, beat]
         self.worker.wait_ready()
-        self.url = f"http://127.0.0.1:{port}"
-        _wait_for(self.url)
+        self.web.wait_ready()
+        self.url = self.web.url
         # Process groups whose CPU is counted (the sandbox runs in this process).
-        self.groups = {"web": self.children[0].pid, "worker": self.worker.process.pid}
+        self.groups = {"web": self.web.process.pid, "worker": self.worker.process.pid}
         return self
 
     def logs(self):
-        files = sorted(self.data_dir.glob("*.log"))
-        return "".join(path.read_text()[-2000:] for path in files) + self.worker.log()[-3000:]
-
-    def _start(self, command):
-        log = open(self.data_dir / f"{len(self.children)}.log", "w")  # noqa: SIM115 - closed with the dir
-        self.children.append(
-            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                command,
-                env=self.env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
+        return "".join(child.log()[-2000:] for child in self.children)
 
     def __exit__(self, *exc):
         for child in self.children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-        for child in self.children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(url, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            answer = requests.get(f"{url}/accounts/login/", timeout=5, allow_redirects=False)
-            answer.raise_for_status()
-            return
-        except requests.RequestException as exc:
-            problem = exc
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer at {url}: {problem}")
+            child.stop()
 
 
 def _wait_for_first_sync(profiles, running, timeout=300):

@@ -1,11 +1,15 @@
-"""Real Celery workers driven the way beat drives them, for the benchmark and integration tests.
+"""Real processes for the benchmark and the integration tests: Celery workers driven the way
+beat drives them, and the web server as the image runs it.
 
 A worker is a separate `celery worker` process pointed at a database, a queue and the sandbox's
 URL through its environment. The helpers send the dispatcher task the way beat does and wait on
 the database until the units due at that moment have run.
 """
 
+import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import redis
+import requests
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -62,55 +67,27 @@ def forget_request_budgets(redis_url):
         client.delete(key)
 
 
-class Worker:
-    """A `celery worker` child process and everything it logged."""
+class Child:
+    """A child process in a process group of its own (so kill -9 can take all of it), and
+    everything it printed."""
 
-    def __init__(self, env, queue, *, name=None, concurrency=2):
+    def __init__(self, command, env):
         self.env = env
-        self.queue = queue
         self.lines = []
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "dashboard",
-                "worker",
-                "-Q",
-                queue,
-                "-n",
-                f"{name or queue}@%h",
-                "-c",
-                str(concurrency),
-                "-l",
-                "info",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            command,
             env=env,
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            start_new_session=True,  # its own process group, so kill -9 can take all of it
+            start_new_session=True,
         )
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
         for line in self.process.stdout:
             self.lines.append(line)
-
-    def wait_ready(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(" ready." in line for line in self.lines):
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise RuntimeError("the Celery worker did not start:\n" + "".join(self.lines[-40:]))
 
     def log(self):
         return "".join(self.lines)
@@ -123,6 +100,64 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class Worker(Child):
+    """A `celery worker` reading `queue`."""
+
+    def __init__(self, env, queue, *, name=None, concurrency=2):
+        self.queue = queue
+        command = [
+            *(sys.executable, "-m", "celery", "-A", "dashboard", "worker", "-Q", queue),
+            *("-n", f"{name or queue}@%h", "-c", str(concurrency), "-l", "info"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ]
+        super().__init__(command, env)
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(" ready." in line for line in self.lines):
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError("the Celery worker did not start:\n" + "".join(self.lines[-40:]))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_web_command(port):
+    """The Dockerfile's CMD (gunicorn, gthread workers), bound to this port on the loopback."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+    assert command[0] == "gunicorn", command
+    bind = command.index("--bind") + 1
+    command[bind] = f"127.0.0.1:{port}"
+    return [sys.executable, "-m", *command]
+
+
+class Web(Child):
+    """gunicorn serving the dashboard as in production, with the given environment."""
+
+    def __init__(self, env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(production_web_command(self.port), env)
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                requests.get(f"{self.url}/accounts/login/", timeout=5)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start:\n" + self.log()[-3000:])
 
 
 def dispatch(worker):

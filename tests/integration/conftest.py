@@ -11,10 +11,10 @@ import pytest
 
 from dashboard import sync
 from dashboard.ayrshare.sandbox import start_sandbox
-from dashboard.bench.workers import Worker, forget_request_budgets, worker_env
+from dashboard.bench.workers import Web, Worker, forget_request_budgets, worker_env
 from tests.accounts.factories import WorkspaceFactory
 from tests.dashboard.factories import sandbox_profiles
-from tests.integration.servers import RedisServer, Web
+from tests.integration.servers import RedisServer
 
 
 def _marker_kwargs(request, name):

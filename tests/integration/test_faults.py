@@ -17,11 +17,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import ThrottleEntry
-from dashboard.bench.workers import Worker, dispatch
+from dashboard.bench.workers import Web, Worker, dispatch
 from dashboard.celery import WORKER_ALIVE_SECONDS
 from dashboard.models import SyncState
 from tests.accounts.factories import MembershipFactory
-from tests.integration.servers import Web
 
 pytestmark = pytest.mark.integration
 
