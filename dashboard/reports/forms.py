@@ -60,6 +60,10 @@ class ReportForm(forms.ModelForm):
             "prepared_by": "Prepared by",
             "clients_may_view": "Clients may view this report",
         }
+        widgets = {
+            "commentary": forms.Textarea(attrs={"rows": 4}),
+            "goals": forms.Textarea(attrs={"rows": 4}),
+        }
         help_texts = {
             "clients_may_view": "Client members see it only if they may see all its profiles.",
             "commentary": "Shown in the Commentary section.",
@@ -75,7 +79,8 @@ class ReportForm(forms.ModelForm):
         chosen = self.instance.sections if self.instance.pk else SECTION_KEYS
         for key, label in SECTIONS:
             self.fields[f"order_{key}"] = forms.IntegerField(
-                label=label,
+                # Not the bare name: "Commentary" and "Goals" also label their text boxes.
+                label=f"{label}: position",
                 min_value=1,
                 max_value=len(SECTIONS),
                 required=False,
