@@ -91,8 +91,12 @@ def report(request, membership, report_id):
     report = get_object_or_404(visible_reports(membership), pk=report_id)
     today = timezone.localdate()
     first, last = periods.period(report.period_rule, today, report.start, report.end)
-    chosen = list(report.profiles.filter(archived_at__isnull=True).order_by("title"))
-    if chosen:
+    named = report.profiles.order_by("title")
+    # Archived profiles drop out, as on the overview; a report naming only archived ones shows
+    # none, never every profile (that would show a client more than theirs).
+    chosen = list(named.filter(archived_at__isnull=True))
+    every_profile = not named.exists()
+    if not every_profile:
         ids = [profile.pk for profile in chosen]
     else:
         ids = list(
@@ -116,6 +120,7 @@ def report(request, membership, report_id):
             "membership": membership,
             "report": report,
             "profiles": chosen,
+            "every_profile": every_profile,
             "overview": numbers,
             "sections": report.sections,
             "text_color": branding.text_color(report.accent_color),

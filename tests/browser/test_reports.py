@@ -53,9 +53,16 @@ def test_an_owner_creates_a_report_and_views_it(live_server, page, axe, screensh
     expect(page.locator("canvas[data-chart='chart-engagements']")).to_be_visible()
     problems += check(page, axe, screenshot, "report")
 
-    # The print view: the report alone.
+    # The print view: the report alone, no card or chart box split across pages.
     page.emulate_media(media="print")
     expect(page.locator(".topbar")).to_be_hidden()
     expect(page.get_by_role("link", name="Edit report")).to_be_hidden()
+    for box in (".kpi-card", ".chart-box", ".top-posts tr"):
+        assert page.locator(box).first.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
     screenshot("report-print")
+    page.emulate_media(media="screen")
+
+    page.get_by_role("link", name="All reports").click()
+    expect(page.get_by_role("link", name=f"{client} monthly", exact=True)).to_be_visible()
+    problems += check(page, axe, screenshot, "reports-list")
     assert problems == []

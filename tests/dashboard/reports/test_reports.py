@@ -140,6 +140,27 @@ def test_clients_see_only_allowed_reports_of_their_own_profiles(client, cast):
     assert SECRET_B not in page.content.decode()
 
 
+def test_a_report_of_only_archived_profiles_never_shows_the_other_profiles(client, cast):
+    cast["a"].archived_at = timezone.now()
+    cast["a"].save()
+    report = make_report(
+        cast["workspace"],
+        [cast["a"]],
+        clients_may_view=True,
+        period_rule=periods.CUSTOM,
+        start=_days_ago(5),
+        end=_days_ago(0),
+    )
+    for role in (Role.OWNER, Role.CLIENT):
+        client.force_login(cast["people"][role].user)
+        page = client.get(url(cast["workspace"], report.pk))
+        assert page.status_code == 200
+        assert SECRET_B not in page.content.decode()
+        assert "this report’s profiles are archived" in page.content.decode()
+        numbers = Numbers(page.content.decode()).found
+        assert numbers["data-kpi", "posts-published"].startswith("Posts published 0 ")
+
+
 def test_another_workspaces_report_is_a_404_for_every_action(client, cast):
     other = make_report(WorkspaceFactory(), title="Their report")
     client.force_login(cast["people"][Role.OWNER].user)
