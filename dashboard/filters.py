@@ -136,10 +136,10 @@ class PostFilters(forms.Form):
         return [(pk, title, str(pk) in chosen) for pk, title in options]
 
     def clean_start(self):
-        return _check_date(self.cleaned_data["start"])
+        return check_date(self.cleaned_data["start"])
 
     def clean_end(self):
-        return _check_date(self.cleaned_data["end"])
+        return check_date(self.cleaned_data["end"])
 
     def clean(self):
         cleaned = super().clean()
@@ -219,7 +219,8 @@ def latest_date(today=None):
     return datetime.date((today or timezone.localdate()).year + YEARS_AHEAD, 12, 31)
 
 
-def _check_date(day):
+def check_date(day):
+    """The day, if a period may name it (also the reports' custom dates), else a form error."""
     if day is None:
         return day
     if day < EARLIEST_DATE:

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "template_partials",
     "accounts",
     "dashboard.apps.DashboardConfig",
+    "dashboard.reports.apps.ReportsConfig",
 ]
 
 MIDDLEWARE = [

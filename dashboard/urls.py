@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import signin
 from dashboard import agency, audience, health, post_detail, posts, status, views
+from dashboard.reports import views as reports
 
 urlpatterns = [
     path("", views.start, name="start"),
@@ -16,6 +17,19 @@ urlpatterns = [
     path("w/<slug:workspace>/audience/", audience.audience, name="audience"),
     path("w/<slug:workspace>/sync/", status.sync_status, name="sync_status"),
     path("w/<slug:workspace>/sync/refresh/", status.refresh, name="sync_refresh"),
+    path("w/<slug:workspace>/reports/", reports.report_list, name="reports"),
+    path("w/<slug:workspace>/reports/new/", reports.report_new, name="report_new"),
+    path("w/<slug:workspace>/reports/<int:report_id>/", reports.report, name="report"),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/edit/",
+        reports.report_edit,
+        name="report_edit",
+    ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/delete/",
+        reports.report_delete,
+        name="report_delete",
+    ),
     path("", include("accounts.urls")),
     path("admin/login/", signin.admin_login),
     path("admin/", admin.site.urls),

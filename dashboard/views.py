@@ -1,30 +1,25 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
-from dashboard import charts, followers, fragments, kpis, trends, workspace_rollups
+from dashboard import fragments, overview, workspace_rollups
 from dashboard.filters import PostFilters, with_defaults
-from dashboard.metrics import RATE_SENTENCE, network_name, percent
+from dashboard.metrics import network_name
 from dashboard.models import PlatformPost, SyncState
-from dashboard.moments import clock, upcoming, zone_name
-from dashboard.queries import count_per_profile, metric_reason
+from dashboard.moments import zone_name
+from dashboard.queries import count_per_profile
 
 # An agency's hundreds of cards would be a wall, not an overview: the cards show the first ones
 # (failing syncs first) and the agency view compares them all.
 PROFILE_CARDS = 24
 RECENT_POSTS = 10
 OVERVIEW_TARGET = "overview"
-LIFETIME, ACTIVITY = "lifetime", "activity"
-RATE_FORMULA = RATE_SENTENCE
-# Longer periods chart by week unless asked otherwise: a year of days is 366 unreadable bars.
-DAILY_UP_TO_DAYS = 92
+LIFETIME, ACTIVITY = overview.LIFETIME, overview.ACTIVITY
 
 
 class OverviewOptions(forms.Form):
@@ -80,7 +75,13 @@ def home(request, membership):
         ids = list(chosen.values_list("pk", flat=True))
         workspace = membership.workspace_id
         whole = workspace if workspace_rollups.whole(workspace, ids) else None
-        context["overview"] = _overview(filters, options, ids, whole)
+        context["overview"] = overview.build(
+            *filters.period(),
+            ids,
+            whole=whole,
+            every=options.cleaned_data["every"] or None,
+            totals=options.cleaned_data["totals"] or None,
+        )
         if not fragment:
             context.update(_profile_sections(visible))
             context["welcome"] = not context["profiles"]
@@ -124,235 +125,3 @@ def _describe(profile):
         if profile.last_sync
         else "Waiting for the first sync…"
     )
-
-
-def _overview(filters, options, profiles, whole=None):
-    """KPI cards for the period against the previous one, the charts and the top posts.
-
-    `whole`: the workspace id when the profiles are all of it (workspace_rollups.whole).
-    """
-    # "All time" starts with the earliest post (today when there is none yet).
-    first, last = kpis.closed_period(*filters.period(), profiles, whole)
-    # Tables other than the posts take the whole workspace's profiles as a subquery: a shorter
-    # statement to build and send than 300 ids, and their per-profile indexes serve it alike.
-    owned = workspace_rollups.active_profiles(whole) if whole else profiles
-    before = kpis.previous_period(first, last)
-    asked = options.cleaned_data["every"] or default_every(first, last)
-    every = trends.grouping(first, last, asked)
-    covered, earliest = kpis.snapshots_cover(owned, first)
-    wanted = options.cleaned_data["totals"] or LIFETIME
-    mode = ACTIVITY if wanted == ACTIVITY and covered else LIFETIME
-    # The next update comes from the units' schedule: asking each post for it would read them all.
-    published = kpis.totals(profiles, first, last, upcoming=False, workspace=whole)
-    published_before = kpis.totals(profiles, *before, upcoming=False, workspace=whole)
-    if mode == ACTIVITY:
-        current = kpis.activity_totals(profiles, first, last)
-        # The previous period needs snapshots from before it started to have a baseline.
-        previous = (
-            kpis.activity_totals(profiles, *before)
-            if earliest <= kpis.day_start(before[0])
-            else None
-        )
-    else:
-        current, previous = published, published_before
-    next_update = (
-        kpis.next_sync(owned)
-        or current.get("next_post_update")
-        or kpis.next_post_update(profiles, first, last)
-    )
-    return {
-        "first": first,
-        "last": last,
-        "before": before,
-        "every": every,
-        "mode": mode,
-        "activity_available": covered,
-        "activity_reason": _activity_reason(covered, earliest, first),
-        "activity_refused": wanted == ACTIVITY and not covered,
-        "cards": _cards(published, published_before, current, previous),
-        "follower_cards": _follower_cards(owned, first, last, before),
-        "rate_formula": RATE_FORMULA,
-        "time_zone": settings.TIME_ZONE,
-        "as_of": (current["oldest_update"], current["newest_update"]),
-        "as_of_text": _as_of_text(current["oldest_update"], current["newest_update"]),
-        "next_update": next_update,
-        "next_text": next_update and upcoming(next_update, timezone.now()).text,
-        "charts": _charts(profiles, first, last, every, whole),
-        "heatmap": trends.heatmap(profiles, first, last, whole),
-        "top": _top_posts(profiles, first, last),
-    }
-
-
-def _as_of_text(oldest, newest):
-    """ "Dec 6, 07:06 UTC – 07:48 UTC": each end with its zone, one time when they agree."""
-    if oldest is None:
-        return ""
-    start, end = clock(oldest), clock(newest)
-    return start if start == end else f"{start} – {end}"
-
-
-def default_every(first, last):
-    """ "day" up to DAILY_UP_TO_DAYS days (every preset), "week" beyond."""
-    return "day" if (last - first).days < DAILY_UP_TO_DAYS else "week"
-
-
-def _activity_reason(covered, earliest, first):
-    if covered:
-        return ""
-    if earliest is None:
-        return "No metric history has been recorded for these profiles yet."
-    local = timezone.localtime(earliest)
-    return (
-        f"Metric history starts on {format_date(local, 'M j, Y')}, "
-        f"after the period starts ({format_date(first, 'M j, Y')})."
-    )
-
-
-def _change(current, previous, previous_posts):
-    if previous_posts is None:
-        return None
-    return kpis.signed_percent(kpis.change_percent(current, previous, previous_posts))
-
-
-def _cards(published, published_before, current, previous):
-    cards = [
-        {
-            "label": "Posts published",
-            "value": published["posts"],
-            "previous": published_before["posts"],
-            "change": _change(
-                published["posts"], published_before["posts"], published_before["posts"]
-            ),
-        }
-    ]
-    previous = previous or {}
-    for key, label in (
-        ("impressions", "Impressions"),
-        ("reach", "Reach"),
-        ("views", "Video views"),
-        ("engagements", "Engagements"),
-    ):
-        cards.append(
-            {
-                "label": label,
-                "value": current[key],
-                "previous": previous.get(key),
-                "change": _change(current[key], previous.get(key), previous.get("posts")),
-                "coverage": kpis.coverage_text(
-                    current[f"{key}_reported"],
-                    current["posts"],
-                    current[f"{key}_unsupported"],
-                    current.get(f"{key}_retired", 0),
-                    key,
-                ),
-            }
-        )
-    cards.append(
-        {
-            "label": "Engagement rate",
-            "percent": True,
-            "value": percent(current["engagement_rate"]) or None,
-            "previous": percent(previous.get("engagement_rate")) or None,
-            "help": RATE_FORMULA,
-        }
-    )
-    return cards
-
-
-def _follower_cards(profiles, first, last, before):
-    now, then = followers.follower_periods(profiles, [(first, last), before])
-    # Follower counts are not a sample of posts: the minimum-posts rule does not apply.
-    enough = kpis.MIN_BASELINE_POSTS
-    return {
-        "as_of": now["as_of"],
-        "since": now.get("since"),
-        "cards": [
-            {
-                "label": "Followers",
-                "value": now["followers"],
-                "previous": then["followers"],
-                "change": _change(now["followers"], then["followers"], enough),
-                "help": f"Total at {format_date(last, 'M j, Y')}, summed over networks.",
-                "missing": "no follower counts reported yet",
-            },
-            {
-                "label": "Follower growth",
-                "value": now["growth"],
-                "previous": then["growth"],
-                "signed": True,
-                "change": _change(now["growth"], then["growth"], enough),
-                "help": "Followers at the end of the period minus at its start.",
-                "missing": "needs follower counts from two different days",
-            },
-        ],
-    }
-
-
-def _label(day, every):
-    if every == "month":
-        return format_date(day, "M Y")
-    return f"Week of {format_date(day, 'M j')}" if every == "week" else format_date(day, "M j")
-
-
-def _charts(profiles, first, last, every, whole):
-    over = trends.over_time(profiles, first, last, every, whole)
-    labels = [_label(day, every) for day in over["labels"]]
-    engagements = charts.config(
-        "line",
-        labels,
-        [
-            charts.series("Engagements", over["engagements"], charts.metric_color("engagements")),
-        ],
-    )
-    impressions = charts.config(
-        "line",
-        labels,
-        [charts.series("Impressions", over["impressions"], charts.metric_color("impressions"))],
-    )
-    split = trends.by_platform(profiles, first, last, every, whole)
-    stacked = charts.config(
-        "bar",
-        labels,
-        [
-            charts.series(network_name(name), values, charts.platform_color(name))
-            for name, values in split["platforms"].items()
-        ],
-        stacked=True,
-    )
-    names = list(split["platforms"])
-    return {
-        "engagements": engagements,
-        "impressions": impressions,
-        "platforms": stacked,
-        "platform_names": [network_name(name) for name in names],
-        # The chart's numbers as the table under it shows them: a year of days is thousands of
-        # cells, and Python formats them far faster than a template filter each.
-        "rows": [
-            {
-                "day": day,
-                "label": label,
-                "cells": [
-                    _grouped(value)
-                    for value in (e, i, *(split["platforms"][name][n] for name in names))
-                ],
-            }
-            for n, (day, label, e, i) in enumerate(
-                zip(over["labels"], labels, over["engagements"], over["impressions"], strict=True)
-            )
-        ],
-    }
-
-
-def _grouped(number):
-    """1234567 -> "1,234,567" (None stays None: not reported)."""
-    return None if number is None else f"{number:,}"
-
-
-def _top_posts(profiles, first, last):
-    rows = list(trends.top_posts(profiles, first, last))
-    for row in rows:
-        # The post's own rate, as the posts table, the drawer and the CSV show it.
-        row.rate = percent(row.engagement_rate) or None
-        row.rate_reason = metric_reason(row, "engagement_rate")
-        row.impressions_reason = metric_reason(row, "impressions")
-    return rows

@@ -17,6 +17,8 @@ from dashboard.audience import AudienceFilters
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.filters import PostFilters
 from dashboard.queries import encode_cursor
+from dashboard.reports.forms import ReportForm
+from dashboard.reports.models import SECTION_KEYS, Report
 from dashboard.views import OverviewOptions
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -70,6 +72,7 @@ class Page:
 POST_FILTERS = list(PostFilters.base_fields)
 PROFILE_FIELDS = ["title", "platforms", "color", "profile_key", "remove_profile_key"]
 SECRETS = ["api_key", "x_api_key", "x_api_secret"]
+REPORT_FIELDS = [*ReportForm.base_fields, *(f"order_{key}" for key in SECTION_KEYS)]
 
 PAGES = {
     # dashboard/urls.py
@@ -83,6 +86,11 @@ PAGES = {
     "audience": Page(get=list(AudienceFilters.base_fields)),
     "sync_status": Page(get=["seen", "page"]),
     "sync_refresh": Page(post=["profile", "seen", "page"]),
+    "reports": Page(),
+    "report_new": Page(post=REPORT_FIELDS),
+    "report": Page(),
+    "report_edit": Page(post=REPORT_FIELDS),
+    "report_delete": Page(method="post"),
     "healthz": Page(anonymous=True),
     # accounts/urls.py
     "login": Page(post=["username", "password"], anonymous=True),
@@ -158,6 +166,7 @@ def cast(db, sandbox, settings):
         "post": PlatformPostFactory(profile=profile),
         "analyst": analyst,
         "invitation": invitation,
+        "report": Report.objects.create(workspace=workspace, title="Fuzzed", sections=["kpis"]),
     }
 
 
@@ -169,6 +178,7 @@ def path_of(name, cast, **values):
         "post_id": cast["post"].pk,
         "membership_id": cast["analyst"].pk,
         "invitation_id": cast["invitation"].pk,
+        "report_id": cast["report"].pk,
         "token": TOKEN,
         "uidb64": "MQ",
     }
@@ -198,7 +208,7 @@ def test_no_value_of_any_parameter_or_field_is_a_500(client, cast, name):
             assert response.status_code != 500, (name, method, parameter, value)
 
 
-INT_PARAMETERS = ("profile_id", "post_id", "membership_id", "invitation_id")
+INT_PARAMETERS = ("profile_id", "post_id", "membership_id", "invitation_id", "report_id")
 
 
 @pytest.mark.parametrize("value", ["9223372036854775808", HUGE])

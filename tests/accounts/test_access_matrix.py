@@ -9,6 +9,7 @@ POST-only views answer 405 to the people they admit and 403/404 to everyone else
 import pytest
 
 from accounts.models import Invitation, Membership
+from dashboard.reports.models import Report
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
 from tests.urls import body, fill, project_patterns
@@ -43,7 +44,13 @@ def cast(db):
         token_hash=Invitation.hash_token("matrix-token"),
         expires_at="2099-01-01T00:00:00Z",
     )
+    # A report the client may open (profile A only); the report page admits every role.
+    report = Report.objects.create(
+        workspace=workspace, title="Report of A", sections=["kpis"], clients_may_view=True
+    )
+    report.profiles.add(a)
     return {
+        "report": report,
         "workspace": workspace,
         "other": other,
         "a": a,
@@ -63,6 +70,7 @@ def url_for(route, cast, *, profile=None, workspace=None):
         post_id=cast["posts"][profile or cast["a"]].pk,
         membership_id=cast["people"][Role.ANALYST].pk,
         invitation_id=cast["invitation"].pk,
+        report_id=cast["report"].pk,
         token="matrix-token",
     )
 

@@ -35,3 +35,18 @@ def test_models_import_nothing_that_writes_them():
         "dashboard.metrics",
         "dashboard.metrics.METRICS",
     }
+
+
+# The modules the overview's numbers come from: reports read them only through overview.build,
+# so a report cannot compute a number its own way.
+NUMBER_MODULES = {"kpis", "trends", "followers", "charts", "queries", "rollups"}
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in (DASHBOARD / "reports").glob("*.py")))
+def test_reports_take_their_numbers_only_through_the_overview(module):
+    found = set()
+    for name in imports(DASHBOARD / "reports" / module):
+        parts = name.split(".")
+        if parts[0] == "dashboard" and len(parts) > 1 and parts[1] in NUMBER_MODULES:
+            found.add(name)
+    assert not found, f"reports/{module} imports {sorted(found)}: use dashboard.overview"

@@ -1,0 +1,127 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.forms import ProfileChoiceField
+from dashboard.filters import check_date
+from dashboard.reports import periods
+from dashboard.reports.models import HEX_COLOR, SECTION_KEYS, SECTIONS, Report
+
+
+class ReportForm(forms.ModelForm):
+    """A report definition. Sections are chosen by position: a number per section, blank to
+    leave it out, so the order needs no script to drag things about."""
+
+    profiles = ProfileChoiceField(
+        queryset=None,
+        required=False,
+        label="Profiles",
+        help_text="None chosen: every active profile of the workspace.",
+        error_messages={"invalid_choice": "This workspace has no profile %(value)s."},
+        widget=forms.CheckboxSelectMultiple,
+    )
+    period_rule = forms.ChoiceField(label="Period", choices=periods.RULES, widget=forms.RadioSelect)
+    start = forms.DateField(
+        label="From (custom dates)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label="To (custom dates)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    comparison = forms.ChoiceField(
+        label="Compared with", choices=periods.COMPARISONS, widget=forms.RadioSelect
+    )
+    accent_color = forms.CharField(
+        label="Accent colour",
+        max_length=7,
+        validators=[HEX_COLOR],
+        help_text="The report's heading band; its text turns black or white to stay readable.",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+
+    class Meta:
+        model = Report
+        fields = [
+            "title",
+            "profiles",
+            "period_rule",
+            "start",
+            "end",
+            "comparison",
+            "commentary",
+            "goals",
+            "accent_color",
+            "prepared_by",
+            "clients_may_view",
+        ]
+        labels = {
+            "prepared_by": "Prepared by",
+            "clients_may_view": "Clients may view this report",
+        }
+        widgets = {
+            "commentary": forms.Textarea(attrs={"rows": 4}),
+            "goals": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "clients_may_view": "Client members see it only if they may see all its profiles.",
+            "commentary": "Shown in the Commentary section.",
+            "goals": "Shown in the Goals section: what you aim for in the period.",
+        }
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.workspace = workspace
+        self.fields["profiles"].queryset = workspace.profiles.filter(
+            archived_at__isnull=True
+        ).defer("profile_key")
+        chosen = self.instance.sections if self.instance.pk else SECTION_KEYS
+        for key, label in SECTIONS:
+            self.fields[f"order_{key}"] = forms.IntegerField(
+                # Not the bare name: "Commentary" and "Goals" also label their text boxes.
+                label=f"{label}: position",
+                min_value=1,
+                max_value=len(SECTIONS),
+                required=False,
+                initial=chosen.index(key) + 1 if key in chosen else None,
+                widget=forms.NumberInput(attrs={"class": "position"}),
+            )
+
+    def section_fields(self):
+        return [self[f"order_{key}"] for key in SECTION_KEYS]
+
+    def clean_title(self):
+        return self.cleaned_data["title"].strip()
+
+    def clean_start(self):
+        return check_date(self.cleaned_data["start"])
+
+    def clean_end(self):
+        return check_date(self.cleaned_data["end"])
+
+    def clean_accent_color(self):
+        return self.cleaned_data["accent_color"].lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("period_rule") == periods.CUSTOM:
+            start, end = cleaned.get("start"), cleaned.get("end")
+            if "start" in cleaned and "end" in cleaned:
+                if start is None or end is None:
+                    raise ValidationError("Custom dates need both a “From” and a “To” date.")
+                if start > end:
+                    raise ValidationError("The “From” date is after the “To” date.")
+        else:
+            # Dates belong to custom periods only; a rule computes its own.
+            cleaned["start"] = cleaned["end"] = None
+        positions = [
+            (cleaned[f"order_{key}"], n, key)
+            for n, key in enumerate(SECTION_KEYS)
+            if cleaned.get(f"order_{key}") is not None
+        ]
+        if not positions and not any(f"order_{key}" in self.errors for key in SECTION_KEYS):
+            raise ValidationError("Choose at least one section: give it a position.")
+        # Equal positions keep the default order.
+        self.instance.sections = [key for _, _, key in sorted(positions)]
+        return cleaned

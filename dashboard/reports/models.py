@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import Profile, Workspace
+from dashboard.reports import periods
+
+# The sections a report can show, in their default order. Per-network table and links come
+# in a later increment: the overview has no such numbers yet, and a report shows only the
+# overview's numbers.
+SECTIONS = [
+    ("kpis", "KPI cards"),
+    ("charts", "Charts over time"),
+    ("networks", "By network"),
+    ("heatmap", "Heatmap"),
+    ("top_posts", "Top posts"),
+    ("followers", "Follower growth"),
+    ("commentary", "Commentary"),
+    ("goals", "Goals"),
+]
+SECTION_KEYS = [key for key, _ in SECTIONS]
+HEX_COLOR = RegexValidator(r"^#[0-9a-f]{6}$", "Use a colour like #1d4ed8 (# and six hex digits).")
+
+
+def validate_sections(value):
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Choose at least one section.")
+    unknown = [key for key in value if key not in SECTION_KEYS]
+    if unknown:
+        raise ValidationError(f"Unknown section: {', '.join(map(str, unknown))}.")
+    if len(set(value)) != len(value):
+        raise ValidationError("A section can appear only once.")
+
+
+class Report(models.Model):
+    """A saved report definition: which profiles, which days, which sections, how it looks.
+
+    No numbers are stored: the report page computes them, as the overview does, when shown.
+    """
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="reports")
+    title = models.CharField(max_length=200)
+    # None chosen: every active profile of the workspace, as the overview reads "no filter".
+    profiles = models.ManyToManyField(Profile, blank=True, related_name="reports")
+    period_rule = models.CharField(max_length=20, choices=periods.RULES, default=periods.LAST_MONTH)
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    comparison = models.CharField(
+        max_length=20, choices=periods.COMPARISONS, default=periods.PREVIOUS_PERIOD
+    )
+    # Section keys of SECTIONS, in the order the report shows them.
+    sections = models.JSONField(default=list, validators=[validate_sections])
+    commentary = models.TextField(blank=True)
+    goals = models.TextField(blank=True)
+    accent_color = models.CharField(max_length=7, default="#1d4ed8", validators=[HEX_COLOR])
+    prepared_by = models.CharField(max_length=200, blank=True)
+    clients_may_view = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(period_rule=periods.CUSTOM)
+                | Q(start__isnull=False, end__isnull=False, start__lte=F("end")),
+                name="report_custom_period_has_ordered_dates",
+            ),
+        ]
+        indexes = [
+            # The reports list: a workspace's reports by title.
+            models.Index(fields=["workspace", "title"], name="report_workspace_title"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def section_labels(self):
+        labels = dict(SECTIONS)
+        return [(key, labels[key]) for key in self.sections if key in labels]

@@ -1,0 +1,130 @@
+"""Report pages: the list, the form, and the report itself.
+
+The report's numbers come from overview.build, the function the dashboard's overview calls,
+for the profiles and days the definition names; nothing here computes a number.
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import MANAGERS, Role, workspace_member
+from accounts.models import Profile
+from dashboard import overview, workspace_rollups
+from dashboard.moments import zone_name
+from dashboard.reports import branding, periods
+from dashboard.reports.forms import ReportForm
+from dashboard.reports.models import Report
+
+
+def visible_reports(membership):
+    """The workspace's reports this member may open.
+
+    A client sees a report only when it allows clients and every profile it covers is one
+    of theirs; a report of "all profiles" covers every active profile of the workspace.
+    """
+    reports = Report.objects.filter(workspace=membership.workspace_id)
+    if membership.role != Role.CLIENT:
+        return reports
+    # Archived profiles count too: a report naming one still shows its history.
+    hidden = Profile.objects.filter(workspace=membership.workspace_id).exclude(
+        client_memberships=membership
+    )
+    reports = reports.filter(clients_may_view=True).exclude(profiles__in=hidden)
+    if hidden.filter(archived_at__isnull=True).exists():
+        reports = reports.exclude(profiles__isnull=True)
+    return reports
+
+
+@workspace_member()
+def report_list(request, membership):
+    reports = visible_reports(membership).prefetch_related("profiles")
+    return render(
+        request,
+        "reports/list.html",
+        {
+            "membership": membership,
+            "reports": reports,
+            "can_edit": membership.role in MANAGERS,
+        },
+    )
+
+
+@workspace_member(*MANAGERS)
+def report_new(request, membership):
+    return _edit(request, membership, Report(created_by=request.user))
+
+
+@workspace_member(*MANAGERS)
+def report_edit(request, membership, report_id):
+    report = get_object_or_404(Report, workspace=membership.workspace_id, pk=report_id)
+    return _edit(request, membership, report)
+
+
+def _edit(request, membership, report):
+    data = request.POST if request.method == "POST" else None
+    form = ReportForm(data, instance=report, workspace=membership.workspace)
+    if request.method == "POST" and form.is_valid():
+        report = form.save()
+        messages.success(request, f"Report “{report.title}” saved.")
+        return redirect("report", membership.workspace.slug, report.pk)
+    return render(
+        request,
+        "reports/form.html",
+        {"membership": membership, "form": form, "report": report},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@workspace_member(*MANAGERS)
+@require_POST
+def report_delete(request, membership, report_id):
+    report = get_object_or_404(Report, workspace=membership.workspace_id, pk=report_id)
+    report.delete()
+    messages.success(request, f"Report “{report.title}” deleted.")
+    return redirect("reports", membership.workspace.slug)
+
+
+@workspace_member()
+def report(request, membership, report_id):
+    report = get_object_or_404(visible_reports(membership), pk=report_id)
+    today = timezone.localdate()
+    first, last = periods.period(report.period_rule, today, report.start, report.end)
+    named = report.profiles.order_by("title")
+    # Archived profiles drop out, as on the overview; a report naming only archived ones shows
+    # none, never every profile (that would show a client more than theirs).
+    chosen = list(named.filter(archived_at__isnull=True))
+    every_profile = not named.exists()
+    if not every_profile:
+        ids = [profile.pk for profile in chosen]
+    else:
+        ids = list(
+            Profile.objects.filter(
+                workspace=membership.workspace_id, archived_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    workspace = membership.workspace_id
+    whole = workspace if workspace_rollups.whole(workspace, ids) else None
+    numbers = overview.build(
+        first,
+        last,
+        ids,
+        whole=whole,
+        before=periods.comparison(report.comparison, first, last),
+    )
+    return render(
+        request,
+        "reports/report.html",
+        {
+            "membership": membership,
+            "report": report,
+            "profiles": chosen,
+            "every_profile": every_profile,
+            "overview": numbers,
+            "sections": report.sections,
+            "text_color": branding.text_color(report.accent_color),
+            "can_edit": membership.role in MANAGERS,
+            "zone": zone_name(timezone.localtime()),
+        },
+    )

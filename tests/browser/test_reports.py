@@ -1,0 +1,68 @@
+"""An owner builds a client report and opens it, at a phone's and a laptop's width, with
+axe-core finding no serious or critical WCAG 2.2 AA violation on the form or the report."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from dashboard.reports.models import Report
+from tests.browser.conftest import sign_in
+from tests.browser.test_accessibility import LAPTOP, PHONE, check
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_an_owner_creates_a_report_and_views_it(live_server, page, axe, screenshot, synced, size):
+    page.set_viewport_size(size)
+    sign_in(page, live_server, "olivia")
+    if size == PHONE:
+        page.get_by_role("button", name="Menu").click()
+    page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Reports").click()
+    expect(page).to_have_url(live_server.url + reverse("reports", args=["northwind"]))
+    problems = check(page, axe, screenshot, "reports-empty")
+
+    page.get_by_role("link", name="New report").click()
+    problems += check(page, axe, screenshot, "report-form")
+    client = synced["profiles"][0].title
+    page.get_by_label(client).check()
+    page.get_by_role("radio", name="Custom dates").check()
+    page.get_by_role("textbox", name="From (custom dates)").fill("2026-03-01")
+    page.get_by_role("textbox", name="To (custom dates)").fill("2026-02-01")
+    page.get_by_role("textbox", name="Title").fill(f"{client} monthly")
+    # Keyboard: Enter in a text field submits the form.
+    page.get_by_role("textbox", name="Title").press("Enter")
+    expect(page.get_by_role("alert").first).to_contain_text("was not saved")
+    expect(page.locator("form.report-form")).to_contain_text(
+        "The “From” date is after the “To” date."
+    )
+    problems += check(page, axe, screenshot, "report-form-errors")
+
+    page.get_by_role("radio", name="Last month").check()
+    page.get_by_role("textbox", name="Commentary").fill("Reach grew on every network.")
+    page.get_by_label("Prepared by").fill("Olivia, Northwind Agency")
+    page.get_by_role("button", name="Create report").click()
+
+    report = Report.objects.get(title=f"{client} monthly")
+    expect(page).to_have_url(live_server.url + reverse("report", args=["northwind", report.pk]))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{client} monthly")
+    expect(page.locator("[data-kpi='posts-published'] .big")).to_have_text(re.compile(r"\d"))
+    expect(page.get_by_text("Reach grew on every network.")).to_be_visible()
+    expect(page.locator("canvas[data-chart='chart-engagements']")).to_be_visible()
+    problems += check(page, axe, screenshot, "report")
+
+    # The print view: the report alone, no card or chart box split across pages.
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    expect(page.get_by_role("link", name="Edit report")).to_be_hidden()
+    for box in (".kpi-card", ".chart-box", ".top-posts tr"):
+        assert page.locator(box).first.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+    screenshot("report-print")
+    page.emulate_media(media="screen")
+
+    page.get_by_role("link", name="All reports").click()
+    expect(page.get_by_role("link", name=f"{client} monthly", exact=True)).to_be_visible()
+    problems += check(page, axe, screenshot, "reports-list")
+    assert problems == []
