@@ -225,12 +225,11 @@ def _context(membership, notice="", seen="", page=1):
 def _attention(order, fingerprints):
     """[(title, page, pk)] of the profiles whose updates are failing, whichever page they are
     on: with hundreds of profiles, these are what a person opens the page for."""
-    failing = [
+    return [
         (title, index // PAGE_SIZE + 1, pk)
         for index, (pk, title) in enumerate(order)
         if fingerprints.get(pk, {}).get("failures")
     ]
-    return failing
 
 
 def _fingerprints(profiles, now):

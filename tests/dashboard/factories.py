@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from django.utils import timezone
 
@@ -81,3 +83,12 @@ def sandbox_profiles(workspace, keys, indexes=()):
         for entry in keys["profiles"]
         if not indexes or entry["index"] in indexes
     ]
+
+
+def at(day, hour=12):
+    """Noon (or the given hour) of a local day, as an aware datetime."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def days_ago(n):
+    return timezone.localdate() - datetime.timedelta(days=n)

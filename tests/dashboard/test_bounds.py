@@ -15,7 +15,7 @@ from django.utils import timezone
 from dashboard import trends
 from dashboard.filters import EARLIEST_DATE, latest_date
 from tests.accounts.factories import MembershipFactory, ProfileFactory
-from tests.dashboard.factories import PlatformPostFactory
+from tests.dashboard.factories import PlatformPostFactory, at
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +35,6 @@ WORST = [
 ]
 
 
-def _at(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
-
-
 @pytest.fixture
 def member(client):
     membership = MembershipFactory()
@@ -54,7 +50,7 @@ def decades(member):
     for day in (datetime.date(2001, 3, 5), datetime.date(2015, 6, 1), today):
         for platform in ("facebook", "instagram"):
             PlatformPostFactory(
-                profile=member.profile, platform=platform, published_at=_at(day), engagements=2
+                profile=member.profile, platform=platform, published_at=at(day), engagements=2
             )
     return member
 
@@ -88,7 +84,7 @@ def test_the_widest_periods_chart_a_bounded_number_of_points_in_the_usual_querie
 def test_a_period_from_2000_starts_at_the_first_post(client, member):
     today = timezone.localdate()
     first = today - datetime.timedelta(days=9)
-    PlatformPostFactory(profile=member.profile, published_at=_at(first))
+    PlatformPostFactory(profile=member.profile, published_at=at(first))
     query = f"?range=custom&start={EARLIEST_DATE:%Y-%m-%d}&end={today:%Y-%m-%d}&every=day"
 
     response = client.get(f"/w/{member.workspace.slug}/{query}")
@@ -103,7 +99,7 @@ def test_a_period_from_2000_starts_at_the_first_post(client, member):
 def test_a_year_by_day_is_kept_when_asked(client, member):
     """Days stay a choice up to a year; the cap only starts past it."""
     first = timezone.localdate() - datetime.timedelta(days=300)
-    PlatformPostFactory(profile=member.profile, published_at=_at(first))
+    PlatformPostFactory(profile=member.profile, published_at=at(first))
 
     response = client.get(f"/w/{member.workspace.slug}/?range=&every=day")
 

@@ -8,25 +8,21 @@ from accounts.models import Profile
 from dashboard import kpis
 from dashboard.models import MetricSnapshot, PlatformPost, SyncState
 from tests.accounts.factories import ProfileFactory
-from tests.dashboard.factories import PlatformPostFactory
+from tests.dashboard.factories import PlatformPostFactory, at
 
 pytestmark = pytest.mark.django_db
-
-
-def _at(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
 
 
 def test_totals_equal_a_direct_aggregate_and_ignore_unreported_metrics():
     profile = ProfileFactory()
     today = timezone.localdate()
-    PlatformPostFactory(profile=profile, published_at=_at(today), impressions=100, engagements=7)
-    PlatformPostFactory(profile=profile, published_at=_at(today), impressions=None, engagements=3)
+    PlatformPostFactory(profile=profile, published_at=at(today), impressions=100, engagements=7)
+    PlatformPostFactory(profile=profile, published_at=at(today), impressions=None, engagements=3)
     PlatformPostFactory(
-        profile=profile, published_at=_at(today), social_id="ayrshare:x", impressions=999
+        profile=profile, published_at=at(today), social_id="ayrshare:x", impressions=999
     )
     PlatformPostFactory(
-        profile=profile, published_at=_at(today - datetime.timedelta(days=40)), impressions=5
+        profile=profile, published_at=at(today - datetime.timedelta(days=40)), impressions=5
     )
     profiles = Profile.objects.filter(pk=profile.pk)
 
@@ -69,16 +65,16 @@ def _snap(post, when, **metrics):
 def test_activity_totals_are_the_gain_between_snapshots_at_period_start_and_end():
     profile = ProfileFactory()
     first, last = datetime.date(2026, 11, 1), datetime.date(2026, 11, 7)
-    older = PlatformPostFactory(profile=profile, published_at=_at(first) - datetime.timedelta(30))
-    _snap(older, _at(first) - datetime.timedelta(days=2), impressions=100, engagements=10)
-    _snap(older, _at(last), impressions=150, engagements=None)
-    _snap(older, _at(last) + datetime.timedelta(days=2), impressions=900, engagements=90)
-    fresh = PlatformPostFactory(profile=profile, published_at=_at(first + datetime.timedelta(2)))
-    _snap(fresh, _at(first + datetime.timedelta(3)), impressions=30, engagements=3)
+    older = PlatformPostFactory(profile=profile, published_at=at(first) - datetime.timedelta(30))
+    _snap(older, at(first) - datetime.timedelta(days=2), impressions=100, engagements=10)
+    _snap(older, at(last), impressions=150, engagements=None)
+    _snap(older, at(last) + datetime.timedelta(days=2), impressions=900, engagements=90)
+    fresh = PlatformPostFactory(profile=profile, published_at=at(first + datetime.timedelta(2)))
+    _snap(fresh, at(first + datetime.timedelta(3)), impressions=30, engagements=3)
     # Published before the period but first seen inside it: no baseline, left out.
-    unknown = PlatformPostFactory(profile=profile, published_at=_at(first) - datetime.timedelta(9))
-    _snap(unknown, _at(first + datetime.timedelta(1)), impressions=5000, engagements=500)
-    PlatformPostFactory(profile=profile, published_at=_at(last) + datetime.timedelta(1))
+    unknown = PlatformPostFactory(profile=profile, published_at=at(first) - datetime.timedelta(9))
+    _snap(unknown, at(first + datetime.timedelta(1)), impressions=5000, engagements=500)
+    PlatformPostFactory(profile=profile, published_at=at(last) + datetime.timedelta(1))
 
     result = kpis.activity_totals(Profile.objects.filter(pk=profile.pk), first, last)
 
@@ -96,7 +92,7 @@ def test_snapshots_cover_a_period_only_from_their_first_capture():
     profiles = Profile.objects.filter(pk=profile.pk)
     day = datetime.date(2026, 11, 10)
     assert kpis.snapshots_cover(profiles, day) == (False, None)
-    _snap(PlatformPostFactory(profile=profile), _at(day), impressions=1)
+    _snap(PlatformPostFactory(profile=profile), at(day), impressions=1)
     assert kpis.snapshots_cover(profiles, day)[0] is False
     assert kpis.snapshots_cover(profiles, day + datetime.timedelta(days=1))[0] is True
 
@@ -104,8 +100,8 @@ def test_snapshots_cover_a_period_only_from_their_first_capture():
 def test_totals_say_when_the_counted_posts_were_updated():
     profile = ProfileFactory()
     today = timezone.localdate()
-    PlatformPostFactory(profile=profile, last_updated=_at(today) - datetime.timedelta(hours=5))
-    PlatformPostFactory(profile=profile, last_updated=_at(today))
+    PlatformPostFactory(profile=profile, last_updated=at(today) - datetime.timedelta(hours=5))
+    PlatformPostFactory(profile=profile, last_updated=at(today))
     PlatformPostFactory(profile=profile, next_update=timezone.now() + datetime.timedelta(hours=2))
     SyncState.objects.create(
         profile=profile, unit="history", next_update=timezone.now() + datetime.timedelta(hours=1)
@@ -114,8 +110,8 @@ def test_totals_say_when_the_counted_posts_were_updated():
 
     result = kpis.totals(profiles, today, today)
 
-    assert result["oldest_update"] == _at(today) - datetime.timedelta(hours=5)
-    assert result["newest_update"] == _at(today)
+    assert result["oldest_update"] == at(today) - datetime.timedelta(hours=5)
+    assert result["newest_update"] == at(today)
     assert result["next_post_update"] > timezone.now()
     assert kpis.next_sync(profiles) < result["next_post_update"]
 
@@ -148,10 +144,10 @@ def test_posts_on_networks_without_the_metric_are_not_waiting_for_it(db):
 def test_coverage_tells_a_retired_number_from_one_not_yet_reported():
     profile = ProfileFactory()
     day = datetime.date(2026, 11, 3)
-    PlatformPostFactory(profile=profile, platform="facebook", published_at=_at(day), reach=None)
-    PlatformPostFactory(profile=profile, platform="facebook", published_at=_at(day), reach=40)
-    PlatformPostFactory(profile=profile, platform="tiktok", published_at=_at(day), reach=None)
-    PlatformPostFactory(profile=profile, platform="youtube", published_at=_at(day), reach=None)
+    PlatformPostFactory(profile=profile, platform="facebook", published_at=at(day), reach=None)
+    PlatformPostFactory(profile=profile, platform="facebook", published_at=at(day), reach=40)
+    PlatformPostFactory(profile=profile, platform="tiktok", published_at=at(day), reach=None)
+    PlatformPostFactory(profile=profile, platform="youtube", published_at=at(day), reach=None)
     profiles = Profile.objects.filter(pk=profile.pk)
 
     totals = kpis.totals(profiles, day, day)

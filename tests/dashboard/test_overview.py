@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from dashboard.models import AccountMetrics, MetricSnapshot, PlatformPost, SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
-from tests.dashboard.factories import PlatformPostFactory
+from tests.dashboard.factories import PlatformPostFactory, at, days_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -16,14 +16,6 @@ FRAGMENT = {"HX-Request": "true", "HX-Target": "overview"}
 
 def _home(membership, query=""):
     return f"/w/{membership.workspace.slug}/{query}"
-
-
-def _at(day, hour=12):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
-
-
-def _days_ago(n):
-    return timezone.localdate() - datetime.timedelta(days=n)
 
 
 @pytest.fixture
@@ -50,8 +42,8 @@ def test_kpi_cards_show_the_direct_aggregate_and_coverage(client, member):
 
 def test_a_positive_change_shows_a_plus_sign(client, member):
     for _ in range(3):
-        PlatformPostFactory(profile=member.profile, published_at=_at(_days_ago(30)), views=10)
-        PlatformPostFactory(profile=member.profile, published_at=_at(_days_ago(1)), views=25)
+        PlatformPostFactory(profile=member.profile, published_at=at(days_ago(30)), views=10)
+        PlatformPostFactory(profile=member.profile, published_at=at(days_ago(1)), views=25)
 
     page = client.get(_home(member)).content.decode()
 
@@ -62,10 +54,10 @@ def test_a_positive_change_shows_a_plus_sign(client, member):
 def test_follower_cards_show_the_total_at_period_end_and_the_growth(client, member):
     for platform, before, after in (("facebook", 1000, 1100), ("instagram", 50, 40)):
         AccountMetrics.objects.create(
-            profile=member.profile, platform=platform, date=_days_ago(28), followers=before
+            profile=member.profile, platform=platform, date=days_ago(28), followers=before
         )
         AccountMetrics.objects.create(
-            profile=member.profile, platform=platform, date=_days_ago(0), followers=after
+            profile=member.profile, platform=platform, date=days_ago(0), followers=after
         )
 
     page = client.get(_home(member)).content.decode()
@@ -104,12 +96,12 @@ def test_a_next_update_seconds_away_reads_due_now(client, member):
 
 
 def test_activity_totals_come_from_snapshots(client, member):
-    first = _days_ago(27)
-    old = PlatformPostFactory(profile=member.profile, published_at=_at(_days_ago(60)))
+    first = days_ago(27)
+    old = PlatformPostFactory(profile=member.profile, published_at=at(days_ago(60)))
     MetricSnapshot.objects.create(
-        platform_post=old, captured_at=_at(first) - datetime.timedelta(days=1), impressions=400
+        platform_post=old, captured_at=at(first) - datetime.timedelta(days=1), impressions=400
     )
-    MetricSnapshot.objects.create(platform_post=old, captured_at=_at(_days_ago(1)), impressions=977)
+    MetricSnapshot.objects.create(platform_post=old, captured_at=at(days_ago(1)), impressions=977)
 
     lifetime = client.get(_home(member)).content.decode()
     activity = client.get(_home(member, "?totals=activity")).content.decode()
@@ -133,7 +125,7 @@ def test_activity_switch_is_disabled_with_the_reason_without_snapshot_history(cl
 def test_charts_heatmap_and_top_posts_are_on_the_page(client, member):
     PlatformPostFactory(
         profile=member.profile,
-        published_at=_at(_days_ago(2), 9),
+        published_at=at(days_ago(2), 9),
         engagements=42,
         impressions=1000,
         text="<script>alert(1)</script>",
@@ -181,8 +173,8 @@ def test_the_form_submits_with_htmx_and_the_fragment_is_only_the_overview(client
 def test_a_period_longer_than_three_months_charts_weeks_unless_days_are_asked(
     client, member, query, every
 ):
-    PlatformPostFactory(profile=member.profile, published_at=_at(_days_ago(200)))
-    PlatformPostFactory(profile=member.profile, published_at=_at(_days_ago(1)))
+    PlatformPostFactory(profile=member.profile, published_at=at(days_ago(200)))
+    PlatformPostFactory(profile=member.profile, published_at=at(days_ago(1)))
 
     body = client.get(_home(member, query), headers=FRAGMENT).content.decode()
 
@@ -225,16 +217,16 @@ def test_bad_values_are_a_400_with_a_message(client, member, query, message):
 
 def _populate(profile, count):
     posts = PlatformPostFactory.create_batch(
-        count, profile=profile, impressions=3, engagements=1, published_at=_at(_days_ago(3))
+        count, profile=profile, impressions=3, engagements=1, published_at=at(days_ago(3))
     )
     MetricSnapshot.objects.bulk_create(
         MetricSnapshot(
-            platform_post=p, profile=p.profile, captured_at=_at(_days_ago(100)), impressions=1
+            platform_post=p, profile=p.profile, captured_at=at(days_ago(100)), impressions=1
         )
         for p in posts
     )
     AccountMetrics.objects.create(
-        profile=profile, platform="facebook", date=_days_ago(count // 10), followers=count
+        profile=profile, platform="facebook", date=days_ago(count // 10), followers=count
     )
 
 

@@ -8,16 +8,12 @@ from accounts.models import Profile
 from dashboard import trends
 from dashboard.models import PlatformPost
 from tests.accounts.factories import ProfileFactory
-from tests.dashboard.factories import PlatformPostFactory
+from tests.dashboard.factories import PlatformPostFactory, at
 
 pytestmark = pytest.mark.django_db
 
 FIRST = datetime.date(2026, 11, 2)  # a Monday
 LAST = datetime.date(2026, 11, 15)  # a Sunday
-
-
-def _at(day, hour=12):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
 def _day(n):
@@ -35,21 +31,19 @@ def _direct(profile, **where):
 @pytest.fixture
 def profile():
     profile = ProfileFactory()
-    PlatformPostFactory(
-        profile=profile, published_at=_at(_day(0), 9), engagements=5, impressions=50
-    )
+    PlatformPostFactory(profile=profile, published_at=at(_day(0), 9), engagements=5, impressions=50)
     PlatformPostFactory(
         profile=profile,
         platform="instagram",
-        published_at=_at(_day(0), 9),
+        published_at=at(_day(0), 9),
         engagements=7,
         impressions=None,
     )
-    PlatformPostFactory(profile=profile, published_at=_at(_day(1), 18), engagements=None)
-    PlatformPostFactory(profile=profile, published_at=_at(_day(8), 9), engagements=11)
-    PlatformPostFactory(profile=profile, published_at=_at(_day(30)), engagements=1000)
+    PlatformPostFactory(profile=profile, published_at=at(_day(1), 18), engagements=None)
+    PlatformPostFactory(profile=profile, published_at=at(_day(8), 9), engagements=11)
+    PlatformPostFactory(profile=profile, published_at=at(_day(30)), engagements=1000)
     PlatformPostFactory(
-        profile=profile, social_id="ayrshare:x", published_at=_at(_day(0)), engagements=999
+        profile=profile, social_id="ayrshare:x", published_at=at(_day(0)), engagements=999
     )
     return profile
 
@@ -145,7 +139,7 @@ def test_series_follow_the_configured_time_zone():
 
 
 def test_top_posts_are_the_most_engaged_of_the_period(profile):
-    PlatformPostFactory.create_batch(12, profile=profile, published_at=_at(_day(3)), engagements=2)
+    PlatformPostFactory.create_batch(12, profile=profile, published_at=at(_day(3)), engagements=2)
 
     top = list(trends.top_posts(_profiles(profile), FIRST, LAST))
 

@@ -1,4 +1,3 @@
-import datetime
 import re
 from html.parser import HTMLParser
 
@@ -11,19 +10,11 @@ from dashboard.reports import periods
 from dashboard.reports.branding import BLACK, WHITE, contrast, text_color
 from dashboard.reports.models import SECTION_KEYS, Report
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
-from tests.dashboard.factories import PlatformPostFactory
+from tests.dashboard.factories import PlatformPostFactory, at, days_ago
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
 SECRET_B = "UNASSIGNED-PROFILE-SECRET-POST"
-
-
-def _at(day, hour=12):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
-
-
-def _days_ago(n):
-    return timezone.localdate() - datetime.timedelta(days=n)
 
 
 @pytest.fixture
@@ -148,8 +139,8 @@ def test_a_report_of_only_archived_profiles_never_shows_the_other_profiles(clien
         [cast["a"]],
         clients_may_view=True,
         period_rule=periods.CUSTOM,
-        start=_days_ago(5),
-        end=_days_ago(0),
+        start=days_ago(5),
+        end=days_ago(0),
     )
     for role in (Role.OWNER, Role.CLIENT):
         client.force_login(cast["people"][role].user)
@@ -310,16 +301,16 @@ def history(cast):
             PlatformPostFactory(
                 profile=profile,
                 platform=platform,
-                published_at=_at(_days_ago(n), hour=8 + n % 10),
+                published_at=at(days_ago(n), hour=8 + n % 10),
                 impressions=None if n % 4 == 0 else 100 + n,
                 reach=50 + n,
                 engagements=5 + n % 7,
-                last_updated=_at(_days_ago(1)),
+                last_updated=at(days_ago(1)),
             )
     for n in (95, 60, 35, 10, 0):
         for profile in (cast["a"], cast["b"]):
             AccountMetrics.objects.create(
-                profile=profile, platform="facebook", date=_days_ago(n), followers=1000 - n
+                profile=profile, platform="facebook", date=days_ago(n), followers=1000 - n
             )
     return cast
 
@@ -352,7 +343,7 @@ def report_numbers(client, report):
 def test_every_number_of_the_report_is_the_overviews(client, history, rule, dates, which):
     workspace = history["workspace"]
     chosen = {"a": [history["a"]], "both": [history["a"], history["b"]], "all": []}[which]
-    start, end = (_days_ago(dates[0]), _days_ago(dates[1])) if dates else (None, None)
+    start, end = (days_ago(dates[0]), days_ago(dates[1])) if dates else (None, None)
     report = make_report(workspace, chosen, period_rule=rule, start=start, end=end)
     first, last = periods.period(rule, timezone.localdate(), start, end)
     client.force_login(history["people"][Role.OWNER].user)
