@@ -1,19 +1,16 @@
 """Report pages: the list, the form, and the report itself.
 
-The report's numbers come from overview.build, the function the dashboard's overview calls,
-for the profiles and days the definition names; nothing here computes a number.
+The report's numbers come from rendering.context, which calls overview.build as the
+dashboard's overview does; nothing here computes a number.
 """
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import MANAGERS, Role, workspace_member
 from accounts.models import Profile
-from dashboard import overview, workspace_rollups
-from dashboard.moments import zone_name
-from dashboard.reports import branding, periods
+from dashboard.reports import rendering
 from dashboard.reports.forms import ReportForm
 from dashboard.reports.models import Report
 
@@ -89,42 +86,12 @@ def report_delete(request, membership, report_id):
 @workspace_member()
 def report(request, membership, report_id):
     report = get_object_or_404(visible_reports(membership), pk=report_id)
-    today = timezone.localdate()
-    first, last = periods.period(report.period_rule, today, report.start, report.end)
-    named = report.profiles.order_by("title")
-    # Archived profiles drop out, as on the overview; a report naming only archived ones shows
-    # none, never every profile (that would show a client more than theirs).
-    chosen = list(named.filter(archived_at__isnull=True))
-    every_profile = not named.exists()
-    if not every_profile:
-        ids = [profile.pk for profile in chosen]
-    else:
-        ids = list(
-            Profile.objects.filter(
-                workspace=membership.workspace_id, archived_at__isnull=True
-            ).values_list("pk", flat=True)
-        )
-    workspace = membership.workspace_id
-    whole = workspace if workspace_rollups.whole(workspace, ids) else None
-    numbers = overview.build(
-        first,
-        last,
-        ids,
-        whole=whole,
-        before=periods.comparison(report.comparison, first, last),
-    )
     return render(
         request,
         "reports/report.html",
         {
+            **rendering.context(report),
             "membership": membership,
-            "report": report,
-            "profiles": chosen,
-            "every_profile": every_profile,
-            "overview": numbers,
-            "sections": report.sections,
-            "text_color": branding.text_color(report.accent_color),
             "can_edit": membership.role in MANAGERS,
-            "zone": zone_name(timezone.localtime()),
         },
     )
