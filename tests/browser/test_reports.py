@@ -66,3 +66,43 @@ def test_an_owner_creates_a_report_and_views_it(live_server, page, axe, screensh
     expect(page.get_by_role("link", name=f"{client} monthly", exact=True)).to_be_visible()
     problems += check(page, axe, screenshot, "reports-list")
     assert problems == []
+
+
+def test_a_client_seat_sees_only_its_own_profiles_reports(
+    live_server, page, axe, screenshot, synced
+):
+    mine, other = synced["profiles"][0], synced["profiles"][1]
+    shown = Report.objects.create(
+        workspace=synced["workspace"], title="Your month", sections=["kpis"], clients_may_view=True
+    )
+    shown.profiles.set([mine])
+    internal = Report.objects.create(
+        workspace=synced["workspace"], title="Internal review", sections=["kpis"]
+    )
+    internal.profiles.set([mine])
+    theirs = Report.objects.create(
+        workspace=synced["workspace"],
+        title="Another client",
+        sections=["kpis"],
+        clients_may_view=True,
+    )
+    theirs.profiles.set([other])
+
+    sign_in(page, live_server, "clara")
+    page.goto(live_server.url + reverse("reports", args=["northwind"]))
+    reports = page.get_by_role("main")
+    expect(reports.get_by_role("link", name="Your month", exact=True)).to_be_visible()
+    expect(reports).not_to_contain_text("Internal review")
+    expect(reports).not_to_contain_text("Another client")
+    expect(reports.get_by_role("link", name="New report")).to_have_count(0)
+    problems = check(page, axe, screenshot, "client-reports")
+
+    reports.get_by_role("link", name="Your month", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your month")
+    expect(page.locator(".report-profiles")).to_have_text(mine.title)
+    expect(page.get_by_role("link", name="Edit report")).to_have_count(0)
+    problems += check(page, axe, screenshot, "client-report")
+
+    response = page.goto(live_server.url + reverse("report", args=["northwind", theirs.pk]))
+    assert response.status == 404
+    assert problems == []
