@@ -81,7 +81,11 @@ def _password_counters(link, request):
 
 def _password_page(request, link, form, *, status, throttled=""):
     context = {"report": link.report, "form": form, "throttled": throttled}
-    return _private(render(request, "reports/shared_password.html", context, status=status))
+    response = _private(render(request, "reports/shared_password.html", context, status=status))
+    # Under no-referrer, browsers send "Origin: null" with the form and Django's CSRF check
+    # refuses it. The page links nowhere, so same-origin sends the token to no other site.
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def shared_report(request, token):
