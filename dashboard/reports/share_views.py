@@ -117,10 +117,11 @@ def _unlock(request, link):
         response["Retry-After"] = str(wait)
         return response
     form = SharePasswordForm(request.POST)
-    if form.is_valid() and sharing.check_link_password(link, form.cleaned_data["password"]):
+    if not form.is_valid():
+        return _password_page(request, link, form, status=400)
+    if sharing.check_link_password(link, form.cleaned_data["password"]):
         sharing.unlock(request.session, link)
         return _private(redirect(request.path))
-    if form.is_valid():
-        signin._count(counters, settings.SHARE_PASSWORD_WINDOW)
-        form.add_error("password", "Wrong password: check it with whoever sent you the link.")
+    signin._count(counters, settings.SHARE_PASSWORD_WINDOW)
+    form.add_error("password", "Wrong password: check it with whoever sent you the link.")
     return _password_page(request, link, form, status=403)

@@ -5,6 +5,7 @@ checks revoked and expiry in Python, so a guessed token, a revoked one and an ex
 the same path and get the same page. The email helper calls create_link and link_path.
 """
 
+import datetime
 import hashlib
 import secrets
 
@@ -22,7 +23,12 @@ def hash_token(token):
 
 
 def create_link(report, *, label, expires=None, password="", created_by=None):
-    """(the new link, its token): the token exists only in this return value."""
+    """(the new link, its token): the token exists only in this return value.
+
+    `expires` is the last day the link opens: a date, or a datetime standing for its local day.
+    """
+    if isinstance(expires, datetime.datetime):
+        expires = timezone.localdate(expires)
     token = secrets.token_urlsafe(32)
     link = ShareLink.objects.create(
         report=report,

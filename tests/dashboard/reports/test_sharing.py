@@ -173,6 +173,13 @@ def test_a_link_opens_through_its_last_day(client, cast):
     assert client.get(sharing.link_path(token)).status_code == 200
 
 
+def test_an_expiry_given_as_a_time_counts_by_its_day(client, cast):
+    a_day_ago = timezone.now() - datetime.timedelta(days=1)
+    link, token = sharing.create_link(cast["report"], label="Mail", expires=a_day_ago)
+    assert link.expires_on == timezone.localdate(a_day_ago)
+    assert client.get(sharing.link_path(token)).status_code == 404
+
+
 def test_the_token_is_stored_only_as_its_hash(client, cast):
     link, token = sharing.create_link(cast["report"], label="For Acme", password="opensesame")
     client.post(sharing.link_path(token), {"password": "opensesame"})
@@ -215,6 +222,14 @@ def test_a_password_link_asks_first_refuses_a_wrong_one_then_remembers_the_right
     assert remembered.status_code == 200 and POST_A in page_text(remembered)
     link.refresh_from_db()
     assert link.view_count == 1  # the password pages are not views of the report
+
+
+def test_an_empty_password_is_a_400_and_not_counted(client, cast, settings):
+    settings.SHARE_PASSWORD_LIMIT = 1
+    _, token = sharing.create_link(cast["report"], label="Locked", password="opensesame")
+    empty = client.post(sharing.link_path(token), {"password": ""})
+    assert empty.status_code == 400 and "This field is required" in page_text(empty)
+    assert client.post(sharing.link_path(token), {"password": "opensesame"}).status_code == 302
 
 
 def test_a_remembered_password_opens_that_link_only(client, cast):
