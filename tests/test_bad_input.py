@@ -17,6 +17,7 @@ from dashboard.audience import AudienceFilters
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.filters import PostFilters
 from dashboard.queries import encode_cursor
+from dashboard.reports import sharing
 from dashboard.reports.forms import ReportForm
 from dashboard.reports.models import SECTION_KEYS, Report
 from dashboard.views import OverviewOptions
@@ -91,6 +92,9 @@ PAGES = {
     "report": Page(),
     "report_edit": Page(post=REPORT_FIELDS),
     "report_delete": Page(method="post"),
+    "report_share": Page(post=["label", "password", "expires_on"]),
+    "share_link_revoke": Page(method="post"),
+    "shared_report": Page(post=["password"], anonymous=True),
     "healthz": Page(anonymous=True),
     # accounts/urls.py
     "login": Page(post=["username", "password"], anonymous=True),
@@ -159,6 +163,7 @@ def cast(db, sandbox, settings):
         token_hash=Invitation.hash_token(TOKEN),
         expires_at="2099-01-01T00:00:00Z",
     )
+    report = Report.objects.create(workspace=workspace, title="Fuzzed", sections=["kpis"])
     return {
         "owner": owner,
         "workspace": workspace,
@@ -166,7 +171,8 @@ def cast(db, sandbox, settings):
         "post": PlatformPostFactory(profile=profile),
         "analyst": analyst,
         "invitation": invitation,
-        "report": Report.objects.create(workspace=workspace, title="Fuzzed", sections=["kpis"]),
+        "report": report,
+        "share": sharing.create_link(report, label="Fuzzed", password="pw"),
     }
 
 
@@ -179,7 +185,9 @@ def path_of(name, cast, **values):
         "membership_id": cast["analyst"].pk,
         "invitation_id": cast["invitation"].pk,
         "report_id": cast["report"].pk,
-        "token": TOKEN,
+        "link_id": cast["share"][0].pk,
+        # The shared report's password form, not its "link not valid" page, gets the values.
+        "token": cast["share"][1] if name == "shared_report" else TOKEN,
         "uidb64": "MQ",
     }
     return fill(route, **{**defaults, **values})
@@ -208,7 +216,14 @@ def test_no_value_of_any_parameter_or_field_is_a_500(client, cast, name):
             assert response.status_code != 500, (name, method, parameter, value)
 
 
-INT_PARAMETERS = ("profile_id", "post_id", "membership_id", "invitation_id", "report_id")
+INT_PARAMETERS = (
+    "profile_id",
+    "post_id",
+    "membership_id",
+    "invitation_id",
+    "report_id",
+    "link_id",
+)
 
 
 @pytest.mark.parametrize("value", ["9223372036854775808", HUGE])

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.forms import ProfileChoiceField
 from dashboard.filters import check_date
@@ -125,3 +126,40 @@ class ReportForm(forms.ModelForm):
         # Equal positions keep the default order.
         self.instance.sections = [key for _, _, key in sorted(positions)]
         return cleaned
+
+
+class ShareLinkForm(forms.Form):
+    label = forms.CharField(
+        label="Label",
+        max_length=200,
+        help_text="Who the link is for, e.g. “For Acme”; only your team sees it.",
+    )
+    password = forms.CharField(
+        label="Password (optional)",
+        required=False,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Visitors type it before they see the report. Send it separately from the link.",
+    )
+    expires_on = forms.DateField(
+        label="Last day it opens (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Blank: it opens until you revoke it.",
+    )
+
+    def clean_expires_on(self):
+        day = check_date(self.cleaned_data["expires_on"])
+        if day is not None and day < timezone.localdate():
+            raise ValidationError("Choose today or a later day.")
+        return day
+
+
+class SharePasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

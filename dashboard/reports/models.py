@@ -83,3 +83,57 @@ class Report(models.Model):
     def section_labels(self):
         labels = dict(SECTIONS)
         return [(key, labels[key]) for key in self.sections if key in labels]
+
+
+class ShareLink(models.Model):
+    """A live link to a report for people without an account (dashboard.reports.sharing).
+
+    Only the sha256 of the link's token is kept: the token is shown once, when made, so a copy
+    of the database opens no report.
+    """
+
+    report = models.ForeignKey(Report, models.CASCADE, related_name="share_links")
+    label = models.CharField(max_length=200)
+    token_hash = models.CharField(max_length=64)
+    # Django's make_password; blank when the link needs none.
+    password = models.CharField(max_length=128, blank=True)
+    # The last day the link opens, in the server's zone (the report's days are that zone's too).
+    expires_on = models.DateField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            # Also the index of sharing.find: every visit looks its link up by this hash.
+            models.UniqueConstraint(fields=["token_hash"], name="sharelink_token_hash_unique"),
+            # A hash, never a token: a row holding anything else is refused.
+            models.CheckConstraint(
+                condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"),  # noqa: S106 (a pattern)
+                name="sharelink_token_hash_is_sha256",
+            ),
+        ]
+        indexes = [
+            # The Share page: a report's links, newest first.
+            models.Index(fields=["report", "-created"], name="sharelink_report_created"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def needs_password(self):
+        return bool(self.password)
+
+    def status(self, today):
+        """ "Revoked", "Expired" or "Active" on `today`, for the Share page."""
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_on is not None and self.expires_on < today:
+            return "Expired"
+        return "Active"

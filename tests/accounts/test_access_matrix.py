@@ -9,6 +9,7 @@ POST-only views answer 405 to the people they admit and 403/404 to everyone else
 import pytest
 
 from accounts.models import Invitation, Membership
+from dashboard.reports import sharing
 from dashboard.reports.models import Report
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -49,7 +50,9 @@ def cast(db):
         workspace=workspace, title="Report of A", sections=["kpis"], clients_may_view=True
     )
     report.profiles.add(a)
+    link, _token = sharing.create_link(report, label="For the matrix")
     return {
+        "link": link,
         "report": report,
         "workspace": workspace,
         "other": other,
@@ -71,6 +74,7 @@ def url_for(route, cast, *, profile=None, workspace=None):
         membership_id=cast["people"][Role.ANALYST].pk,
         invitation_id=cast["invitation"].pk,
         report_id=cast["report"].pk,
+        link_id=cast["link"].pk,
         token="matrix-token",
     )
 
