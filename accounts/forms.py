@@ -162,6 +162,11 @@ class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
         model = Workspace
         fields = ["name", "time_zone"]
 
+    @property
+    def zone_changed(self):
+        # Not changed_data: a form sent without the field counts as changed there.
+        return self.cleaned_data["time_zone"] != self.initial.get("time_zone")
+
     def clean_time_zone(self):
         return self.cleaned_data["time_zone"] or self.instance.time_zone
 
@@ -179,14 +184,13 @@ class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
     def save(self, commit=True):
         self.apply_secrets()
         workspace = super().save(commit=False)
-        if "time_zone" in self.changed_data:
+        fields = ["name", "time_zone", *self.secret_fields]
+        if self.zone_changed:
             # Its rollups are in no one zone until rezone.rebuild_workspace marks the new one.
             workspace.rollups_zone = ""
+            fields.append("rollups_zone")
         if commit:
-            # Never a stale rollups_zone: a rebuild may have marked it since the row was read.
-            fields = ["name", "time_zone", *self.secret_fields]
-            if workspace.rollups_zone == "":
-                fields.append("rollups_zone")
+            # Else never rollups_zone: a rebuild may have marked it since the row was read.
             workspace.save(update_fields=fields)
         return workspace
 
@@ -238,6 +242,11 @@ class ProfileForm(SecretFieldsMixin, forms.ModelForm):
 
     def clean_color(self):
         return self.cleaned_data["color"].lower()
+
+    @property
+    def zone_changed(self):
+        # Not changed_data: a form sent without the field counts as changed there.
+        return self.cleaned_data["time_zone"] != self.initial.get("time_zone")
 
     def clean_time_zone(self):
         return self.cleaned_data["time_zone"] or self.instance.time_zone

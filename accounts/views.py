@@ -59,7 +59,7 @@ def workspace_settings(request, membership):
         if form.is_valid():
             form.save()
             message = "Workspace settings saved."
-            if "time_zone" in form.changed_data:
+            if form.zone_changed:
                 pk = workspace.pk
                 transaction.on_commit(lambda: tasks.rebuild_rollups_in_zone.delay(pk))
                 message += " Totals are being recounted in the new time zone."
