@@ -83,7 +83,17 @@ def test_a_post_at_23_30_utc_counts_on_the_workspaces_local_day(
             f"/w/{workspace.slug}/posts/export.csv?range=custom&start={shown}&end={shown}"
         )
         body = b"".join(response.streaming_content).decode("utf-8").removeprefix("\ufeff")
-        assert len(list(csv.DictReader(io.StringIO(body)))) == rows
+        found = list(csv.DictReader(io.StringIO(body)))
+        assert len(found) == rows
+        if rows:
+            assert found[0]["published_at_utc"] == "2026-03-01T23:30:00Z"
+            assert (
+                found[0]["published_at_local"]
+                == {
+                    "UTC": "2026-03-01T23:30:00+00:00",
+                    "Europe/Berlin": "2026-03-02T00:30:00+01:00",
+                }[zone]
+            )
     today = timezone.localdate(timezone=timezone.get_current_timezone())
     assert f"-posts-{today:%Y-%m-%d}.csv" in response["Content-Disposition"]
 
