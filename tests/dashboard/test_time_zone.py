@@ -6,6 +6,7 @@ import datetime
 import io
 import re
 import threading
+import time
 from datetime import UTC
 
 import pytest
@@ -211,3 +212,67 @@ def test_a_rebuild_racing_a_committed_zone_change_does_not_mark_its_zone(monkeyp
     workspace.refresh_from_db()
     assert (workspace.time_zone, workspace.rollups_zone) == ("Asia/Tokyo", "")
     assert rezone.rebuild_workspace(workspace.pk) == "Asia/Tokyo"
+
+
+def waiting_for_a_lock():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_write_during_a_rebuild_waits_for_it_and_lands_in_the_new_zone(monkeypatch):
+    """The sync's write of a new post comes while the rebuild holds the profiles: it waits,
+    then counts the post in the zone just built, so the marked rollups miss nothing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    workspace = WorkspaceFactory()
+    profile = ProfileFactory(workspace=workspace)
+    PlatformPostFactory(profile=profile, published_at=LATE, engagements=7)
+    Workspace.objects.filter(pk=workspace.pk).update(time_zone="Europe/Berlin", rollups_zone="")
+    halfway, go_on = threading.Event(), threading.Event()
+    real = rollups.count_posts
+
+    def pause(ids):
+        real(ids)
+        if threading.current_thread().name == "rebuild":
+            halfway.set()
+            assert go_on.wait(10)
+
+    monkeypatch.setattr(rollups, "count_posts", pause)
+
+    def in_thread(job):
+        def run():
+            try:
+                job()
+            finally:
+                connection.close()
+
+        return run
+
+    rebuild = threading.Thread(
+        target=in_thread(lambda: rezone.rebuild_workspace(workspace.pk)), name="rebuild"
+    )
+    rebuild.start()
+    assert halfway.wait(10)
+    later = LATE + datetime.timedelta(minutes=20)  # 00:50 on Monday in Berlin
+    sync = threading.Thread(
+        target=in_thread(lambda: PlatformPostFactory(profile=profile, published_at=later)),
+        name="sync",
+    )
+    sync.start()
+    for _ in range(100):
+        if waiting_for_a_lock():
+            break
+        time.sleep(0.05)
+    assert waiting_for_a_lock() == 1  # the sync's write, behind the rebuild's lock
+    go_on.set()
+    rebuild.join(10)
+    sync.join(10)
+
+    workspace.refresh_from_db()
+    assert not workspace.recounting
+    assert list(DailyMetrics.objects.values_list("day", "posts")) == [(MONDAY, 2)]
