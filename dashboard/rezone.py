@@ -33,7 +33,7 @@ def rebuild_workspace(workspace_id):
             )
         )
         DailyMetrics.objects.filter(profile__in=ids).delete()
-        rows = rollups._raw_rows().filter(profile__in=ids)
+        rows = rollups.raw_rows().filter(profile__in=ids)
         sql, params = rollups.upsert_sql(rows, in_zone)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

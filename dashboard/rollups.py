@@ -107,7 +107,7 @@ def recompute_posts(profile, keys):
     recompute(groups_of(rows.values_list("profile_id", "platform", "published_at")))
 
 
-def _raw_rows(groups=None, in_zone=None):
+def raw_rows(groups=None, in_zone=None):
     """Network posts of the given groups (all when None), as index-friendly published_at ranges
     of their days in `in_zone`."""
     rows = PlatformPost.objects.filter(published_at__isnull=False).exclude(
@@ -217,7 +217,7 @@ def recompute(moments):
 
 
 def _recompute_groups(groups, in_zone):
-    sql, params = upsert_sql(_raw_rows(groups, in_zone), in_zone)
+    sql, params = upsert_sql(raw_rows(groups, in_zone), in_zone)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         written = {(p, platform, _as_date(day)) for p, platform, day in cursor.fetchall()}
@@ -292,7 +292,7 @@ def rebuild_daily():
     Only for migration 0003, which ran before workspaces had zones (and must not read the
     column): rezone.rebuild_workspace is the rebuild of today.
     """
-    sql, params = upsert_sql(_raw_rows(), zone())
+    sql, params = upsert_sql(raw_rows(), zone())
     with transaction.atomic():
         DailyMetrics.objects.all().delete()
         with connection.cursor() as cursor:
