@@ -5,6 +5,7 @@ a blank field keeps the stored value, and a "remove" box clears it.
 """
 
 import re
+import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -127,8 +128,26 @@ def unique_slug(name):
     return slug
 
 
+def zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
 class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
     secret_fields = ("api_key", "x_api_key", "x_api_secret")
+
+    # Not required: a form sent without it (an older page) keeps the zone.
+    time_zone = forms.ChoiceField(
+        required=False,
+        choices=zone_choices,
+        label="Time zone",
+        help_text=(
+            "Days on every page, in the CSV and in reports are days in this zone. Changing it "
+            "recounts the totals in the background."
+        ),
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a time zone. Choose one from the list."
+        },
+    )
 
     api_key = secret_field("Ayrshare API key", "From Ayrshare's dashboard, API Key page.")
     remove_api_key = forms.BooleanField(required=False, label="Remove the stored API key")
@@ -141,7 +160,15 @@ class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name"]
+        fields = ["name", "time_zone"]
+
+    @property
+    def zone_changed(self):
+        # Not changed_data: a form sent without the field counts as changed there.
+        return self.cleaned_data["time_zone"] != self.initial.get("time_zone")
+
+    def clean_time_zone(self):
+        return self.cleaned_data["time_zone"] or self.instance.time_zone
 
     def clean(self):
         cleaned = super().clean()
@@ -156,7 +183,16 @@ class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
 
     def save(self, commit=True):
         self.apply_secrets()
-        return super().save(commit)
+        workspace = super().save(commit=False)
+        fields = ["name", "time_zone", *self.secret_fields]
+        if self.zone_changed:
+            # Its rollups are in no one zone until rezone.rebuild_workspace marks the new one.
+            workspace.rollups_zone = ""
+            fields.append("rollups_zone")
+        if commit:
+            # Else never rollups_zone: a rebuild may have marked it since the row was read.
+            workspace.save(update_fields=fields)
+        return workspace
 
 
 class ProfileForm(SecretFieldsMixin, forms.ModelForm):
@@ -206,6 +242,14 @@ class ProfileForm(SecretFieldsMixin, forms.ModelForm):
 
     def clean_color(self):
         return self.cleaned_data["color"].lower()
+
+    @property
+    def zone_changed(self):
+        # Not changed_data: a form sent without the field counts as changed there.
+        return self.cleaned_data["time_zone"] != self.initial.get("time_zone")
+
+    def clean_time_zone(self):
+        return self.cleaned_data["time_zone"] or self.instance.time_zone
 
     def clean(self):
         cleaned = super().clean()

@@ -1,11 +1,25 @@
 import hashlib
 import secrets
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
+
+
+def default_zone():
+    return settings.TIME_ZONE
+
+
+def validate_zone(name):
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "“%(name)s” is not a time zone. Use an IANA name such as Europe/Berlin.",
+            params={"name": name},
+        )
 
 
 class Workspace(models.Model):
@@ -17,6 +31,11 @@ class Workspace(models.Model):
     # The customer's own X app credentials, required by Ayrshare for X/Twitter since 2026.
     x_api_key = EncryptedTextField(blank=True)
     x_api_secret = EncryptedTextField(blank=True)
+    # Its days: pages, rollups, the CSV and the reports count days in this zone.
+    time_zone = models.CharField(max_length=64, default=default_zone, validators=[validate_zone])
+    # The zone its rollups are built in; it trails time_zone while a rebuild runs
+    # (dashboard/rollups.rebuild_workspace), and pages read raw rows meanwhile.
+    rollups_zone = models.CharField(max_length=64, default=default_zone, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -24,6 +43,17 @@ class Workspace(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            # A new workspace has no rollups yet: they are trivially in its zone.
+            self.rollups_zone = self.time_zone
+        super().save(*args, **kwargs)
+
+    @property
+    def recounting(self):
+        """Its rollups are being rebuilt in a new zone: pages read raw rows meanwhile."""
+        return self.rollups_zone != self.time_zone
 
 
 class Profile(models.Model):

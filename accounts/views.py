@@ -58,7 +58,12 @@ def workspace_settings(request, membership):
         form = WorkspaceSettingsForm(request.POST, instance=workspace)
         if form.is_valid():
             form.save()
-            messages.success(request, "Workspace settings saved.")
+            message = "Workspace settings saved."
+            if form.zone_changed:
+                pk = workspace.pk
+                transaction.on_commit(lambda: tasks.rebuild_rollups_in_zone.delay(pk))
+                message += " Totals are being recounted in the new time zone."
+            messages.success(request, message)
             return redirect("workspace_settings", workspace=workspace.slug)
     else:
         form = WorkspaceSettingsForm(instance=workspace)

@@ -178,7 +178,7 @@ def change_percent(current, previous, previous_posts):
 
 
 def day_start(day):
-    """The first instant of a local day (settings.TIME_ZONE), as an aware datetime."""
+    """The first instant of a local day (the current, workspace's zone), as an aware datetime."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 

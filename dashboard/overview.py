@@ -5,10 +5,10 @@ The dashboard's overview (views.home) and the client reports (dashboard/reports)
 It reads through kpis, trends, followers and charts; it knows nothing of requests or forms.
 """
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
+from accounts import zones
 from dashboard import charts, followers, kpis, trends, workspace_rollups
 from dashboard.metrics import RATE_SENTENCE, network_name, percent
 from dashboard.moments import clock, upcoming
@@ -69,7 +69,9 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
         "cards": _cards(published, published_before, current, previous),
         "follower_cards": _follower_cards(owned, first, last, before),
         "rate_formula": RATE_FORMULA,
-        "time_zone": settings.TIME_ZONE,
+        # The request's zone: its workspace's (accounts/zones.py).
+        "time_zone": timezone.get_current_timezone_name(),
+        "recounting": zones.recounting(),
         "as_of": (current["oldest_update"], current["newest_update"]),
         "as_of_text": _as_of_text(current["oldest_update"], current["newest_update"]),
         "next_update": next_update,

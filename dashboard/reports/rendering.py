@@ -6,6 +6,7 @@ report reads the same everywhere. Numbers come from overview.build, as on the da
 
 from django.utils import timezone
 
+from accounts import zones
 from accounts.models import Profile
 from dashboard import overview, workspace_rollups
 from dashboard.moments import zone_name
@@ -26,7 +27,16 @@ def profile_ids(report):
 
 
 def context(report, today=None):
-    """The template context of reports/_report.html for `report` as of `today`."""
+    """The template context of reports/_report.html for `report` as of `today`.
+
+    In the report's workspace's zone, also outside a request (the email and PDF worker): its
+    days, `today` and the times shown are that zone's, as on the workspace's pages.
+    """
+    with zones.entered(report.workspace):
+        return _context(report, today)
+
+
+def _context(report, today):
     today = today or timezone.localdate()
     first, last = periods.period(report.period_rule, today, report.start, report.end)
     chosen, every_profile, ids = profile_ids(report)

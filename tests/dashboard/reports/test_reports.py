@@ -1,10 +1,13 @@
+import datetime
 import re
+import zoneinfo
 from html.parser import HTMLParser
 
 import pytest
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Workspace
+from dashboard import rezone
 from dashboard.models import AccountMetrics
 from dashboard.reports import periods
 from dashboard.reports.branding import BLACK, WHITE, contrast, text_color
@@ -329,6 +332,51 @@ def report_numbers(client, report):
     return Numbers(response.content.decode()).found
 
 
+def spring_forward(zone_name):
+    """The workspace in a zone with DST, with posts either side of local midnight around the
+    latest past spring-forward day; returns the days (day before it - 3, day after + 3)."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    today = timezone.localdate()
+    day = next(  # the latest past day shorter than 24 hours
+        today - datetime.timedelta(days=n)
+        for n in range(1, 400)
+        if _length(today - datetime.timedelta(days=n), zone) < datetime.timedelta(hours=24)
+    )
+    return day, zone
+
+
+def _length(day, zone):
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, zone)
+    return end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)
+
+
+def in_dst_zone(history, zone_name):
+    """Move the workspace to the zone, post around its spring-forward day, rebuild the rollups;
+    the period is the week around that day."""
+    day, zone = spring_forward(zone_name)
+    workspace = history["workspace"]
+    for n, minutes in enumerate((-30, 30, 24 * 60 - 90, 24 * 60 - 30, 24 * 60 + 30)):
+        # Minutes from the local midnight that starts the short day: either side of midnight
+        # that day and the next, and 23:30 of the 23-hour day itself.
+        # In UTC: adding minutes to a zoned time would add wall-clock time across the jump.
+        start = datetime.datetime.combine(day, datetime.time.min, zone).astimezone(datetime.UTC)
+        for profile in (history["a"], history["b"]):
+            PlatformPostFactory(
+                profile=profile,
+                published_at=start + datetime.timedelta(minutes=minutes),
+                impressions=None if n == 2 else 100 + n,
+                reach=50 + n,
+                engagements=5 + n,
+                last_updated=start,
+            )
+    Workspace.objects.filter(pk=workspace.pk).update(time_zone=zone_name)
+    rezone.rebuild_workspace(workspace.pk)
+    workspace.refresh_from_db()
+    assert not workspace.recounting
+    return workspace, day - datetime.timedelta(days=3), day + datetime.timedelta(days=3)
+
+
 @pytest.mark.parametrize(
     "rule, dates, which",
     [
@@ -338,12 +386,17 @@ def report_numbers(client, report):
         (periods.CUSTOM, (40, 0), "all"),
         (periods.LAST_28_DAYS, None, "both"),
         (periods.QUARTER_TO_DATE, None, "all"),
+        # The week around the spring-forward day of a zone with DST (a 23-hour day).
+        (periods.CUSTOM, "America/New_York", "all"),
     ],
 )
 def test_every_number_of_the_report_is_the_overviews(client, history, rule, dates, which):
     workspace = history["workspace"]
     chosen = {"a": [history["a"]], "both": [history["a"], history["b"]], "all": []}[which]
-    start, end = (days_ago(dates[0]), days_ago(dates[1])) if dates else (None, None)
+    if isinstance(dates, str):
+        workspace, start, end = in_dst_zone(history, dates)
+    else:
+        start, end = (days_ago(dates[0]), days_ago(dates[1])) if dates else (None, None)
     report = make_report(workspace, chosen, period_rule=rule, start=start, end=end)
     first, last = periods.period(rule, timezone.localdate(), start, end)
     client.force_login(history["people"][Role.OWNER].user)
@@ -360,6 +413,13 @@ def test_every_number_of_the_report_is_the_overviews(client, history, rule, date
     # Numbers, not only dashes: coverage lines and an "as of" time.
     assert re.search(r"\d+ of \d+ posts", shown["data-kpi", "reach"])
     assert "Post numbers as of —" not in shown["freshness", ""]
+    if isinstance(dates, str):
+        # The 23-hour day holds its 00:30 and 23:30 posts (engagements 6 + 7, two profiles),
+        # not the next day's 00:30, which 24 hours from its midnight would take in.
+        day = start + datetime.timedelta(days=3)
+        for offset, engagements in ((-1, 10), (0, 26), (1, 34)):
+            row = shown["data-day", f"{day + datetime.timedelta(days=offset):%Y-%m-%d}"]
+            assert f" {engagements} " in f" {row} ", row
 
 
 def test_same_period_last_year_compares_with_those_days(client, history):
