@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import signin
+from accounts import signin, zones
 from accounts.access import MANAGERS, workspace_member
 from dashboard.reports import rendering, sharing
 from dashboard.reports.forms import ShareLinkForm, SharePasswordForm
@@ -76,7 +76,8 @@ def _private(response):
 def _password_counters(link, request):
     limits = (settings.SHARE_PASSWORD_LIMIT, settings.SHARE_PASSWORD_LIMIT_PER_IP)
     # The sign-in throttle's counters, per link (not per token: the hash never leaves the DB).
-    return signin._counters("share-password", str(link.pk), signin.client_ip(request), limits)
+    ip = signin.client_ip(request)
+    return signin.throttle_counters("share-password", str(link.pk), ip, limits)
 
 
 def _password_page(request, link, form, *, status, throttled=""):
@@ -96,6 +97,8 @@ def shared_report(request, token):
     if not sharing.is_unlocked(request.session, link):
         return _unlock(request, link)
     sharing.record_view(link)
+    # The report's days and times are its workspace's, as for a signed-in member.
+    zones.activate(link.report.workspace)
     # _report.html's partials hold no app link and no hx- request (the tests check it), so the
     # shared page needs no flag to strip them.
     return _private(render(request, "reports/shared.html", rendering.context(link.report)))
@@ -105,7 +108,7 @@ def _unlock(request, link):
     if request.method != "POST":
         return _password_page(request, link, SharePasswordForm(), status=200)
     counters = _password_counters(link, request)
-    wait = signin._seconds_locked(counters)
+    wait = signin.locked_for(counters)
     if wait:
         # Refused before the password is checked, so a throttled guess learns nothing.
         response = _password_page(
@@ -123,6 +126,6 @@ def _unlock(request, link):
     if sharing.check_link_password(link, form.cleaned_data["password"]):
         sharing.unlock(request.session, link)
         return _private(redirect(request.path))
-    signin._count(counters, settings.SHARE_PASSWORD_WINDOW)
+    signin.count_attempt(counters, settings.SHARE_PASSWORD_WINDOW)
     form.add_error("password", "Wrong password: check it with whoever sent you the link.")
     return _password_page(request, link, form, status=403)
