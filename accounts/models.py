@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts import logos
 from accounts.fields import EncryptedTextField
 
 
@@ -17,13 +18,41 @@ class Workspace(models.Model):
     # The customer's own X app credentials, required by Ayrshare for X/Twitter since 2026.
     x_api_key = EncryptedTextField(blank=True)
     x_api_secret = EncryptedTextField(blank=True)
+    # The logo's type and hash live here, so a page knows its URL without reading the image;
+    # the bytes live in WorkspaceLogo (see there). Blank: no logo.
+    logo_type = models.CharField(max_length=20, blank=True)
+    logo_sha256 = models.CharField(max_length=64, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # The logo view: which workspace's logo a content-hash URL names.
+            models.Index(fields=["logo_sha256"], name="workspace_logo_sha256"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def logo_url(self):
+        return logos.url(self)
+
+
+class WorkspaceLogo(models.Model):
+    """A workspace's logo image, in the database so every web process and the PDF renderer on
+    any machine reads the same file with no shared disk or object store to set up.
+
+    A table of its own rather than a column of Workspace: every request loads its workspace,
+    and half a megabyte of image should not ride along.
+    """
+
+    workspace = models.OneToOneField(
+        Workspace, models.CASCADE, primary_key=True, related_name="logo"
+    )
+    data = models.BinaryField()
+
+    def __str__(self):
+        return f"Logo of {self.workspace_id}"
 
 
 class Profile(models.Model):
