@@ -25,7 +25,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Profile
-from dashboard import rollups, workspace_rollups
+from dashboard import locales, rollups, workspace_rollups
 from dashboard.metrics import PLATFORM_METRICS, RETIRED, retired_on
 from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
@@ -258,19 +258,21 @@ def signed_percent(change):
     """ "+12.5%", "-3.0%", "0.0%": an explicit sign, so a rise is never read as a level."""
     if change is None:
         return None
-    text = f"{change:.1f}%"
-    return f"+{text}" if change > 0 and text != "0.0%" else text
+    rounded = round(change, 1)
+    text = f"{locales.number(rounded, 1, grouping=False)}%"
+    return f"+{text}" if rounded > 0 else text
 
 
 def coverage_text(reported, posts, unsupported=0, retired=0, metric=""):
     """ "47 of 52 posts; 3 on networks that do not report it; 1 on networks that stopped
     reporting it (Facebook since Nov 2025); 1 not yet reported" (each tail only when not zero)."""
-    parts = [f"{reported:,} of {posts:,} post{'s' if posts != 1 else ''}"]
+    n = locales.number
+    parts = [f"{n(reported)} of {n(posts)} post{'s' if posts != 1 else ''}"]
     if unsupported:
-        parts.append(f"{unsupported:,} on networks that do not report it")
+        parts.append(f"{n(unsupported)} on networks that do not report it")
     if retired:
-        parts.append(f"{retired:,} on networks that stopped reporting it ({retired_on(metric)})")
+        parts.append(f"{n(retired)} on networks that stopped reporting it ({retired_on(metric)})")
     missing = posts - reported - unsupported - retired
     if missing > 0:
-        parts.append(f"{missing:,} not yet reported")
+        parts.append(f"{n(missing)} not yet reported")
     return "; ".join(parts)

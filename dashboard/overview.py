@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from dashboard import charts, followers, kpis, trends, workspace_rollups
-from dashboard.metrics import RATE_SENTENCE, network_name, percent
+from dashboard import charts, followers, kpis, locales, trends, workspace_rollups
+from dashboard.metrics import RATE_SENTENCE, network_name
 from dashboard.moments import clock, upcoming
 from dashboard.queries import metric_reason
 
@@ -100,8 +100,8 @@ def _activity_reason(covered, earliest, first):
         return "No metric history has been recorded for these profiles yet."
     local = timezone.localtime(earliest)
     return (
-        f"Metric history starts on {format_date(local, 'M j, Y')}, "
-        f"after the period starts ({format_date(first, 'M j, Y')})."
+        f"Metric history starts on {locales.day(local)}, "
+        f"after the period starts ({locales.day(first)})."
     )
 
 
@@ -148,8 +148,8 @@ def _cards(published, published_before, current, previous):
         {
             "label": "Engagement rate",
             "percent": True,
-            "value": percent(current["engagement_rate"]) or None,
-            "previous": percent(previous.get("engagement_rate")) or None,
+            "value": locales.percent(current["engagement_rate"]) or None,
+            "previous": locales.percent(previous.get("engagement_rate")) or None,
             "help": RATE_FORMULA,
         }
     )
@@ -169,7 +169,7 @@ def _follower_cards(profiles, first, last, before):
                 "value": now["followers"],
                 "previous": then["followers"],
                 "change": _change(now["followers"], then["followers"], enough),
-                "help": f"Total at {format_date(last, 'M j, Y')}, summed over networks.",
+                "help": f"Total at {locales.day(last)}, summed over networks.",
                 "missing": "no follower counts reported yet",
             },
             {
@@ -188,7 +188,8 @@ def _follower_cards(profiles, first, last, before):
 def _label(day, every):
     if every == "month":
         return format_date(day, "M Y")
-    return f"Week of {format_date(day, 'M j')}" if every == "week" else format_date(day, "M j")
+    short = locales.day(day, year=False)
+    return f"Week of {short}" if every == "week" else short
 
 
 def _charts(profiles, first, last, every, whole):
@@ -241,15 +242,15 @@ def _charts(profiles, first, last, every, whole):
 
 
 def _grouped(number):
-    """1234567 -> "1,234,567" (None stays None: not reported)."""
-    return None if number is None else f"{number:,}"
+    """1234567 -> "1,234,567" in the active number format (None stays None: not reported)."""
+    return locales.number(number)
 
 
 def _top_posts(profiles, first, last):
     rows = list(trends.top_posts(profiles, first, last))
     for row in rows:
         # The post's own rate, as the posts table, the drawer and the CSV show it.
-        row.rate = percent(row.engagement_rate) or None
+        row.rate = locales.percent(row.engagement_rate) or None
         row.rate_reason = metric_reason(row, "engagement_rate")
         row.impressions_reason = metric_reason(row, "impressions")
     return rows

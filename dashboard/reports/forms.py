@@ -54,10 +54,14 @@ class ReportForm(forms.ModelForm):
             "goals",
             "accent_color",
             "prepared_by",
+            "language",
+            "number_format",
             "clients_may_view",
         ]
         labels = {
             "prepared_by": "Prepared by",
+            "language": "Language",
+            "number_format": "Numbers and dates",
             "clients_may_view": "Clients may view this report",
         }
         widgets = {
@@ -68,6 +72,7 @@ class ReportForm(forms.ModelForm):
             "clients_may_view": "Client members see it only if they may see all its profiles.",
             "commentary": "Shown in the Commentary section.",
             "goals": "Shown in the Goals section: what you aim for in the period.",
+            "number_format": "How the report writes numbers and dates, whatever its language.",
         }
 
     def __init__(self, *args, workspace, **kwargs):
@@ -76,6 +81,9 @@ class ReportForm(forms.ModelForm):
         self.fields["profiles"].queryset = workspace.profiles.filter(
             archived_at__isnull=True
         ).defer("profile_key")
+        # Left out of a post (an older form, a script): the report keeps what it has.
+        for name in ("language", "number_format"):
+            self.fields[name].required = False
         chosen = self.instance.sections if self.instance.pk else SECTION_KEYS
         for key, label in SECTIONS:
             self.fields[f"order_{key}"] = forms.IntegerField(
@@ -99,6 +107,12 @@ class ReportForm(forms.ModelForm):
 
     def clean_end(self):
         return check_date(self.cleaned_data["end"])
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or self.instance.language
+
+    def clean_number_format(self):
+        return self.cleaned_data["number_format"] or self.instance.number_format
 
     def clean_accent_color(self):
         return self.cleaned_data["accent_color"].lower()

@@ -3,8 +3,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile, Workspace
+from dashboard import locales
 from dashboard.reports import periods
 
 # The sections a report can show, in their default order. Per-network table and links come
@@ -56,6 +58,14 @@ class Report(models.Model):
     goals = models.TextField(blank=True)
     accent_color = models.CharField(max_length=7, default="#1d4ed8", validators=[HEX_COLOR])
     prepared_by = models.CharField(max_length=200, blank=True)
+    # The report's words, and how it writes numbers and dates (dashboard/locales.py says why
+    # these are two settings and how a report in English may still write 1.234,5).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    number_format = models.CharField(
+        _("number format"), max_length=10, choices=locales.NUMBER_FORMATS, default=locales.DEFAULT
+    )
     clients_may_view = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"

@@ -86,12 +86,13 @@ def report_delete(request, membership, report_id):
 @workspace_member()
 def report(request, membership, report_id):
     report = get_object_or_404(visible_reports(membership), pk=report_id)
-    return render(
-        request,
-        "reports/report.html",
-        {
-            **rendering.context(report),
-            "membership": membership,
-            "can_edit": membership.role in MANAGERS,
-        },
-    )
+    with rendering.localized(report):
+        return render(
+            request,
+            "reports/report.html",
+            {
+                **rendering.context(report),
+                "membership": membership,
+                "can_edit": membership.role in MANAGERS,
+            },
+        )

@@ -389,3 +389,94 @@ def test_the_workspace_navigation_links_the_reports(client, cast):
     client.force_login(cast["people"][Role.ANALYST].user)
     page = client.get(f"/w/{cast['workspace'].slug}/").content.decode()
     assert f'href="/w/{cast["workspace"].slug}/reports/"' in page
+
+
+# Language and number format
+
+
+EN_DATE = re.compile(r"\b[A-Z][a-z]{2}\s\d{1,2}(?:,\s\d{4})?")
+DE_DATE = re.compile(r"\b\d{2}\.\d{2}\.(?:\d{4})?")
+NUMBER = {
+    "en-us": (re.compile(r"-?\d{1,3}(?:,\d{3})*(?:\.\d+)?|-?\d+(?:\.\d+)?"), ",", "."),
+    "de": (re.compile(r"-?\d{1,3}(?:\.\d{3})*(?:,\d+)?|-?\d+(?:,\d+)?"), ".", ","),
+}
+
+
+def values(text, locale):
+    """The numbers of a text as the locale writes them, dates left out (they are not numbers
+    of the overview, and each locale writes them its own way)."""
+    text = EN_DATE.sub(" ", text)
+    if locale == "de":
+        text = DE_DATE.sub(" ", text)
+    pattern, thousands, decimal = NUMBER[locale]
+    return [
+        float(token.replace(thousands, "").replace(decimal, ".")) for token in pattern.findall(text)
+    ]
+
+
+def test_a_report_in_german_number_format_shows_the_overviews_numbers(client, history):
+    workspace = history["workspace"]
+    report = make_report(workspace, period_rule=periods.LAST_28_DAYS, number_format="de")
+    first, last = periods.period(periods.LAST_28_DAYS, timezone.localdate())
+    client.force_login(history["people"][Role.OWNER].user)
+
+    page = client.get(url(workspace, report.pk)).content.decode()
+    shown = Numbers(page).found
+    expected = overview_numbers(client, workspace, first, last, [])
+
+    assert shown.keys() == expected.keys()
+    for key in expected:
+        assert values(shown[key], "de") == values(expected[key], "en-us"), key
+    # German separators and dates, and the same numbers written the dashboard's way there.
+    impressions = shown["data-kpi", "impressions"]
+    assert re.search(r"\b\d{1,3}\.\d{3}\b", impressions), impressions
+    assert re.search(r"\b\d{1,3},\d{3}\b", expected["data-kpi", "impressions"])
+    assert f"{first:%d.%m.%Y} – {last:%d.%m.%Y}" in page
+    assert re.search(r"\d,\d\d %", shown["data-kpi", "engagement-rate"])
+
+
+@pytest.mark.parametrize(
+    "locale, number, date",
+    [
+        ("en-us", "1,234", "Jan 31, 2026"),
+        ("en-gb", "1,234", "31 Jan 2026"),
+        ("de", "1.234", "31.01.2026"),
+        ("fr", "1\xa0234", "31/01/2026"),
+    ],
+)
+def test_each_number_format_writes_numbers_and_dates_its_way(locale, number, date):
+    import datetime
+
+    from dashboard import locales
+
+    with locales.formats(locale):
+        assert locales.number(1234) == number
+        assert locales.day(datetime.date(2026, 1, 31)) == date
+    # Outside the block the dashboard's own way again.
+    assert locales.number(1234) == "1,234"
+
+
+def test_an_english_report_with_german_numbers_names_no_german_month(client, history):
+    """Formats follow the active language in Django; a report keeps its words English and
+    writes dates of another locale numerically, so no "Dez." slips into English text."""
+    workspace = history["workspace"]
+    report = make_report(workspace, period_rule=periods.LAST_MONTH, number_format="de")
+    client.force_login(history["people"][Role.OWNER].user)
+    page = client.get(url(workspace, report.pk)).content.decode()
+    assert 'lang="en"' in page or "<html" not in page
+    for german in ("Januar", "Februar", "März", "Mai", "Juni", "Juli", "Okt.", "Dez."):
+        assert german not in page
+    assert "Key numbers" in page
+
+
+def test_the_form_saves_language_and_number_format(client, cast):
+    client.force_login(cast["people"][Role.OWNER].user)
+    response = client.post(url(cast["workspace"], "new"), form_data(number_format="fr"))
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert (report.language, report.number_format) == ("en", "fr")
+    bad = client.post(url(cast["workspace"], "new"), form_data(number_format="tlh"))
+    assert bad.status_code == 400
+    assert "Select a valid choice" in bad.content.decode()
+    bad = client.post(url(cast["workspace"], "new"), form_data(language="de"))
+    assert bad.status_code == 400
