@@ -137,8 +137,29 @@ def next_post_update(profiles, first_day, last_day):
     return _upcoming(profiles, first_day, last_day).first()
 
 
+def totals_by_network(profiles, first_day, last_day, workspace=None):
+    """totals() per network, {platform: figures}: the overview's per-network table. The same
+    sums as totals() grouped by network, so a network's row and the KPI cards agree."""
+    if not rollups.usable():
+        rows = (
+            period_posts(profiles, first_day, last_day)
+            .values("platform")
+            .annotate(**_post_aggregates())
+            .order_by("platform")
+        )
+        return {row.pop("platform"): _finish(row) for row in rows}
+    rows = rollups.totals_by_platform(
+        profiles, first_day, last_day, not_reported_by_network, workspace, retired_by_network
+    )
+    return {platform: _finish(row) for platform, row in rows.items()}
+
+
 def posts_totals(profiles, first_day, last_day):
     """totals() computed from the raw rows: the rollups' reference and the benchmark baseline."""
+    return _finish(period_posts(profiles, first_day, last_day).aggregate(**_post_aggregates()))
+
+
+def _post_aggregates():
     aggregates = {
         "posts": Count("pk"),
         "oldest_update": Min("last_updated"),
@@ -154,7 +175,7 @@ def posts_totals(profiles, first_day, last_day):
             missing = Q(**{f"{metric}__isnull": True})
             aggregates[f"{metric}_retired"] = Count("pk", filter=stopped & missing)
     aggregates["rate_engagements"], aggregates["rate_base"] = rollups.rate_parts()
-    return _finish(period_posts(profiles, first_day, last_day).aggregate(**aggregates))
+    return aggregates
 
 
 def _finish(result):

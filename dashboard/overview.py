@@ -8,8 +8,9 @@ It reads through kpis, trends, followers and charts; it knows nothing of request
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext_lazy as _
 
-from dashboard import charts, followers, kpis, locales, trends, workspace_rollups
+from dashboard import charts, followers, kpis, links, locales, trends, workspace_rollups
 from dashboard.metrics import RATE_SENTENCE, network_name
 from dashboard.moments import clock, upcoming
 from dashboard.queries import metric_reason
@@ -77,6 +78,8 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
         "charts": _charts(profiles, first, last, every, whole),
         "heatmap": trends.heatmap(profiles, first, last, whole),
         "top": _top_posts(profiles, first, last),
+        "networks": _networks(profiles, first, last, before, whole),
+        "links": links.summary(owned, first, last),
     }
 
 
@@ -154,6 +157,63 @@ def _cards(published, published_before, current, previous):
         }
     )
     return cards
+
+
+# The per-network table's columns: the post cards' numbers, network by network.
+NETWORK_COLUMNS = [
+    ("posts", _("Posts")),
+    ("impressions", _("Impressions")),
+    ("reach", _("Reach")),
+    ("views", _("Video views")),
+    ("engagements", _("Engagements")),
+]
+
+
+def _networks(profiles, first, last, before, whole):
+    """A row per network with posts in the period or the comparison period: the KPI cards'
+    lifetime totals (kpis.totals grouped by network) and their change."""
+    now = kpis.totals_by_network(profiles, first, last, whole)
+    then = kpis.totals_by_network(profiles, *before, whole)
+    rows = []
+    for platform in sorted(now.keys() | then.keys(), key=network_name):
+        current, previous = now.get(platform, {}), then.get(platform, {})
+        posts = current.get("posts", 0)
+        cells = []
+        for key, label in NETWORK_COLUMNS:
+            value = posts if key == "posts" else current.get(key)
+            before_value = previous.get("posts", 0) if key == "posts" else previous.get(key)
+            cells.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "value": value,
+                    "previous": before_value,
+                    "change": _change(value, before_value, previous.get("posts", 0)),
+                    "reason": _network_reason(current, key, posts),
+                }
+            )
+        cells.append(
+            {
+                "key": "engagement_rate",
+                "label": _("Engagement rate"),
+                "percent": True,
+                "value": locales.percent(current.get("engagement_rate")) or None,
+                "previous": locales.percent(previous.get("engagement_rate")) or None,
+                "reason": _network_reason(current, "engagement_rate", posts),
+            }
+        )
+        rows.append({"platform": platform, "name": network_name(platform), "cells": cells})
+    return {"columns": [label for _, label in NETWORK_COLUMNS], "rows": rows}
+
+
+def _network_reason(current, key, posts):
+    if key == "posts" or current.get(key) is not None:
+        return ""
+    if not posts:
+        return _("no posts in the period")
+    if key != "engagement_rate" and current.get(f"{key}_unsupported") == posts:
+        return _("this network does not report it")
+    return _("not reported yet")
 
 
 def _follower_cards(profiles, first, last, before):

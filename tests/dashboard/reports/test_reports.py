@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Membership
-from dashboard.models import AccountMetrics
+from dashboard.models import AccountMetrics, ShortLink
 from dashboard.reports import periods
 from dashboard.reports.branding import BLACK, WHITE, contrast, text_color
 from dashboard.reports.models import SECTION_KEYS, Report
@@ -258,7 +258,15 @@ class Numbers(HTMLParser):
     """The text of every element that carries one of the overview's stable data attributes
     (or the freshness line), keyed by attribute and value."""
 
-    KEYS = ("data-kpi", "data-day", "data-post", "data-slot")
+    KEYS = (
+        "data-kpi",
+        "data-day",
+        "data-post",
+        "data-slot",
+        "data-network",
+        "data-links",
+        "data-link",
+    )
 
     def __init__(self, html):
         super().__init__()
@@ -312,6 +320,16 @@ def history(cast):
             AccountMetrics.objects.create(
                 profile=profile, platform="facebook", date=days_ago(n), followers=1000 - n
             )
+    for n in range(0, 100, 7):
+        for profile in (cast["a"], cast["b"]):
+            ShortLink.objects.create(
+                profile=profile,
+                link_id=f"{profile.pk}-{n}",
+                short_url=f"https://shrtn.example/{profile.pk}{n}",
+                clicks=None if n == 14 else 300 * n + 7,
+                created_at=at(days_ago(n)),
+                synced_at=at(days_ago(0)),
+            )
     return cast
 
 
@@ -356,6 +374,9 @@ def test_every_number_of_the_report_is_the_overviews(client, history, rule, date
     assert any(key[0] == "data-day" for key in shown)
     assert any(key[0] == "data-post" for key in shown)
     assert any(key[0] == "data-slot" for key in shown)
+    networks = {key[1] for key in shown if key[0] == "data-network"}
+    assert networks == ({"facebook"} if which == "a" else {"facebook", "instagram"})
+    assert ("data-links", "summary") in shown
     assert shown == expected
     # Numbers, not only dashes: coverage lines and an "as of" time.
     assert re.search(r"\d+ of \d+ posts", shown["data-kpi", "reach"])
@@ -480,3 +501,85 @@ def test_the_form_saves_language_and_number_format(client, cast):
     assert "Select a valid choice" in bad.content.decode()
     bad = client.post(url(cast["workspace"], "new"), form_data(language="de"))
     assert bad.status_code == 400
+
+
+# The per-network table and the links panel
+
+
+def test_the_networks_rows_add_up_to_the_key_numbers(client, history):
+    workspace = history["workspace"]
+    report = make_report(workspace, period_rule=periods.LAST_28_DAYS)
+    client.force_login(history["people"][Role.OWNER].user)
+    shown = report_numbers(client, report)
+    posts = [values(shown["data-network", name], "en-us")[0] for name in ("facebook", "instagram")]
+    assert sum(posts) == values(shown["data-kpi", "posts-published"], "en-us")[0]
+    impressions = [
+        values(shown["data-network", name], "en-us")[2] for name in ("facebook", "instagram")
+    ]
+    assert sum(impressions) == values(shown["data-kpi", "impressions"], "en-us")[0]
+
+
+def test_links_count_the_clicks_of_links_created_in_the_period(client, history):
+    workspace = history["workspace"]
+    first, last = days_ago(20), days_ago(0)
+    report = make_report(
+        workspace, [history["a"]], period_rule=periods.CUSTOM, start=first, end=last
+    )
+    client.force_login(history["people"][Role.OWNER].user)
+    summary = report_numbers(client, report)["data-links", "summary"]
+    # Links of A made 0, 7 and 14 days ago; the one of 14 days ago has no clicks reported.
+    assert summary.startswith("3 links created · 2,114 clicks · as of")
+    assert "as of —" not in summary
+
+
+@pytest.mark.parametrize(
+    "setup, reason",
+    [
+        ("nothing", "Links have not been synced yet."),
+        ("failing", "Links could not be synced"),
+        ("synced", "No shortened link was created in the period."),
+        ("unreported", "Ayrshare has not reported clicks for these links yet."),
+    ],
+)
+def test_links_without_known_clicks_say_why(client, cast, setup, reason):
+    from dashboard.models import SyncState
+
+    if setup == "failing":
+        SyncState.objects.create(profile=cast["a"], unit="links", last_error="Plan lacks links")
+    if setup == "synced":
+        SyncState.objects.create(profile=cast["a"], unit="links", last_success=timezone.now())
+    if setup == "unreported":
+        ShortLink.objects.create(
+            profile=cast["a"], link_id="x", created_at=at(days_ago(1)), synced_at=timezone.now()
+        )
+    report = make_report(cast["workspace"], [cast["a"]], period_rule=periods.LAST_28_DAYS)
+    client.force_login(cast["people"][Role.OWNER].user)
+    summary = report_numbers(client, report)["data-links", "summary"]
+    assert "— clicks" in summary and reason in summary
+
+
+def test_the_dashboard_overview_shows_the_same_network_table_and_links(client, history):
+    """Not only the report: the overview page itself carries both, so a number means the
+    same on every page."""
+    client.force_login(history["people"][Role.ANALYST].user)
+    first, last = days_ago(27), days_ago(0)
+    found = overview_numbers(client, history["workspace"], first, last, [])
+    assert {"facebook", "instagram"} <= {key[1] for key in found if key[0] == "data-network"}
+    assert found["data-links", "summary"].startswith("8 links created")
+
+
+def test_a_client_sees_no_other_profiles_links(client, cast):
+    ShortLink.objects.create(
+        profile=cast["b"],
+        link_id="secret",
+        short_url="https://shrtn.example/SECRET-B-LINK",
+        clicks=99,
+        created_at=at(days_ago(1)),
+        synced_at=timezone.now(),
+    )
+    report = make_report(
+        cast["workspace"], [cast["a"]], clients_may_view=True, period_rule=periods.LAST_28_DAYS
+    )
+    client.force_login(cast["people"][Role.CLIENT].user)
+    assert "SECRET-B-LINK" not in client.get(url(cast["workspace"], report.pk)).content.decode()
+    assert "SECRET-B-LINK" not in client.get(f"/w/{cast['workspace'].slug}/").content.decode()
