@@ -23,6 +23,8 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Profile
 from dashboard import locales, rollups, workspace_rollups
@@ -288,12 +290,18 @@ def coverage_text(reported, posts, unsupported=0, retired=0, metric=""):
     """ "47 of 52 posts; 3 on networks that do not report it; 1 on networks that stopped
     reporting it (Facebook since Nov 2025); 1 not yet reported" (each tail only when not zero)."""
     n = locales.number
-    parts = [f"{n(reported)} of {n(posts)} post{'s' if posts != 1 else ''}"]
+    parts = [
+        ngettext("%(reported)s of %(posts)s post", "%(reported)s of %(posts)s posts", posts)
+        % {"reported": n(reported), "posts": n(posts)}
+    ]
     if unsupported:
-        parts.append(f"{n(unsupported)} on networks that do not report it")
+        parts.append(_("%(count)s on networks that do not report it") % {"count": n(unsupported)})
     if retired:
-        parts.append(f"{n(retired)} on networks that stopped reporting it ({retired_on(metric)})")
+        parts.append(
+            _("%(count)s on networks that stopped reporting it (%(since)s)")
+            % {"count": n(retired), "since": retired_on(metric)}
+        )
     missing = posts - reported - unsupported - retired
     if missing > 0:
-        parts.append(f"{n(missing)} not yet reported")
+        parts.append(_("%(count)s not yet reported") % {"count": n(missing)})
     return "; ".join(parts)

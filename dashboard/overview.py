@@ -8,6 +8,7 @@ It reads through kpis, trends, followers and charts; it knows nothing of request
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboard import charts, followers, kpis, links, locales, trends, workspace_rollups
@@ -117,7 +118,8 @@ def _change(current, previous, previous_posts):
 def _cards(published, published_before, current, previous):
     cards = [
         {
-            "label": "Posts published",
+            "key": "posts-published",
+            "label": _("Posts published"),
             "value": published["posts"],
             "previous": published_before["posts"],
             "change": _change(
@@ -127,13 +129,14 @@ def _cards(published, published_before, current, previous):
     ]
     previous = previous or {}
     for key, label in (
-        ("impressions", "Impressions"),
-        ("reach", "Reach"),
-        ("views", "Video views"),
-        ("engagements", "Engagements"),
+        ("impressions", _("Impressions")),
+        ("reach", _("Reach")),
+        ("views", _("Video views")),
+        ("engagements", _("Engagements")),
     ):
         cards.append(
             {
+                "key": key.replace("views", "video-views"),
                 "label": label,
                 "value": current[key],
                 "previous": previous.get(key),
@@ -149,7 +152,8 @@ def _cards(published, published_before, current, previous):
         )
     cards.append(
         {
-            "label": "Engagement rate",
+            "key": "engagement-rate",
+            "label": _("Engagement rate"),
             "percent": True,
             "value": locales.percent(current["engagement_rate"]) or None,
             "previous": locales.percent(previous.get("engagement_rate")) or None,
@@ -203,7 +207,7 @@ def _networks(profiles, first, last, before, whole):
             }
         )
         rows.append({"platform": platform, "name": network_name(platform), "cells": cells})
-    return {"columns": [label for _, label in NETWORK_COLUMNS], "rows": rows}
+    return {"columns": [label for _key, label in NETWORK_COLUMNS], "rows": rows}
 
 
 def _network_reason(current, key, posts):
@@ -225,21 +229,24 @@ def _follower_cards(profiles, first, last, before):
         "since": now.get("since"),
         "cards": [
             {
-                "label": "Followers",
+                "key": "followers",
+                "label": _("Followers"),
                 "value": now["followers"],
                 "previous": then["followers"],
                 "change": _change(now["followers"], then["followers"], enough),
-                "help": f"Total at {locales.day(last)}, summed over networks.",
-                "missing": "no follower counts reported yet",
+                "help": gettext("Total at %(day)s, summed over networks.")
+                % {"day": locales.day(last)},
+                "missing": _("no follower counts reported yet"),
             },
             {
-                "label": "Follower growth",
+                "key": "follower-growth",
+                "label": _("Follower growth"),
                 "value": now["growth"],
                 "previous": then["growth"],
                 "signed": True,
                 "change": _change(now["growth"], then["growth"], enough),
-                "help": "Followers at the end of the period minus at its start.",
-                "missing": "needs follower counts from two different days",
+                "help": _("Followers at the end of the period minus at its start."),
+                "missing": _("needs follower counts from two different days"),
             },
         ],
     }
