@@ -583,3 +583,20 @@ def test_a_client_sees_no_other_profiles_links(client, cast):
     client.force_login(cast["people"][Role.CLIENT].user)
     assert "SECRET-B-LINK" not in client.get(url(cast["workspace"], report.pk)).content.decode()
     assert "SECRET-B-LINK" not in client.get(f"/w/{cast['workspace'].slug}/").content.decode()
+
+
+def test_the_report_header_shows_the_workspace_logo(client, cast):
+    from accounts.forms import set_logo
+    from tests.accounts.test_logos import png
+
+    report = make_report(cast["workspace"], [cast["a"]], clients_may_view=True)
+    client.force_login(cast["people"][Role.CLIENT].user)
+    page = client.get(url(cast["workspace"], report.pk)).content.decode()
+    assert "report-logo" not in page
+    set_logo(cast["workspace"], png(), "image/png")
+    page = client.get(url(cast["workspace"], report.pk)).content.decode()
+    logo = cast["workspace"].logo_url()
+    assert f'<img class="report-logo" src="{logo}" alt="{cast["workspace"].name} logo">' in page
+    # The shared link's visitor is signed out: the logo answers without a session.
+    client.logout()
+    assert client.get(logo).status_code == 200
