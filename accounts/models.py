@@ -20,8 +20,9 @@ class Workspace(models.Model):
     x_api_secret = EncryptedTextField(blank=True)
     # The logo's type and hash live here, so a page knows its URL without reading the image;
     # the bytes live in WorkspaceLogo (see there). Blank: no logo.
-    logo_type = models.CharField(max_length=20, blank=True)
-    logo_sha256 = models.CharField(max_length=64, blank=True)
+    # db_default: rows written by code that predates the logo (older migrations' models) get "".
+    logo_type = models.CharField(max_length=20, blank=True, default="", db_default="")
+    logo_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
