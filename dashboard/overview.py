@@ -128,15 +128,16 @@ def _cards(published, published_before, current, previous):
         }
     ]
     previous = previous or {}
-    for key, label in (
-        ("impressions", _("Impressions")),
-        ("reach", _("Reach")),
-        ("views", _("Video views")),
-        ("engagements", _("Engagements")),
+    # (metric, the card's data-kpi key whatever the language, label)
+    for key, slug, label in (
+        ("impressions", "impressions", _("Impressions")),
+        ("reach", "reach", _("Reach")),
+        ("views", "video-views", _("Video views")),
+        ("engagements", "engagements", _("Engagements")),
     ):
         cards.append(
             {
-                "key": key.replace("views", "video-views"),
+                "key": slug,
                 "label": label,
                 "value": current[key],
                 "previous": previous.get(key),
