@@ -10,10 +10,11 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.db import transaction
 from django.utils.text import slugify
 
-from accounts import crypto
-from accounts.models import Profile, Workspace
+from accounts import crypto, logos
+from accounts.models import Profile, Workspace, WorkspaceLogo
 from dashboard.metrics import NETWORK_NAMES
 
 PLATFORM_CHOICES = list(NETWORK_NAMES.items())
@@ -157,6 +158,15 @@ class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
     remove_x_api_key = forms.BooleanField(required=False, label="Remove the stored X app key")
     x_api_secret = secret_field("X app API secret")
     remove_x_api_secret = forms.BooleanField(required=False, label="Remove the stored X app secret")
+    logo = forms.FileField(
+        label="Logo",
+        required=False,
+        help_text=(
+            f"PNG, JPEG or WebP, at most {logos.MAX_BYTES // 1024} KB and "
+            f"{logos.MAX_SIDE} pixels a side. Shown on reports and their PDF cover."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
 
     class Meta:
         model = Workspace
@@ -169,6 +179,10 @@ class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
 
     def clean_time_zone(self):
         return self.cleaned_data["time_zone"] or self.instance.time_zone
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        return logos.read(upload) if upload else None
 
     def clean(self):
         cleaned = super().clean()
@@ -192,7 +206,21 @@ class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
         if commit:
             # Else never rollups_zone: a rebuild may have marked it since the row was read.
             workspace.save(update_fields=fields)
+            if self.cleaned_data.get("logo"):
+                set_logo(workspace, *self.cleaned_data["logo"])
         return workspace
+
+
+@transaction.atomic
+def set_logo(workspace, data, kind):
+    """Store (or, with data None, remove) the workspace's logo."""
+    if data is None:
+        WorkspaceLogo.objects.filter(workspace=workspace).delete()
+        workspace.logo_type = workspace.logo_sha256 = ""
+    else:
+        WorkspaceLogo.objects.update_or_create(workspace=workspace, defaults={"data": data})
+        workspace.logo_type, workspace.logo_sha256 = kind, logos.digest(data)
+    workspace.save(update_fields=["logo_type", "logo_sha256"])
 
 
 class ProfileForm(SecretFieldsMixin, forms.ModelForm):

@@ -326,6 +326,24 @@ def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=Non
 
     `extra`: more aggregates to ask in the same statement.
     """
+    aggregates = _total_aggregates(unsupported, extra, retired)
+    result = period_rows(profiles, first_day, last_day, workspace).aggregate(**aggregates)
+    return _named(result)
+
+
+def totals_by_platform(profiles, first_day, last_day, unsupported, workspace=None, retired=None):
+    """totals() per network: {platform: figures}, for the networks with posts in the period."""
+    aggregates = _total_aggregates(unsupported, None, retired)
+    rows = (
+        period_rows(profiles, first_day, last_day, workspace)
+        .values("platform")
+        .annotate(**aggregates)
+        .order_by("platform")
+    )
+    return {row.pop("platform"): _named(row) for row in rows}
+
+
+def _total_aggregates(unsupported, extra, retired):
     # Aliases differ from the column names: an alias equal to a field name would shadow it.
     aggregates = {
         "t_posts": Coalesce(Sum("posts"), 0),
@@ -346,7 +364,10 @@ def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=Non
                 Sum("posts", filter=stopped) - Sum(f"{metric}_reported", filter=stopped), 0
             )
     aggregates.update({f"t_{key}": value for key, value in (extra or {}).items()})
-    result = period_rows(profiles, first_day, last_day, workspace).aggregate(**aggregates)
+    return aggregates
+
+
+def _named(result):
     result = {key.removeprefix("t_"): value for key, value in result.items()}
     result["oldest_update"] = result.pop("oldest")
     result["newest_update"] = result.pop("newest")

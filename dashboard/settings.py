@@ -149,6 +149,10 @@ LOGIN_REDIRECT_URL = "start"
 INVITATION_DAYS = envint("INVITATION_DAYS", "7")
 
 LANGUAGE_CODE = "en-us"
+# The languages a report can be written in. English ships; a language is added with its catalog
+# under locale/ (makemessages, compilemessages) and a line here.
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

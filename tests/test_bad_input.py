@@ -106,7 +106,11 @@ PAGES = {
     "password_reset_confirm": Page(post=["new_password1", "new_password2"], anonymous=True),
     "password_reset_complete": Page(anonymous=True),
     "workspace_new": Page(post=["name"]),
-    "workspace_settings": Page(post=["name", *SECRETS, *(f"remove_{name}" for name in SECRETS)]),
+    "workspace_settings": Page(
+        post=["name", "logo", *SECRETS, *(f"remove_{name}" for name in SECRETS)]
+    ),
+    "workspace_logo_remove": Page(method="post"),
+    "workspace_logo": Page(anonymous=True),
     "test_connection": Page(get=["profile"], post=["profile"]),
     "profiles": Page(get=["archived"]),
     "profile_add": Page(post=PROFILE_FIELDS),
@@ -189,6 +193,8 @@ def path_of(name, cast, **values):
         # The shared report's password form, not its "link not valid" page, gets the values.
         "token": cast["share"][1] if name == "shared_report" else TOKEN,
         "uidb64": "MQ",
+        "sha256": "0" * 64,
+        "extension": "png",
     }
     return fill(route, **{**defaults, **values})
 

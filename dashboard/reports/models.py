@@ -3,35 +3,43 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile, Workspace
+from dashboard import locales
 from dashboard.reports import periods
 
-# The sections a report can show, in their default order. Per-network table and links come
-# in a later increment: the overview has no such numbers yet, and a report shows only the
-# overview's numbers.
+# The sections a report can show, in their default order. Each shows the overview's own
+# partial (templates/dashboard/home.html), so its numbers are the dashboard's.
 SECTIONS = [
-    ("kpis", "KPI cards"),
-    ("charts", "Charts over time"),
-    ("networks", "By network"),
-    ("heatmap", "Heatmap"),
-    ("top_posts", "Top posts"),
-    ("followers", "Follower growth"),
-    ("commentary", "Commentary"),
-    ("goals", "Goals"),
+    ("kpis", _("KPI cards")),
+    ("charts", _("Charts over time")),
+    ("networks", _("By network")),
+    ("heatmap", _("Heatmap")),
+    ("top_posts", _("Top posts")),
+    ("network_table", _("Per-network table")),
+    ("followers", _("Follower growth")),
+    ("links", _("Links")),
+    ("commentary", _("Commentary")),
+    ("goals", _("Goals")),
 ]
 SECTION_KEYS = [key for key, _ in SECTIONS]
-HEX_COLOR = RegexValidator(r"^#[0-9a-f]{6}$", "Use a colour like #1d4ed8 (# and six hex digits).")
+HEX_COLOR = RegexValidator(
+    r"^#[0-9a-f]{6}$", _("Use a colour like #1d4ed8 (# and six hex digits).")
+)
 
 
 def validate_sections(value):
     if not isinstance(value, list) or not value:
-        raise ValidationError("Choose at least one section.")
+        raise ValidationError(gettext("Choose at least one section."))
     unknown = [key for key in value if key not in SECTION_KEYS]
     if unknown:
-        raise ValidationError(f"Unknown section: {', '.join(map(str, unknown))}.")
+        raise ValidationError(
+            gettext("Unknown section: %(keys)s.") % {"keys": ", ".join(map(str, unknown))}
+        )
     if len(set(value)) != len(value):
-        raise ValidationError("A section can appear only once.")
+        raise ValidationError(gettext("A section can appear only once."))
 
 
 class Report(models.Model):
@@ -56,6 +64,14 @@ class Report(models.Model):
     goals = models.TextField(blank=True)
     accent_color = models.CharField(max_length=7, default="#1d4ed8", validators=[HEX_COLOR])
     prepared_by = models.CharField(max_length=200, blank=True)
+    # The report's words, and how it writes numbers and dates (dashboard/locales.py says why
+    # these are two settings and how a report in English may still write 1.234,5).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    number_format = models.CharField(
+        _("number format"), max_length=10, choices=locales.NUMBER_FORMATS, default=locales.DEFAULT
+    )
     clients_may_view = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"

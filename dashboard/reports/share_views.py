@@ -101,7 +101,9 @@ def shared_report(request, token):
     zones.activate(link.report.workspace)
     # _report.html's partials hold no app link and no hx- request (the tests check it), so the
     # shared page needs no flag to strip them.
-    return _private(render(request, "reports/shared.html", rendering.context(link.report)))
+    with rendering.localized(link.report):
+        response = render(request, "reports/shared.html", rendering.context(link.report))
+    return _private(response)
 
 
 def _unlock(request, link):
