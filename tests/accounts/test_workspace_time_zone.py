@@ -90,7 +90,7 @@ def test_saving_never_writes_back_a_rollups_zone_read_before_a_rebuild_marked_it
 def test_a_name_that_is_no_time_zone_is_a_form_error(client, owner, name):
     response = client.post(settings_url(owner.workspace), {"name": "X", "time_zone": name})
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "is not a time zone. Choose one from the list." in page
     assert "Berlin<script>" not in page  # the name is shown escaped, if at all
     owner.workspace.refresh_from_db()

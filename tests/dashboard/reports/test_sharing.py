@@ -278,6 +278,9 @@ def test_no_other_url_answers_with_the_visitors_session(client, cast):
         "link_id": link.pk,
         "token": token,
         "uidb64": "MQ",
+        # Logos are public by their content hash; the workspace has none.
+        "sha256": "0" * 64,
+        "extension": "png",
     }
     data = [POST_A, "Acme monthly", "Acme Coffee", "Acme Agency", token]
     asked = 0
