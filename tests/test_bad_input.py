@@ -6,6 +6,7 @@ added later without an entry fails test_every_page_has_an_entry. The test client
 view's exception, so a 500 shows up with its traceback.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 import pytest
@@ -18,7 +19,7 @@ from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.filters import PostFilters
 from dashboard.queries import encode_cursor
 from dashboard.reports.forms import ReportForm
-from dashboard.reports.models import SECTION_KEYS, Report
+from dashboard.reports.models import SECTION_KEYS, Report, ReportFile
 from dashboard.views import OverviewOptions
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -91,6 +92,10 @@ PAGES = {
     "report": Page(),
     "report_edit": Page(post=REPORT_FIELDS),
     "report_delete": Page(method="post"),
+    "report_pdf": Page(post=["paper"]),
+    "report_pdf_status": Page(),
+    "report_pdf_download": Page(),
+    "report_print": Page(anonymous=True),
     "healthz": Page(anonymous=True),
     # accounts/urls.py
     "login": Page(post=["username", "password"], anonymous=True),
@@ -159,6 +164,8 @@ def cast(db, sandbox, settings):
         token_hash=Invitation.hash_token(TOKEN),
         expires_at="2099-01-01T00:00:00Z",
     )
+    report = Report.objects.create(workspace=workspace, title="Fuzzed", sections=["kpis"])
+    day = datetime.date(2026, 3, 1)
     return {
         "owner": owner,
         "workspace": workspace,
@@ -166,7 +173,10 @@ def cast(db, sandbox, settings):
         "post": PlatformPostFactory(profile=profile),
         "analyst": analyst,
         "invitation": invitation,
-        "report": Report.objects.create(workspace=workspace, title="Fuzzed", sections=["kpis"]),
+        "report": report,
+        "file": ReportFile.objects.create(
+            report=report, paper="A4", first=day, last=day, as_of=day, status="ready", pdf=b"%PDF"
+        ),
     }
 
 
@@ -179,6 +189,7 @@ def path_of(name, cast, **values):
         "membership_id": cast["analyst"].pk,
         "invitation_id": cast["invitation"].pk,
         "report_id": cast["report"].pk,
+        "file_id": cast["file"].pk,
         "token": TOKEN,
         "uidb64": "MQ",
     }
@@ -208,7 +219,14 @@ def test_no_value_of_any_parameter_or_field_is_a_500(client, cast, name):
             assert response.status_code != 500, (name, method, parameter, value)
 
 
-INT_PARAMETERS = ("profile_id", "post_id", "membership_id", "invitation_id", "report_id")
+INT_PARAMETERS = (
+    "profile_id",
+    "post_id",
+    "membership_id",
+    "invitation_id",
+    "report_id",
+    "file_id",
+)
 
 
 @pytest.mark.parametrize("value", ["9223372036854775808", HUGE])

@@ -6,10 +6,12 @@ expectation for each person is read from there. Only GET requests are sent (no d
 POST-only views answer 405 to the people they admit and 403/404 to everyone else.
 """
 
+import datetime
+
 import pytest
 
 from accounts.models import Invitation, Membership
-from dashboard.reports.models import Report
+from dashboard.reports.models import Report, ReportFile
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
 from tests.urls import body, fill, project_patterns
@@ -49,8 +51,13 @@ def cast(db):
         workspace=workspace, title="Report of A", sections=["kpis"], clients_may_view=True
     )
     report.profiles.add(a)
+    day = datetime.date(2026, 3, 1)
+    file = ReportFile.objects.create(
+        report=report, paper="A4", first=day, last=day, as_of=day, status="ready", pdf=b"%PDF"
+    )
     return {
         "report": report,
+        "file": file,
         "workspace": workspace,
         "other": other,
         "a": a,
@@ -71,6 +78,7 @@ def url_for(route, cast, *, profile=None, workspace=None):
         membership_id=cast["people"][Role.ANALYST].pk,
         invitation_id=cast["invitation"].pk,
         report_id=cast["report"].pk,
+        file_id=cast["file"].pk,
         token="matrix-token",
     )
 
