@@ -1,8 +1,11 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import Profile, Workspace
 from dashboard.reports import periods
@@ -128,6 +131,11 @@ class ReportFile(models.Model):
 
     def __str__(self):
         return f"{self.report} {self.first}–{self.last} ({self.paper})"
+
+    def overdue(self):
+        """Still pending well past the render's time limit: no report worker took it."""
+        limit = datetime.timedelta(seconds=settings.REPORTS_PDF_TIME_LIMIT * 2)
+        return self.status == self.Status.PENDING and timezone.now() - self.created > limit
 
     def filename(self):
         from dashboard.reports import pdf  # pdf renders reports: it imports these models' app

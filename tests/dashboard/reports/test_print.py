@@ -7,6 +7,7 @@ import time
 import pytest
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Membership
 from dashboard.reports import files, pdf, periods, print_link, tasks
@@ -235,3 +236,19 @@ def test_the_render_task_goes_to_the_reports_queue_with_a_time_limit(settings):
     assert route == {"queue": "reports"}
     assert tasks.render_pdf.soft_time_limit < tasks.render_pdf.time_limit
     assert settings.CELERY_TASK_DEFAULT_QUEUE != "reports"
+
+
+def test_a_pdf_no_worker_took_stops_polling_and_says_why(client, cast, settings):  # noqa: F811
+    report = make_report(cast["workspace"])
+    file = ReportFile.objects.create(
+        report=report, paper="A4", first=TODAY, last=TODAY, as_of=TODAY
+    )
+    client.force_login(cast["people"][Role.OWNER].user)
+    status_url = url(report.workspace, report.pk, "pdf", file.pk)
+    assert "hx-get" in client.get(status_url).content.decode()
+    settings.REPORTS_PDF_TIME_LIMIT = 120
+    created = timezone.now() - datetime.timedelta(minutes=5)
+    ReportFile.objects.filter(pk=file.pk).update(created=created)
+    page = client.get(status_url).content.decode()
+    assert "report worker" in page and "may not be running" in page
+    assert "hx-get" not in page
