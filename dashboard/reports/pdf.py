@@ -13,6 +13,7 @@ connection, which is closed when the render ends.
 """
 
 import io
+import logging
 import mimetypes
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from django.utils import timezone
 
 from dashboard.reports import periods, print_link
 
+log = logging.getLogger(__name__)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -131,7 +133,10 @@ def opened(browser, path, paper):
         page = context.new_page()
         page.route("**/*", lambda route: _answer(route, origin, helper))
         page.emulate_media(media="print")
-        page.goto(origin + path, wait_until="load")
+        response = page.goto(origin + path, wait_until="load")
+        if response is None or response.status != 200:
+            status = response.status if response else "nothing"
+            raise RuntimeError(f"The print view answered {status}; no PDF was printed.")
         page.wait_for_function(
             f"['true', 'failed'].includes({READY})", timeout=settings.REPORTS_PDF_READY_MS
         )
@@ -163,7 +168,11 @@ def _answer(route, origin, helper):
     if path.startswith(static) and request.method == "GET":
         _static(route, path.removeprefix(static))
         return
-    status, headers, body = helper.submit(_wsgi, request, url, path).result()
+    try:
+        status, headers, body = helper.submit(_wsgi, request, url, path).result()
+    except Exception:  # answered, so the page fails now instead of waiting out its timeout
+        log.exception("the print view's request %s failed", path)
+        status, headers, body = 500, {}, b"Server error"
     route.fulfill(status=status, headers=headers, body=body)
 
 

@@ -199,3 +199,12 @@ def save_pngs(data, name):
             ],
             check=True,
         )
+
+
+def test_a_link_the_print_view_refuses_prints_nothing(history, browser):  # noqa: F811
+    report = make_report(history["workspace"])
+    token = print_link.sign(report, "A4", timezone.localdate())
+    report.delete()
+    opened = pdf.opened(browser, f"/reports/print/{token}/", "A4")
+    with pytest.raises(RuntimeError, match="answered 404"), opened:
+        pass
