@@ -8,7 +8,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     PATH=/app/.venv/bin:$PATH \
-    DATA_DIR=/app/data
+    DATA_DIR=/app/data \
+    CHROMIUM_PATH=/usr/bin/chromium
+
+# Debian's Chromium prints report PDFs (the report-worker service); one layer, no recommends
+# and no apt lists kept, so the image grows by Chromium and its libraries only.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 
 RUN pip install --no-cache-dir "uv==0.13.9"
 

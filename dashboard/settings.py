@@ -265,6 +265,21 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
+# --- Report PDFs ----------------------------------------------------------------------------
+# PDFs render on a queue of their own, one at a time (`celery -A dashboard worker -Q reports
+# -c 1`): a Chromium takes a few hundred MB, and a burst of renders must not hold up the sync.
+# The default worker consumes only CELERY_TASK_DEFAULT_QUEUE, never this one.
+REPORTS_QUEUE = os.environ.get("REPORTS_QUEUE", "reports")
+CELERY_TASK_ROUTES = {"dashboard.reports.tasks.render_pdf": {"queue": REPORTS_QUEUE}}
+REPORTS_PDF_SOFT_TIME_LIMIT = envint("REPORTS_PDF_SOFT_TIME_LIMIT", "90")
+REPORTS_PDF_TIME_LIMIT = envint("REPORTS_PDF_TIME_LIMIT", "120")
+# Debian's Chromium (apt-get install chromium), never a browser Playwright downloads.
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# The print view's signed link lives this long: the renderer opens it within a second.
+REPORTS_PRINT_LINK_MAX_AGE = envint("REPORTS_PRINT_LINK_MAX_AGE", "120")
+# How long the renderer waits for the print view's ready flag (every chart drawn), in ms.
+REPORTS_PDF_READY_MS = envint("REPORTS_PDF_READY_MS", "30000")
+
 # --- Sign-in, sessions, email ---------------------------------------------------------------
 
 

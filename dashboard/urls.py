@@ -43,6 +43,23 @@ urlpatterns = [
     ),
     # A report's live link: outside /w/, for people without an account.
     path("s/<str:token>/", share_views.shared_report, name="shared_report"),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/pdf/",
+        reports.report_pdf,
+        name="report_pdf",
+    ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/pdf/<int:file_id>/",
+        reports.report_pdf_status,
+        name="report_pdf_status",
+    ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/pdf/<int:file_id>/download/",
+        reports.report_pdf_download,
+        name="report_pdf_download",
+    ),
+    # Opened by the PDF renderer with a short-lived signed link; no session, no workspace.
+    path("reports/print/<str:token>/", reports.report_print, name="report_print"),
     path("", include("accounts.urls")),
     path("admin/login/", signin.admin_login),
     path("admin/", admin.site.urls),

@@ -6,6 +6,7 @@ added later without an entry fails test_every_page_has_an_entry. The test client
 view's exception, so a 500 shows up with its traceback.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 import pytest
@@ -19,7 +20,7 @@ from dashboard.filters import PostFilters
 from dashboard.queries import encode_cursor
 from dashboard.reports import sharing
 from dashboard.reports.forms import ReportForm
-from dashboard.reports.models import SECTION_KEYS, Report
+from dashboard.reports.models import SECTION_KEYS, Report, ReportFile
 from dashboard.views import OverviewOptions
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -95,6 +96,10 @@ PAGES = {
     "report_share": Page(post=["label", "password", "expires_on"]),
     "share_link_revoke": Page(method="post"),
     "shared_report": Page(post=["password"], anonymous=True),
+    "report_pdf": Page(post=["paper"]),
+    "report_pdf_status": Page(),
+    "report_pdf_download": Page(),
+    "report_print": Page(anonymous=True),
     "healthz": Page(anonymous=True),
     # accounts/urls.py
     "login": Page(post=["username", "password"], anonymous=True),
@@ -168,6 +173,7 @@ def cast(db, sandbox, settings):
         expires_at="2099-01-01T00:00:00Z",
     )
     report = Report.objects.create(workspace=workspace, title="Fuzzed", sections=["kpis"])
+    day = datetime.date(2026, 3, 1)
     return {
         "owner": owner,
         "workspace": workspace,
@@ -177,6 +183,9 @@ def cast(db, sandbox, settings):
         "invitation": invitation,
         "report": report,
         "share": sharing.create_link(report, label="Fuzzed", password="pw"),
+        "file": ReportFile.objects.create(
+            report=report, paper="A4", first=day, last=day, as_of=day, status="ready", pdf=b"%PDF"
+        ),
     }
 
 
@@ -192,6 +201,7 @@ def path_of(name, cast, **values):
         "link_id": cast["share"][0].pk,
         # The shared report's password form, not its "link not valid" page, gets the values.
         "token": cast["share"][1] if name == "shared_report" else TOKEN,
+        "file_id": cast["file"].pk,
         "uidb64": "MQ",
         "sha256": "0" * 64,
         "extension": "png",
@@ -229,6 +239,7 @@ INT_PARAMETERS = (
     "invitation_id",
     "report_id",
     "link_id",
+    "file_id",
 )
 
 

@@ -24,7 +24,7 @@ README = (ROOT / "README.md").read_text()
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
 SECRETS = {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "POSTGRES_PASSWORD"}
-APP_SERVICES = {"migrate", "web", "worker", "beat"}
+APP_SERVICES = {"migrate", "web", "worker", "report-worker", "beat"}
 
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}, and $$.
 _VARIABLE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
@@ -302,3 +302,13 @@ def test_ci_script_is_valid_bash():
         ["bash", "-n", str(ROOT / ".ci/run")], capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_report_pdfs_have_a_worker_of_their_own_and_chromium_in_the_image(services):
+    reports = effective_command(services["report-worker"])
+    assert reports[reports.index("-Q") + 1] == "reports"
+    assert reports[reports.index("-c") + 1] == "1"
+    # The sync worker reads only the default queue, never a PDF render.
+    sync = effective_command(services["worker"])
+    assert sync[sync.index("-Q") + 1] == "celery"
+    assert re.search(r"apt-get install -y --no-install-recommends chromium\b", DOCKERFILE)

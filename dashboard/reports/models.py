@@ -1,8 +1,11 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -153,3 +156,58 @@ class ShareLink(models.Model):
         if self.expires_on is not None and self.expires_on < today:
             return "Expired"
         return "Active"
+
+
+class ReportFile(models.Model):
+    """A rendered PDF of a report for a period: a download, or the attachment of a sent email.
+
+    The bytes live in the database, not under DATA_DIR: the report worker and the web process
+    run in separate containers that share PostgreSQL but no volume, a PDF is some hundred KB,
+    and a kept PDF ("what did we send in March") is then in the same backup as its report.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    report = models.ForeignKey(Report, models.CASCADE, related_name="files")
+    paper = models.CharField(max_length=10, choices=[("A4", "A4"), ("Letter", "Letter")])
+    first = models.DateField()
+    last = models.DateField()
+    # The day the report was rendered "as of": its period rule was applied to this day.
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    pdf = models.BinaryField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="ready") | Q(pdf__isnull=False),
+                name="reportfile_ready_has_pdf",
+            ),
+        ]
+        indexes = [
+            # A report's files, newest first: the download poll and the send log.
+            models.Index(fields=["report", "-created"], name="reportfile_report_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.report} {self.first}–{self.last} ({self.paper})"
+
+    def overdue(self):
+        """Still pending well past the render's time limit: no report worker took it."""
+        limit = datetime.timedelta(seconds=settings.REPORTS_PDF_TIME_LIMIT * 2)
+        return self.status == self.Status.PENDING and timezone.now() - self.created > limit
+
+    def filename(self):
+        from dashboard.reports import pdf  # pdf renders reports: it imports these models' app
+
+        return pdf.filename(self.report, self.first)

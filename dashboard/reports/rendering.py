@@ -8,6 +8,7 @@ follow the report's language and number format (dashboard/locales.py).
 
 from contextlib import contextmanager
 
+from django.shortcuts import render as render_template
 from django.utils import timezone, translation
 
 from accounts import zones
@@ -74,3 +75,10 @@ def _context(report, today):
         "text_color": branding.text_color(report.accent_color),
         "zone": zone_name(timezone.localtime()),
     }
+
+
+def render(request, template, report, extra=None, *, today=None):
+    """A page showing `report`: built and rendered in its workspace's zone, its language and
+    number format, so what a template formats itself (dates, times) follows them too."""
+    with zones.entered(report.workspace), localized(report):
+        return render_template(request, template, {**context(report, today), **(extra or {})})

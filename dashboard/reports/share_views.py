@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import signin, zones
+from accounts import signin
 from accounts.access import MANAGERS, workspace_member
 from dashboard.reports import rendering, sharing
 from dashboard.reports.forms import ShareLinkForm, SharePasswordForm
@@ -97,13 +97,9 @@ def shared_report(request, token):
     if not sharing.is_unlocked(request.session, link):
         return _unlock(request, link)
     sharing.record_view(link)
-    # The report's days and times are its workspace's, as for a signed-in member.
-    zones.activate(link.report.workspace)
     # _report.html's partials hold no app link and no hx- request (the tests check it), so the
     # shared page needs no flag to strip them.
-    with rendering.localized(link.report):
-        response = render(request, "reports/shared.html", rendering.context(link.report))
-    return _private(response)
+    return _private(rendering.render(request, "reports/shared.html", link.report))
 
 
 def _unlock(request, link):

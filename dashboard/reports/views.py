@@ -5,15 +5,21 @@ dashboard's overview does; nothing here computes a number.
 """
 
 from django.contrib import messages
+from django.core import signing
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import MANAGERS, Role, workspace_member
 from accounts.models import Profile
-from dashboard.reports import rendering
+from dashboard.reports import files, print_link, rendering
 from dashboard.reports.forms import ReportForm
-from dashboard.reports.models import Report
+from dashboard.reports.models import Report, ReportFile
 
 
 def visible_reports(membership):
@@ -87,13 +93,73 @@ def report_delete(request, membership, report_id):
 @workspace_member()
 def report(request, membership, report_id):
     report = get_object_or_404(visible_reports(membership), pk=report_id)
-    with rendering.localized(report):
-        return render(
-            request,
-            "reports/report.html",
-            {
-                **rendering.context(report),
-                "membership": membership,
-                "can_edit": membership.role in MANAGERS,
-            },
+    # ?pdf=<id>: the PDF asked for without JavaScript; the page shows how it is getting on.
+    pdf_file = None
+    if request.GET.get("pdf", "").isdigit():
+        pdf_file = report.files.defer("pdf").filter(pk=request.GET["pdf"]).first()
+    extra = {
+        "membership": membership,
+        "can_edit": membership.role in MANAGERS,
+        "papers": print_link.PAPERS,
+        "pdf_file": pdf_file,
+    }
+    return rendering.render(request, "reports/report.html", report, extra)
+
+
+PDF_POLLER = "report-pdf"
+
+
+@workspace_member()
+@require_POST
+def report_pdf(request, membership, report_id):
+    """Ask for the report's PDF: rendered on the reports queue, the page polls until it is."""
+    report = get_object_or_404(visible_reports(membership), pk=report_id)
+    paper = request.POST.get("paper", "")
+    if paper not in print_link.PAPERS:
+        return HttpResponseBadRequest(
+            f"Choose the paper: {' or '.join(print_link.PAPERS)}.", content_type="text/plain"
         )
+    file = files.request(report, paper, user=request.user)
+    if request.htmx:
+        return _pdf_status(request, membership, report, file)
+    return redirect(
+        reverse("report", args=[membership.workspace.slug, report.pk]) + f"?pdf={file.pk}"
+    )
+
+
+@workspace_member()
+def report_pdf_status(request, membership, report_id, file_id):
+    report = get_object_or_404(visible_reports(membership), pk=report_id)
+    file = get_object_or_404(report.files.defer("pdf"), pk=file_id)
+    return _pdf_status(request, membership, report, file)
+
+
+def _pdf_status(request, membership, report, file):
+    context = {"membership": membership, "report": report, "pdf_file": file}
+    response = render(request, "reports/report.html#pdf_status", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@workspace_member()
+def report_pdf_download(request, membership, report_id, file_id):
+    report = get_object_or_404(visible_reports(membership), pk=report_id)
+    file = get_object_or_404(report.files, pk=file_id, status=ReportFile.Status.READY)
+    response = HttpResponse(bytes(file.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, file.filename())
+    return response
+
+
+def report_print(request, token):
+    """The print view the PDF renderer opens: no session, only the signed link's report."""
+    try:
+        report_id, paper, today = print_link.read(token)
+    except signing.BadSignature as error:
+        raise Http404("This print link is not valid or has expired.") from error
+    report = get_object_or_404(Report.objects.select_related("workspace"), pk=report_id)
+    extra = {"paper": paper, "as_of": timezone.now()}
+    response = rendering.render(request, "reports/print.html", report, extra, today=today)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -6,6 +6,8 @@
 
   function draw(root) {
     if (!window.Chart) return;
+    // The print view is read once, as printed: no animation, so a drawn chart is a finished one.
+    if (document.body.classList.contains("print")) Chart.defaults.animation = false;
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       if (Chart.getChart(canvas)) return;
       var source = document.getElementById(canvas.dataset.chart);

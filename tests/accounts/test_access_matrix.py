@@ -6,11 +6,13 @@ expectation for each person is read from there. Only GET requests are sent (no d
 POST-only views answer 405 to the people they admit and 403/404 to everyone else.
 """
 
+import datetime
+
 import pytest
 
 from accounts.models import Invitation, Membership
 from dashboard.reports import sharing
-from dashboard.reports.models import Report
+from dashboard.reports.models import Report, ReportFile
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
 from tests.urls import body, fill, project_patterns
@@ -51,9 +53,14 @@ def cast(db):
     )
     report.profiles.add(a)
     link, _token = sharing.create_link(report, label="For the matrix")
+    day = datetime.date(2026, 3, 1)
+    file = ReportFile.objects.create(
+        report=report, paper="A4", first=day, last=day, as_of=day, status="ready", pdf=b"%PDF"
+    )
     return {
         "link": link,
         "report": report,
+        "file": file,
         "workspace": workspace,
         "other": other,
         "a": a,
@@ -75,6 +82,7 @@ def url_for(route, cast, *, profile=None, workspace=None):
         invitation_id=cast["invitation"].pk,
         report_id=cast["report"].pk,
         link_id=cast["link"].pk,
+        file_id=cast["file"].pk,
         token="matrix-token",
     )
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Profile
-from dashboard.bench import downloads, load, pipeline, report, resilience, seed, web
+from dashboard.bench import downloads, load, pdfs, pipeline, report, resilience, seed, web
 from dashboard.models import AccountMetrics, DailyMetrics, MetricSnapshot, PlatformPost
 
 SMALL_POSTS = 10_000
@@ -123,6 +123,7 @@ class Command(BaseCommand):
             results += self._section(
                 sections, "export", lambda: downloads.measure(big, small, repeat)
             )
+            results += self._section(sections, "pdf", lambda: pdfs.measure(big))
             empty = Profile.objects.bulk_create(
                 Profile(workspace=big.workspace, title=title) for title in ("upsert", "baseline")
             )

@@ -51,7 +51,13 @@ class Command(BaseCommand):
             children.append(self._start("sandbox", self._sandbox_cmd(sandbox_port, posts), env))
             keys = self._wait_for_sandbox(sandbox_url, children[0])
             workspace = self._demo_workspace(keys)
-            children.append(self._start("worker", self._celery("worker", "-c", "2"), env))
+            sync_worker = self._celery(
+                "worker", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-c", "2"
+            )
+            children.append(self._start("worker", sync_worker, env))
+            # Report PDFs on their own queue, one Chromium at a time.
+            reports = ["worker", "-Q", settings.REPORTS_QUEUE, "-c", "1", "-n", "reports@%h"]
+            children.append(self._start("report-worker", self._celery(*reports), env))
             children.append(self._start("beat", self._celery("beat"), env))
             web = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
             children.append(self._start("web", web, env))
