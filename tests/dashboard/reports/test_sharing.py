@@ -276,6 +276,7 @@ def test_no_other_url_answers_with_the_visitors_session(client, cast):
         "invitation_id": 1,
         "report_id": cast["report"].pk,
         "link_id": link.pk,
+        "file_id": 1,
         "token": token,
         "uidb64": "MQ",
         # Logos are public by their content hash; the workspace has none.
