@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from dashboard.ayrshare.sandbox import start_sandbox
+from dashboard.reports.pdf import CHROMIUM_ARGS
 from tests.accounts.factories import MembershipFactory, WorkspaceFactory
 from tests.dashboard.factories import sandbox_profiles
 
@@ -24,14 +25,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def pytest_runtest_setup(item):
