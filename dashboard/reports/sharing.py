@@ -1,0 +1,15 @@
+"""PLACEHOLDER for the share helper's sharing.py: only the two names the scheduled email uses.
+
+Dropped at merge in favour of the real module (hashed tokens, passwords, expiry, revoke).
+"""
+
+import secrets
+
+
+def create_link(report, label="", expires=None):
+    """A new share token for `report` (the real module stores only its hash)."""
+    return secrets.token_urlsafe(32)
+
+
+def link_path(token):
+    return f"/r/{token}/"
