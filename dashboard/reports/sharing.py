@@ -6,9 +6,9 @@ Dropped at merge in favour of the real module (hashed tokens, passwords, expiry,
 import secrets
 
 
-def create_link(report, label="", expires=None):
-    """A new share token for `report` (the real module stores only its hash)."""
-    return secrets.token_urlsafe(32)
+def create_link(report, *, label, expires=None, password="", created_by=None):
+    """(the new link, its token); the real module stores a ShareLink with the token's hash."""
+    return None, secrets.token_urlsafe(32)
 
 
 def link_path(token):
