@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import MANAGERS, Role, workspace_member
 from accounts.models import Profile
-from dashboard.reports import rendering
+from dashboard.reports import rendering, sending
 from dashboard.reports.forms import ReportForm
-from dashboard.reports.models import Report
+from dashboard.reports.models import Report, Send
 
 
 def visible_reports(membership):
@@ -86,12 +86,20 @@ def report_delete(request, membership, report_id):
 @workspace_member()
 def report(request, membership, report_id):
     report = get_object_or_404(visible_reports(membership), pk=report_id)
+    context = rendering.context(report)
+    can_edit = membership.role in MANAGERS
+    last_sent = sending.last_sent(report)
     return render(
         request,
         "reports/report.html",
         {
-            **rendering.context(report),
+            **context,
             "membership": membership,
-            "can_edit": membership.role in MANAGERS,
+            "can_edit": can_edit,
+            "last_sent": last_sent,
+            "changes": last_sent and sending.changes(report, context["overview"], last_sent),
+            "in_review": report.sends.filter(status=Send.HELD_FOR_REVIEW).defer("pdf")
+            if can_edit
+            else [],
         },
     )
