@@ -9,7 +9,7 @@ POST-only views answer 405 to the people they admit and 403/404 to everyone else
 import pytest
 
 from accounts.models import Invitation, Membership
-from dashboard.reports.models import Report
+from dashboard.reports.models import Recipient, Report, Send
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
 from tests.urls import body, fill, project_patterns
@@ -49,8 +49,15 @@ def cast(db):
         workspace=workspace, title="Report of A", sections=["kpis"], clients_may_view=True
     )
     report.profiles.add(a)
+    # A send with its PDF (the log's download answers 200) and a recipient (re-add is POST).
+    send = Send.objects.create(
+        report=report, due_at="2026-06-01T07:00:00Z", pdf=b"%PDF-1.4", pdf_name="a.pdf"
+    )
+    recipient = Recipient.objects.create(report=report, email="client@example.com")
     return {
         "report": report,
+        "send": send,
+        "recipient": recipient,
         "workspace": workspace,
         "other": other,
         "a": a,
@@ -71,6 +78,8 @@ def url_for(route, cast, *, profile=None, workspace=None):
         membership_id=cast["people"][Role.ANALYST].pk,
         invitation_id=cast["invitation"].pk,
         report_id=cast["report"].pk,
+        send_id=cast["send"].pk,
+        recipient_id=cast["recipient"].pk,
         token="matrix-token",
     )
 
