@@ -19,11 +19,16 @@ def dispatch_report_sends():
     return len(ids)
 
 
-def enqueue(send_ids):
-    # A send that could not be queued stays SCHEDULED: a later tick queues it again once its
-    # queued_until runs out.
+QUEUE = "reports"
+
+
+def enqueue(send_ids, queue=QUEUE):
+    """Queue each send on the reports queue (a benchmark or test worker may read its own).
+
+    A send that could not be queued stays SCHEDULED: a later tick queues it again once its
+    queued_until runs out."""
     for send_id in send_ids:
-        send_report.apply_async((send_id,), queue="reports")
+        send_report.apply_async((send_id,), queue=queue)
 
 
 @shared_task
