@@ -5,6 +5,8 @@ see none of it (it lists the client's own addresses and the agency's drafts). Th
 page needs no account: its signed token names one recipient of one report.
 """
 
+import logging
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
@@ -18,6 +20,7 @@ from dashboard.reports import schedule, sending, tasks
 from dashboard.reports.forms import ScheduleForm
 from dashboard.reports.models import Recipient, Report, ReportSchedule, Send
 
+logger = logging.getLogger(__name__)
 STAFF = (Role.OWNER, Role.MANAGER, Role.ANALYST)
 RULE_FIELDS = ("frequency", "day_of_month", "weekday", "time_of_day")
 
@@ -133,11 +136,19 @@ def send_approve(request, membership, report_id, send_id):
         Send, report__workspace=membership.workspace_id, report=report_id, pk=send_id
     )
     if sending.approve(send, request.user):
-        transaction.on_commit(lambda: tasks.enqueue([send.pk]))
+        transaction.on_commit(lambda: _enqueue(send))
         messages.success(request, "Approved: the report is being sent.")
     else:
         messages.error(request, "This send is no longer waiting for review.")
     return redirect("report_sends", membership.workspace.slug, report_id)
+
+
+def _enqueue(send):
+    try:
+        tasks.enqueue([send.pk])
+    except Exception:
+        # The broker is away: the send stays SCHEDULED and the dispatcher's next tick queues it.
+        logger.warning("could not queue approved send %s; the next tick will", send.pk)
 
 
 @workspace_member(*MANAGERS)
