@@ -73,7 +73,7 @@ def run(count, *, queue=None, log=print, timeout=HOUR):
             try:
                 worker.wait_ready()
                 log(f"  worker ready; {count} reports due at {timezone.localtime():%H:%M}")
-                return _send_all(workspace, count, queue, inbox, timeout, log)
+                return _send_all(workspace, count, queue, inbox, timeout, log, worker)
             finally:
                 worker.stop()
     finally:
@@ -82,7 +82,7 @@ def run(count, *, queue=None, log=print, timeout=HOUR):
         Workspace.objects.filter(pk=workspace.pk).delete()
 
 
-def _send_all(workspace, count, queue, inbox, timeout, log):
+def _send_all(workspace, count, queue, inbox, timeout, log, worker):
     started = time.perf_counter()
     ids = sending.dispatch()
     dispatched = time.perf_counter() - started
@@ -90,7 +90,8 @@ def _send_all(workspace, count, queue, inbox, timeout, log):
     sends = Send.objects.filter(report__workspace=workspace)
     deadline = time.monotonic() + timeout
     sent = 0
-    while time.monotonic() < deadline:
+    # A dead worker sends nothing more: stop waiting for it.
+    while time.monotonic() < deadline and worker.process.poll() is None:
         sent = sends.filter(status=Send.SENT).count()
         if sent >= count or not sends.filter(status__in=[Send.SCHEDULED, Send.SENDING]).exists():
             break
