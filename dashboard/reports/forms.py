@@ -131,7 +131,7 @@ class ReportForm(forms.ModelForm):
         return cleaned
 
 
-WEEKDAY_CHOICES = [(str(n), name) for n, name in WEEKDAYS.items()]
+WEEKDAY_CHOICES = [("", "—"), *((str(n), name) for n, name in WEEKDAYS.items())]
 # Commas, semicolons and line breaks separate addresses, as people paste them from mail clients.
 ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
 
