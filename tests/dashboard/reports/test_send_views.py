@@ -187,7 +187,7 @@ def test_the_send_log_answers_what_did_we_send_in_march(client, report):
     page = client.get(sends_url(report)).text
     assert "Mar 1, 2026 – Mar 31, 2026" in page
     assert "ann@client.test" in page
-    assert "<dt>Engagements</dt><dd>1234</dd>" in page
+    assert "<dt>Engagements</dt><dd>1,234</dd>" in page
     assert "Held: data not up to date" in page and "Acme: failing: Post history" in page
     assert "Approve" not in page  # analysts read, managers decide
 
