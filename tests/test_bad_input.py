@@ -17,8 +17,8 @@ from dashboard.audience import AudienceFilters
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.filters import PostFilters
 from dashboard.queries import encode_cursor
-from dashboard.reports.forms import ReportForm
-from dashboard.reports.models import SECTION_KEYS, Report
+from dashboard.reports.forms import ReportForm, ScheduleForm
+from dashboard.reports.models import SECTION_KEYS, Recipient, Report, Send
 from dashboard.views import OverviewOptions
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -91,6 +91,13 @@ PAGES = {
     "report": Page(),
     "report_edit": Page(post=REPORT_FIELDS),
     "report_delete": Page(method="post"),
+    "report_schedule": Page(post=list(ScheduleForm.base_fields)),
+    "recipient_resubscribe": Page(method="post"),
+    "report_sends": Page(),
+    "send_pdf": Page(),
+    "send_approve": Page(method="post"),
+    "send_skip": Page(method="post"),
+    "report_unsubscribe": Page(method="post", anonymous=True),
     "healthz": Page(anonymous=True),
     # accounts/urls.py
     "login": Page(post=["username", "password"], anonymous=True),
@@ -159,6 +166,7 @@ def cast(db, sandbox, settings):
         token_hash=Invitation.hash_token(TOKEN),
         expires_at="2099-01-01T00:00:00Z",
     )
+    report = Report.objects.create(workspace=workspace, title="Fuzzed", sections=["kpis"])
     return {
         "owner": owner,
         "workspace": workspace,
@@ -166,7 +174,9 @@ def cast(db, sandbox, settings):
         "post": PlatformPostFactory(profile=profile),
         "analyst": analyst,
         "invitation": invitation,
-        "report": Report.objects.create(workspace=workspace, title="Fuzzed", sections=["kpis"]),
+        "report": report,
+        "send": Send.objects.create(report=report, due_at="2026-06-01T07:00:00Z"),
+        "recipient": Recipient.objects.create(report=report, email="fuzz@example.com"),
     }
 
 
@@ -179,6 +189,8 @@ def path_of(name, cast, **values):
         "membership_id": cast["analyst"].pk,
         "invitation_id": cast["invitation"].pk,
         "report_id": cast["report"].pk,
+        "send_id": cast["send"].pk,
+        "recipient_id": cast["recipient"].pk,
         "token": TOKEN,
         "uidb64": "MQ",
     }
@@ -208,7 +220,15 @@ def test_no_value_of_any_parameter_or_field_is_a_500(client, cast, name):
             assert response.status_code != 500, (name, method, parameter, value)
 
 
-INT_PARAMETERS = ("profile_id", "post_id", "membership_id", "invitation_id", "report_id")
+INT_PARAMETERS = (
+    "profile_id",
+    "post_id",
+    "membership_id",
+    "invitation_id",
+    "send_id",
+    "recipient_id",
+    "report_id",
+)
 
 
 @pytest.mark.parametrize("value", ["9223372036854775808", HUGE])
