@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts import zones
 from accounts.models import Membership, Profile
 
 Role = Membership.Role
@@ -61,7 +62,10 @@ def visible_profile(membership, profile_id, *, include_archived=False):
 def workspace_member(*roles):
     """Decorator for views under /w/<workspace>/: loads the membership or 404s, checks the role.
 
-    The view receives the Membership instead of the slug.
+    The view receives the Membership instead of the slug. The request's days become the
+    workspace's (accounts/zones.py). Here rather than in a middleware: this is where the
+    workspace is known (a middleware would load the membership a second time) and every page,
+    fragment and export of a workspace passes through it.
     """
 
     def decorator(view):
@@ -71,6 +75,7 @@ def workspace_member(*roles):
             membership = membership_for(request.user, workspace)
             if roles and membership.role not in roles:
                 raise PermissionDenied("Your role in this workspace does not allow this.")
+            zones.activate(membership.workspace)
             return view(request, membership, *args, **kwargs)
 
         # Read by the access-matrix test, which checks every gated URL against it.

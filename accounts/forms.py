@@ -5,14 +5,16 @@ a blank field keeps the stored value, and a "remove" box clears it.
 """
 
 import re
+import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.db import transaction
 from django.utils.text import slugify
 
-from accounts import crypto
-from accounts.models import Profile, Workspace
+from accounts import crypto, logos
+from accounts.models import Profile, Workspace, WorkspaceLogo
 from dashboard.metrics import NETWORK_NAMES
 
 PLATFORM_CHOICES = list(NETWORK_NAMES.items())
@@ -127,8 +129,26 @@ def unique_slug(name):
     return slug
 
 
+def zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
 class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
     secret_fields = ("api_key", "x_api_key", "x_api_secret")
+
+    # Not required: a form sent without it (an older page) keeps the zone.
+    time_zone = forms.ChoiceField(
+        required=False,
+        choices=zone_choices,
+        label="Time zone",
+        help_text=(
+            "Days on every page, in the CSV and in reports are days in this zone. Changing it "
+            "recounts the totals in the background."
+        ),
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a time zone. Choose one from the list."
+        },
+    )
 
     api_key = secret_field("Ayrshare API key", "From Ayrshare's dashboard, API Key page.")
     remove_api_key = forms.BooleanField(required=False, label="Remove the stored API key")
@@ -138,10 +158,31 @@ class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
     remove_x_api_key = forms.BooleanField(required=False, label="Remove the stored X app key")
     x_api_secret = secret_field("X app API secret")
     remove_x_api_secret = forms.BooleanField(required=False, label="Remove the stored X app secret")
+    logo = forms.FileField(
+        label="Logo",
+        required=False,
+        help_text=(
+            f"PNG, JPEG or WebP, at most {logos.MAX_BYTES // 1024} KB and "
+            f"{logos.MAX_SIDE} pixels a side. Shown on reports and their PDF cover."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
 
     class Meta:
         model = Workspace
-        fields = ["name"]
+        fields = ["name", "time_zone"]
+
+    @property
+    def zone_changed(self):
+        # Not changed_data: a form sent without the field counts as changed there.
+        return self.cleaned_data["time_zone"] != self.initial.get("time_zone")
+
+    def clean_time_zone(self):
+        return self.cleaned_data["time_zone"] or self.instance.time_zone
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        return logos.read(upload) if upload else None
 
     def clean(self):
         cleaned = super().clean()
@@ -156,7 +197,30 @@ class WorkspaceSettingsForm(SecretFieldsMixin, forms.ModelForm):
 
     def save(self, commit=True):
         self.apply_secrets()
-        return super().save(commit)
+        workspace = super().save(commit=False)
+        fields = ["name", "time_zone", *self.secret_fields]
+        if self.zone_changed:
+            # Its rollups are in no one zone until rezone.rebuild_workspace marks the new one.
+            workspace.rollups_zone = ""
+            fields.append("rollups_zone")
+        if commit:
+            # Else never rollups_zone: a rebuild may have marked it since the row was read.
+            workspace.save(update_fields=fields)
+            if self.cleaned_data.get("logo"):
+                set_logo(workspace, *self.cleaned_data["logo"])
+        return workspace
+
+
+@transaction.atomic
+def set_logo(workspace, data, kind):
+    """Store (or, with data None, remove) the workspace's logo."""
+    if data is None:
+        WorkspaceLogo.objects.filter(workspace=workspace).delete()
+        workspace.logo_type = workspace.logo_sha256 = ""
+    else:
+        WorkspaceLogo.objects.update_or_create(workspace=workspace, defaults={"data": data})
+        workspace.logo_type, workspace.logo_sha256 = kind, logos.digest(data)
+    workspace.save(update_fields=["logo_type", "logo_sha256"])
 
 
 class ProfileForm(SecretFieldsMixin, forms.ModelForm):
@@ -206,6 +270,14 @@ class ProfileForm(SecretFieldsMixin, forms.ModelForm):
 
     def clean_color(self):
         return self.cleaned_data["color"].lower()
+
+    @property
+    def zone_changed(self):
+        # Not changed_data: a form sent without the field counts as changed there.
+        return self.cleaned_data["time_zone"] != self.initial.get("time_zone")
+
+    def clean_time_zone(self):
+        return self.cleaned_data["time_zone"] or self.instance.time_zone
 
     def clean(self):
         cleaned = super().clean()

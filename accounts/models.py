@@ -1,11 +1,26 @@
 import hashlib
 import secrets
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from accounts import logos
 from accounts.fields import EncryptedTextField
+
+
+def default_zone():
+    return settings.TIME_ZONE
+
+
+def validate_zone(name):
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "“%(name)s” is not a time zone. Use an IANA name such as Europe/Berlin.",
+            params={"name": name},
+        )
 
 
 class Workspace(models.Model):
@@ -17,13 +32,58 @@ class Workspace(models.Model):
     # The customer's own X app credentials, required by Ayrshare for X/Twitter since 2026.
     x_api_key = EncryptedTextField(blank=True)
     x_api_secret = EncryptedTextField(blank=True)
+    # Its days: pages, rollups, the CSV and the reports count days in this zone.
+    time_zone = models.CharField(max_length=64, default=default_zone, validators=[validate_zone])
+    # The zone its rollups are built in; it trails time_zone while a rebuild runs
+    # (dashboard/rollups.rebuild_workspace), and pages read raw rows meanwhile.
+    rollups_zone = models.CharField(max_length=64, default=default_zone, editable=False)
+    # The logo's type and hash live here, so a page knows its URL without reading the image;
+    # the bytes live in WorkspaceLogo (see there). Blank: no logo.
+    # db_default: rows written by code that predates the logo (older migrations' models) get "".
+    logo_type = models.CharField(max_length=20, blank=True, default="", db_default="")
+    logo_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # The logo view: which workspace's logo a content-hash URL names.
+            models.Index(fields=["logo_sha256"], name="workspace_logo_sha256"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            # A new workspace has no rollups yet: they are trivially in its zone.
+            self.rollups_zone = self.time_zone
+        super().save(*args, **kwargs)
+
+    @property
+    def recounting(self):
+        """Its rollups are being rebuilt in a new zone: pages read raw rows meanwhile."""
+        return self.rollups_zone != self.time_zone
+
+    def logo_url(self):
+        return logos.url(self)
+
+
+class WorkspaceLogo(models.Model):
+    """A workspace's logo image, in the database so every web process and the PDF renderer on
+    any machine reads the same file with no shared disk or object store to set up.
+
+    A table of its own rather than a column of Workspace: every request loads its workspace,
+    and half a megabyte of image should not ride along.
+    """
+
+    workspace = models.OneToOneField(
+        Workspace, models.CASCADE, primary_key=True, related_name="logo"
+    )
+    data = models.BinaryField()
+
+    def __str__(self):
+        return f"Logo of {self.workspace_id}"
 
 
 class Profile(models.Model):

@@ -61,7 +61,7 @@ def counted_name(name):
     return unicodedata.normalize("NFKC", name.strip()).casefold()
 
 
-def _counters(scope, name, ip, limits):
+def throttle_counters(scope, name, ip, limits):
     """(cache key, limit) of each counter an attempt belongs to: per name, and per address."""
 
     def key(kind, value):
@@ -126,14 +126,14 @@ def _on_counter_store(operation):
         return operation(DatabaseCounters())
 
 
-def _seconds_locked(counters):
+def locked_for(counters):
     def locked_until(store):
         return max(store.get(f"{key}:locked-until", 0) for key, _ in counters)
 
     return max(0, math.ceil(_on_counter_store(locked_until) - time.time()))
 
 
-def _count(counters, window):
+def count_attempt(counters, window):
     def count(store):
         for key, limit in counters:
             # The window opens with the first attempt; incr keeps the key's expiry (Redis,
@@ -153,21 +153,21 @@ def _count(counters, window):
 
 def _signin_counters(username, ip):
     limits = (settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_LIMIT_PER_IP)
-    return _counters("signin-failures", username, ip, limits)
+    return throttle_counters("signin-failures", username, ip, limits)
 
 
 def seconds_locked(username, ip):
     """How long sign-in stays refused for this username or address; 0 when it is allowed."""
-    return _seconds_locked(_signin_counters(username, ip))
+    return locked_for(_signin_counters(username, ip))
 
 
 def record_failure(username, ip):
-    _count(_signin_counters(username, ip), settings.LOGIN_FAILURE_WINDOW)
+    count_attempt(_signin_counters(username, ip), settings.LOGIN_FAILURE_WINDOW)
 
 
 def _reset_counters(email, ip):
     limits = (settings.PASSWORD_RESET_LIMIT, settings.PASSWORD_RESET_LIMIT_PER_IP)
-    return _counters("password-resets", email, ip, limits)
+    return throttle_counters("password-resets", email, ip, limits)
 
 
 def clear_failures(username):
@@ -264,7 +264,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         counters = _reset_counters(form.cleaned_data["email"], client_ip(self.request))
-        wait = _seconds_locked(counters)
+        wait = locked_for(counters)
         if wait:
             context = self.get_context_data(
                 form=form, throttled=wait_message(wait, "password-reset requests")
@@ -272,7 +272,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             response = self.render_to_response(context, status=429)
             response["Retry-After"] = str(wait)
             return response
-        _count(counters, settings.PASSWORD_RESET_WINDOW)
+        count_attempt(counters, settings.PASSWORD_RESET_WINDOW)
         return super().form_valid(form)
 
 

@@ -23,6 +23,16 @@ urlpatterns = [
     # --- workspaces and profiles (accounts/views.py) ---
     path("workspaces/new/", views.workspace_new, name="workspace_new"),
     path("w/<slug:workspace>/settings/", views.workspace_settings, name="workspace_settings"),
+    path(
+        "logos/<str:sha256>.<str:extension>",
+        views.workspace_logo,
+        name="workspace_logo",
+    ),
+    path(
+        "w/<slug:workspace>/settings/logo/remove/",
+        views.workspace_logo_remove,
+        name="workspace_logo_remove",
+    ),
     path("w/<slug:workspace>/settings/test/", views.test_connection, name="test_connection"),
     path("w/<slug:workspace>/profiles/", views.profiles, name="profiles"),
     path("w/<slug:workspace>/profiles/add/", views.profile_add, name="profile_add"),

@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import OuterRef
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts import connection
+from accounts import connection, logos
 from accounts.access import MANAGERS, Role, visible_profile, visible_profiles, workspace_member
 from accounts.forms import (
     ImportProfilesForm,
@@ -21,8 +22,9 @@ from accounts.forms import (
     WorkspaceNewForm,
     WorkspaceSettingsForm,
     parse_id,
+    set_logo,
 )
-from accounts.models import Membership, Profile, Workspace
+from accounts.models import Membership, Profile, Workspace, WorkspaceLogo
 from dashboard import networks, rollups, sync, tasks
 from dashboard.ayrshare.client import (
     AyrshareError,
@@ -55,10 +57,15 @@ def workspace_settings(request, membership):
     # A fresh copy: a rejected form must not rename the workspace shown in the page heading.
     workspace = Workspace.objects.get(pk=membership.workspace_id)
     if request.method == "POST":
-        form = WorkspaceSettingsForm(request.POST, instance=workspace)
+        form = WorkspaceSettingsForm(request.POST, request.FILES, instance=workspace)
         if form.is_valid():
             form.save()
-            messages.success(request, "Workspace settings saved.")
+            message = "Workspace settings saved."
+            if form.zone_changed:
+                pk = workspace.pk
+                transaction.on_commit(lambda: tasks.rebuild_rollups_in_zone.delay(pk))
+                message += " Totals are being recounted in the new time zone."
+            messages.success(request, message)
             return redirect("workspace_settings", workspace=workspace.slug)
     else:
         form = WorkspaceSettingsForm(instance=workspace)
@@ -67,10 +74,44 @@ def workspace_settings(request, membership):
         "accounts/workspace_settings.html",
         {
             "membership": membership,
+            "workspace": workspace,
             "form": form,
             "profiles": visible_profiles(membership),
         },
+        status=400 if form.is_bound else 200,
     )
+
+
+@workspace_member(*MANAGERS)
+@require_POST
+def workspace_logo_remove(request, membership):
+    set_logo(membership.workspace, None, "")
+    messages.success(request, "Logo removed.")
+    return redirect("workspace_settings", workspace=membership.workspace.slug)
+
+
+# A year: the URL names the image's hash, so a new logo is a new URL and nothing goes stale.
+LOGO_CACHE = "public, max-age=31536000, immutable"
+
+
+@require_GET
+def workspace_logo(request, sha256, extension):
+    """A workspace's logo by its content hash, for anyone who has the URL.
+
+    Signed-out visitors of a shared report need it. The hash is unguessable and names only
+    an image its workspace chose to put on the reports it shares, nothing more.
+    """
+    logo = (
+        WorkspaceLogo.objects.filter(workspace__logo_sha256=sha256)
+        .values_list("data", "workspace__logo_type")
+        .first()
+    )
+    if logo is None or logos.EXTENSIONS.get(logo[1]) != extension:
+        raise Http404("No such logo.")
+    response = HttpResponse(bytes(logo[0]), content_type=logo[1])
+    response["Cache-Control"] = LOGO_CACHE
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 @workspace_member(*MANAGERS)

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 
 from dashboard.metrics import (
     FETCH_FAILED,
@@ -64,6 +65,8 @@ HEADER = [
     # Added after the notes so that older spreadsheets keep their columns where they were.
     *VIDEO_HEADERS.values(),
     *[name + NOTE_SUFFIX for name in VIDEO_METRICS],
+    # The same instant in the workspace's zone, with its offset: the day a person sees.
+    "published_at_local",
 ]
 # What a row reads: plain values, not model instances, which cost twice as much per row.
 FIELDS = (
@@ -218,6 +221,7 @@ def _cell_sql():
         yield _number(name)
     for name in VIDEO_METRICS:
         yield _reason(name)
+    yield _published_local()
 
 
 # FORMULA_STARTS as code points: ascii() and an integer IN cost far less than left() and a
@@ -241,6 +245,18 @@ def _published():
         "replace(to_char(p.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), "
         "'.000000', '') || 'Z'",
         [],
+    )
+
+
+def _published_local():
+    """isoformat(timespec="seconds") of the local time in the current (workspace's) zone."""
+    zone = timezone.get_current_timezone_name()
+    local = "(p.published_at AT TIME ZONE %s)"
+    offset = f"({local} - (p.published_at AT TIME ZONE 'UTC'))"
+    return (
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN {offset} < interval '0' THEN '' ELSE '+' END || to_char({offset}, 'HH24:MI')",
+        [zone, zone, zone],
     )
 
 
@@ -306,6 +322,7 @@ def row(post):
         *[reason(post, name) for name in METRICS],
         *["" if getattr(post, name) is None else getattr(post, name) for name in VIDEO_METRICS],
         *[reason(post, name) for name in VIDEO_METRICS],
+        timezone.localtime(published).isoformat(timespec="seconds") if published else "",
     ]
 
 

@@ -23,9 +23,11 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Profile
-from dashboard import rollups, workspace_rollups
+from dashboard import locales, rollups, workspace_rollups
 from dashboard.metrics import PLATFORM_METRICS, RETIRED, retired_on
 from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
@@ -137,8 +139,29 @@ def next_post_update(profiles, first_day, last_day):
     return _upcoming(profiles, first_day, last_day).first()
 
 
+def totals_by_network(profiles, first_day, last_day, workspace=None):
+    """totals() per network, {platform: figures}: the overview's per-network table. The same
+    sums as totals() grouped by network, so a network's row and the KPI cards agree."""
+    if not rollups.usable():
+        rows = (
+            period_posts(profiles, first_day, last_day)
+            .values("platform")
+            .annotate(**_post_aggregates())
+            .order_by("platform")
+        )
+        return {row.pop("platform"): _finish(row) for row in rows}
+    rows = rollups.totals_by_platform(
+        profiles, first_day, last_day, not_reported_by_network, workspace, retired_by_network
+    )
+    return {platform: _finish(row) for platform, row in rows.items()}
+
+
 def posts_totals(profiles, first_day, last_day):
     """totals() computed from the raw rows: the rollups' reference and the benchmark baseline."""
+    return _finish(period_posts(profiles, first_day, last_day).aggregate(**_post_aggregates()))
+
+
+def _post_aggregates():
     aggregates = {
         "posts": Count("pk"),
         "oldest_update": Min("last_updated"),
@@ -154,7 +177,7 @@ def posts_totals(profiles, first_day, last_day):
             missing = Q(**{f"{metric}__isnull": True})
             aggregates[f"{metric}_retired"] = Count("pk", filter=stopped & missing)
     aggregates["rate_engagements"], aggregates["rate_base"] = rollups.rate_parts()
-    return _finish(period_posts(profiles, first_day, last_day).aggregate(**aggregates))
+    return aggregates
 
 
 def _finish(result):
@@ -178,7 +201,7 @@ def change_percent(current, previous, previous_posts):
 
 
 def day_start(day):
-    """The first instant of a local day (settings.TIME_ZONE), as an aware datetime."""
+    """The first instant of a local day (the current, workspace's zone), as an aware datetime."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
@@ -258,19 +281,27 @@ def signed_percent(change):
     """ "+12.5%", "-3.0%", "0.0%": an explicit sign, so a rise is never read as a level."""
     if change is None:
         return None
-    text = f"{change:.1f}%"
-    return f"+{text}" if change > 0 and text != "0.0%" else text
+    rounded = round(change, 1)
+    text = f"{locales.number(rounded, 1, grouping=False)}%"
+    return f"+{text}" if rounded > 0 else text
 
 
 def coverage_text(reported, posts, unsupported=0, retired=0, metric=""):
     """ "47 of 52 posts; 3 on networks that do not report it; 1 on networks that stopped
     reporting it (Facebook since Nov 2025); 1 not yet reported" (each tail only when not zero)."""
-    parts = [f"{reported:,} of {posts:,} post{'s' if posts != 1 else ''}"]
+    n = locales.number
+    parts = [
+        ngettext("%(reported)s of %(posts)s post", "%(reported)s of %(posts)s posts", posts)
+        % {"reported": n(reported), "posts": n(posts)}
+    ]
     if unsupported:
-        parts.append(f"{unsupported:,} on networks that do not report it")
+        parts.append(_("%(count)s on networks that do not report it") % {"count": n(unsupported)})
     if retired:
-        parts.append(f"{retired:,} on networks that stopped reporting it ({retired_on(metric)})")
+        parts.append(
+            _("%(count)s on networks that stopped reporting it (%(since)s)")
+            % {"count": n(retired), "since": retired_on(metric)}
+        )
     missing = posts - reported - unsupported - retired
     if missing > 0:
-        parts.append(f"{missing:,} not yet reported")
+        parts.append(_("%(count)s not yet reported") % {"count": n(missing)})
     return "; ".join(parts)

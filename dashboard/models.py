@@ -410,7 +410,7 @@ class RollupColumns(models.Model):
 
 
 class DailyMetrics(RollupColumns):
-    """Network-post totals per profile, network and local day (settings.TIME_ZONE).
+    """Network-post totals per profile, network and local day (of the workspace's time zone).
 
     A rollup of PlatformPost for the overview, rebuilt group by group from the raw rows after
     every write (dashboard/rollups.py), so it always equals a direct aggregate over them.

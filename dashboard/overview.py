@@ -5,12 +5,14 @@ The dashboard's overview (views.home) and the client reports (dashboard/reports)
 It reads through kpis, trends, followers and charts; it knows nothing of requests or forms.
 """
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from dashboard import charts, followers, kpis, trends, workspace_rollups
-from dashboard.metrics import RATE_SENTENCE, network_name, percent
+from accounts import zones
+from dashboard import charts, followers, kpis, links, locales, trends, workspace_rollups
+from dashboard.metrics import RATE_SENTENCE, network_name
 from dashboard.moments import clock, upcoming
 from dashboard.queries import metric_reason
 
@@ -69,7 +71,9 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
         "cards": _cards(published, published_before, current, previous),
         "follower_cards": _follower_cards(owned, first, last, before),
         "rate_formula": RATE_FORMULA,
-        "time_zone": settings.TIME_ZONE,
+        # The request's zone: its workspace's (accounts/zones.py).
+        "time_zone": timezone.get_current_timezone_name(),
+        "recounting": zones.recounting(),
         "as_of": (current["oldest_update"], current["newest_update"]),
         "as_of_text": _as_of_text(current["oldest_update"], current["newest_update"]),
         "next_update": next_update,
@@ -77,6 +81,8 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
         "charts": _charts(profiles, first, last, every, whole),
         "heatmap": trends.heatmap(profiles, first, last, whole),
         "top": _top_posts(profiles, first, last),
+        "networks": _networks(profiles, first, last, before, whole),
+        "links": links.summary(owned, first, last),
     }
 
 
@@ -100,8 +106,8 @@ def _activity_reason(covered, earliest, first):
         return "No metric history has been recorded for these profiles yet."
     local = timezone.localtime(earliest)
     return (
-        f"Metric history starts on {format_date(local, 'M j, Y')}, "
-        f"after the period starts ({format_date(first, 'M j, Y')})."
+        f"Metric history starts on {locales.day(local)}, "
+        f"after the period starts ({locales.day(first)})."
     )
 
 
@@ -114,7 +120,8 @@ def _change(current, previous, previous_posts):
 def _cards(published, published_before, current, previous):
     cards = [
         {
-            "label": "Posts published",
+            "key": "posts-published",
+            "label": _("Posts published"),
             "value": published["posts"],
             "previous": published_before["posts"],
             "change": _change(
@@ -123,14 +130,16 @@ def _cards(published, published_before, current, previous):
         }
     ]
     previous = previous or {}
-    for key, label in (
-        ("impressions", "Impressions"),
-        ("reach", "Reach"),
-        ("views", "Video views"),
-        ("engagements", "Engagements"),
+    # (metric, the card's data-kpi key whatever the language, label)
+    for key, slug, label in (
+        ("impressions", "impressions", _("Impressions")),
+        ("reach", "reach", _("Reach")),
+        ("views", "video-views", _("Video views")),
+        ("engagements", "engagements", _("Engagements")),
     ):
         cards.append(
             {
+                "key": slug,
                 "label": label,
                 "value": current[key],
                 "previous": previous.get(key),
@@ -146,14 +155,72 @@ def _cards(published, published_before, current, previous):
         )
     cards.append(
         {
-            "label": "Engagement rate",
+            "key": "engagement-rate",
+            "label": _("Engagement rate"),
             "percent": True,
-            "value": percent(current["engagement_rate"]) or None,
-            "previous": percent(previous.get("engagement_rate")) or None,
+            "value": locales.percent(current["engagement_rate"]) or None,
+            "previous": locales.percent(previous.get("engagement_rate")) or None,
             "help": RATE_FORMULA,
         }
     )
     return cards
+
+
+# The per-network table's columns: the post cards' numbers, network by network.
+NETWORK_COLUMNS = [
+    ("posts", _("Posts")),
+    ("impressions", _("Impressions")),
+    ("reach", _("Reach")),
+    ("views", _("Video views")),
+    ("engagements", _("Engagements")),
+]
+
+
+def _networks(profiles, first, last, before, whole):
+    """A row per network with posts in the period or the comparison period: the KPI cards'
+    lifetime totals (kpis.totals grouped by network) and their change."""
+    now = kpis.totals_by_network(profiles, first, last, whole)
+    then = kpis.totals_by_network(profiles, *before, whole)
+    rows = []
+    for platform in sorted(now.keys() | then.keys(), key=network_name):
+        current, previous = now.get(platform, {}), then.get(platform, {})
+        posts = current.get("posts", 0)
+        cells = []
+        for key, label in NETWORK_COLUMNS:
+            value = posts if key == "posts" else current.get(key)
+            before_value = previous.get("posts", 0) if key == "posts" else previous.get(key)
+            cells.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "value": value,
+                    "previous": before_value,
+                    "change": _change(value, before_value, previous.get("posts", 0)),
+                    "reason": _network_reason(current, key, posts),
+                }
+            )
+        cells.append(
+            {
+                "key": "engagement_rate",
+                "label": _("Engagement rate"),
+                "percent": True,
+                "value": locales.percent(current.get("engagement_rate")) or None,
+                "previous": locales.percent(previous.get("engagement_rate")) or None,
+                "reason": _network_reason(current, "engagement_rate", posts),
+            }
+        )
+        rows.append({"platform": platform, "name": network_name(platform), "cells": cells})
+    return {"columns": [label for _key, label in NETWORK_COLUMNS], "rows": rows}
+
+
+def _network_reason(current, key, posts):
+    if key == "posts" or current.get(key) is not None:
+        return ""
+    if not posts:
+        return _("no posts in the period")
+    if key != "engagement_rate" and current.get(f"{key}_unsupported") == posts:
+        return _("this network does not report it")
+    return _("not reported yet")
 
 
 def _follower_cards(profiles, first, last, before):
@@ -165,21 +232,24 @@ def _follower_cards(profiles, first, last, before):
         "since": now.get("since"),
         "cards": [
             {
-                "label": "Followers",
+                "key": "followers",
+                "label": _("Followers"),
                 "value": now["followers"],
                 "previous": then["followers"],
                 "change": _change(now["followers"], then["followers"], enough),
-                "help": f"Total at {format_date(last, 'M j, Y')}, summed over networks.",
-                "missing": "no follower counts reported yet",
+                "help": gettext("Total at %(day)s, summed over networks.")
+                % {"day": locales.day(last)},
+                "missing": _("no follower counts reported yet"),
             },
             {
-                "label": "Follower growth",
+                "key": "follower-growth",
+                "label": _("Follower growth"),
                 "value": now["growth"],
                 "previous": then["growth"],
                 "signed": True,
                 "change": _change(now["growth"], then["growth"], enough),
-                "help": "Followers at the end of the period minus at its start.",
-                "missing": "needs follower counts from two different days",
+                "help": _("Followers at the end of the period minus at its start."),
+                "missing": _("needs follower counts from two different days"),
             },
         ],
     }
@@ -188,7 +258,8 @@ def _follower_cards(profiles, first, last, before):
 def _label(day, every):
     if every == "month":
         return format_date(day, "M Y")
-    return f"Week of {format_date(day, 'M j')}" if every == "week" else format_date(day, "M j")
+    short = locales.day(day, year=False)
+    return f"Week of {short}" if every == "week" else short
 
 
 def _charts(profiles, first, last, every, whole):
@@ -241,15 +312,15 @@ def _charts(profiles, first, last, every, whole):
 
 
 def _grouped(number):
-    """1234567 -> "1,234,567" (None stays None: not reported)."""
-    return None if number is None else f"{number:,}"
+    """1234567 -> "1,234,567" in the active number format (None stays None: not reported)."""
+    return locales.number(number)
 
 
 def _top_posts(profiles, first, last):
     rows = list(trends.top_posts(profiles, first, last))
     for row in rows:
         # The post's own rate, as the posts table, the drawer and the CSV show it.
-        row.rate = percent(row.engagement_rate) or None
+        row.rate = locales.percent(row.engagement_rate) or None
         row.rate_reason = metric_reason(row, "engagement_rate")
         row.impressions_reason = metric_reason(row, "impressions")
     return rows

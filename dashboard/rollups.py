@@ -4,8 +4,10 @@ After every write the touched (profile, platform, local day) groups are recomput
 PlatformPost rows in one INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE statement (PostgreSQL
 and SQLite alike), and groups left without posts are deleted. A recomputed group can never drift,
 whatever happened before: that is what keeps "rollup totals = raw totals" true after every sync.
-The day is the local date of published_at in settings.TIME_ZONE; after changing TIME_ZONE (or a
-restore) run `manage.py rebuild_rollups`.
+The day is the local date of published_at in the zone of the profile's workspace
+(Workspace.time_zone), read under the profiles' lock; a zone change rebuilds the workspace's
+rollups (dashboard/rezone.py), and pages read raw rows until Workspace.rollups_zone says the
+rebuild is done (usable()). After a restore run `manage.py rebuild_rollups`.
 
 The same write also recounts the profiles' ProfileTotals and notes the changed days of their
 workspaces for workspace_rollups.py, whose tables the whole-workspace overview reads.
@@ -23,7 +25,8 @@ from django.db.models import Count, DateField, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncWeek
 from django.utils import timezone
 
-from accounts.models import Profile
+from accounts import zones
+from accounts.models import Profile, Workspace
 from dashboard.metrics import RATE_DENOMINATORS
 from dashboard.models import (
     DailyMetrics,
@@ -61,22 +64,26 @@ def rate_parts(prefix=""):
     return Sum(f"{prefix}engagements", filter=counted), Sum(base, filter=counted)
 
 
-def zone():
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+def zone(name=None):
+    return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
 
 
-def local_day(when):
-    return when.astimezone(zone()).date()
+def local_day(when, in_zone):
+    return when.astimezone(in_zone).date()
 
 
-def day_start(day):
-    """The first instant of a local day in settings.TIME_ZONE."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), zone())
+def day_start(day, in_zone):
+    """The first instant of a local day in a zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), in_zone)
 
 
 def groups_of(rows):
-    """{(profile_id, platform, day)} of (profile_id, platform, published_at) rows."""
-    return {(p, platform, local_day(at)) for p, platform, at in rows if at is not None}
+    """{(profile_id, platform, published_at)} of such rows, for recompute().
+
+    Instants, not days yet: which day a post counts on depends on its workspace's zone, which
+    recompute() reads only once it holds the profiles' lock (see rezone.py).
+    """
+    return {(p, platform, at) for p, platform, at in rows if at is not None}
 
 
 def stored_groups(pks):
@@ -100,8 +107,9 @@ def recompute_posts(profile, keys):
     recompute(groups_of(rows.values_list("profile_id", "platform", "published_at")))
 
 
-def _raw_rows(groups=None):
-    """Network posts of the given groups (all when None), as index-friendly published_at ranges."""
+def raw_rows(groups=None, in_zone=None):
+    """Network posts of the given groups (all when None), as index-friendly published_at ranges
+    of their days in `in_zone`."""
     rows = PlatformPost.objects.filter(published_at__isnull=False).exclude(
         social_id__startswith=PLACEHOLDER_PREFIX
     )
@@ -112,17 +120,17 @@ def _raw_rows(groups=None):
         days[(profile_id, platform)].add(day)
     condition = Q()
     for (profile_id, platform), wanted in days.items():
-        condition |= Q(profile_id=profile_id, platform=platform) & published_on(wanted)
+        condition |= Q(profile_id=profile_id, platform=platform) & published_on(wanted, in_zone)
     return rows.filter(condition)
 
 
-def published_on(days):
-    """Posts published on these local days, as index-friendly published_at ranges."""
+def published_on(days, in_zone):
+    """Posts published on these local days of a zone, as index-friendly published_at ranges."""
     condition = Q()
     for first, last in _runs(sorted(days)):
         condition |= Q(
-            published_at__gte=day_start(first),
-            published_at__lt=day_start(last + datetime.timedelta(days=1)),
+            published_at__gte=day_start(first, in_zone),
+            published_at__lt=day_start(last + datetime.timedelta(days=1), in_zone),
         )
     return condition
 
@@ -138,7 +146,7 @@ def _runs(days):
     return runs
 
 
-def _aggregated(rows):
+def _aggregated(rows, in_zone):
     aggregates = {"posts": Count("pk")}
     for metric in KPI_METRICS:
         aggregates[f"sum_{metric}"] = Sum(metric)
@@ -147,16 +155,17 @@ def _aggregated(rows):
     aggregates["oldest_update"] = Min("last_updated")
     aggregates["newest_update"] = Max("last_updated")
     return (
-        rows.annotate(day=TruncDate("published_at", tzinfo=zone()))
+        rows.annotate(day=TruncDate("published_at", tzinfo=in_zone))
         .values("profile_id", "platform", "day")
         .annotate(**aggregates)
         .order_by()
     )
 
 
-def _upsert_sql(rows):
-    """INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING the groups written, and its params."""
-    select, params = _aggregated(rows).query.sql_with_params()
+def upsert_sql(rows, in_zone):
+    """INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING the groups written, and its params:
+    the rows' groups by their days in `in_zone`."""
+    select, params = _aggregated(rows, in_zone).query.sql_with_params()
     quote = connection.ops.quote_name
     table = quote(DailyMetrics._meta.db_table)
     # The SELECT names its columns after the fields; the table after their db_column.
@@ -179,33 +188,48 @@ def _as_date(value):
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
-def recompute(groups):
-    """Recompute the given (profile_id, platform, day) groups from the raw rows.
+def recompute(moments):
+    """Recompute the groups of these (profile_id, platform, published_at) from the raw rows.
 
-    Four statements: the profiles' lock, the upsert, their post counts and the workspace
-    backlog; plus one DELETE only when a group was left without posts.
+    Five statements: the profiles' lock, their workspaces' zones, the upsert, their post counts
+    and the workspace backlog; plus one DELETE only when a group was left without posts.
     """
-    groups = set(groups)
-    if not groups:
+    moments = set(moments)
+    if not moments:
         return
     # No savepoint: inside the sync's transaction it would cost two statements per batch.
     with transaction.atomic(savepoint=False):
-        workspaces = _lock_profiles({p for p, _, _ in groups})
-        sql, params = _upsert_sql(_raw_rows(groups))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            written = {(p, platform, _as_date(day)) for p, platform, day in cursor.fetchall()}
-        emptied = groups - written
-        if emptied:
-            condition = Q()
-            for profile_id, platform, day in emptied:
-                condition |= Q(profile_id=profile_id, platform=platform, day=day)
-            DailyMetrics.objects.filter(condition).delete()
+        workspaces = lock_profiles({p for p, _, _ in moments})
+        # Read after the lock, in a statement of its own (a fresh snapshot): a rebuild in a new
+        # zone holds these locks until it commits, so once it is done every write is in its
+        # zone, and a write in an older zone can only come before it, which it then overwrites.
+        names = dict(
+            Workspace.objects.filter(pk__in=set(workspaces.values())).values_list("pk", "time_zone")
+        )
+        by_zone = defaultdict(set)
+        for p, platform, at in moments:
+            in_zone = zone(names[workspaces[p]])
+            by_zone[in_zone].add((p, platform, local_day(at, in_zone)))
+        for in_zone, groups in by_zone.items():
+            _recompute_groups(groups, in_zone)
         count_posts(list(workspaces))
-        mark_backlog({(workspaces[p], day) for p, _, day in groups})
+        mark_backlog({(workspaces[p], day) for groups in by_zone.values() for p, _, day in groups})
 
 
-def _lock_profiles(profile_ids):
+def _recompute_groups(groups, in_zone):
+    sql, params = upsert_sql(raw_rows(groups, in_zone), in_zone)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written = {(p, platform, _as_date(day)) for p, platform, day in cursor.fetchall()}
+    emptied = groups - written
+    if emptied:
+        condition = Q()
+        for profile_id, platform, day in emptied:
+            condition |= Q(profile_id=profile_id, platform=platform, day=day)
+        DailyMetrics.objects.filter(condition).delete()
+
+
+def lock_profiles(profile_ids):
     """{profile_id: workspace_id}, the profiles locked until the transaction ends.
 
     Two writers of one profile (a sync and a manual refresh) take turns here: each recomputes
@@ -230,7 +254,7 @@ def count_posts(profile_ids):
     )
     select, params = counts.query.sql_with_params()
     quote = connection.ops.quote_name
-    # As in _upsert_sql: quoted names and Django's compiled SELECT; values stay parameters.
+    # As in upsert_sql: quoted names and Django's compiled SELECT; values stay parameters.
     sql = (
         f"INSERT INTO {quote(ProfileTotals._meta.db_table)} (profile_id, posts) "  # noqa: S608
         f"SELECT * FROM ({select}) AS c WHERE true "
@@ -263,25 +287,17 @@ def mark_profile(profile):
 
 
 def rebuild_daily():
-    """Recompute every DailyMetrics group from the raw rows; returns the rows written."""
-    sql, params = _upsert_sql(_raw_rows())
+    """Recompute every DailyMetrics group in settings.TIME_ZONE; returns the rows written.
+
+    Only for migration 0003, which ran before workspaces had zones (and must not read the
+    column): rezone.rebuild_workspace is the rebuild of today.
+    """
+    sql, params = upsert_sql(raw_rows(), zone())
     with transaction.atomic():
         DailyMetrics.objects.all().delete()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return len(cursor.fetchall())
-
-
-def rebuild():
-    """Recompute every group (after a TIME_ZONE change or a restore); returns the rows written.
-
-    Every post count too, and every day of every workspace goes to the backlog.
-    """
-    with transaction.atomic():
-        written = rebuild_daily()
-        count_posts(Profile.objects.values_list("pk", flat=True))
-        mark_backlog(DailyMetrics.objects.values_list("profile__workspace_id", "day").distinct())
-    return written
 
 
 # The read side: the overview's lifetime totals and charts.
@@ -298,8 +314,10 @@ def period_rows(profiles, first_day, last_day, workspace=None):
 
 
 def usable():
-    """Days are local to settings.TIME_ZONE: a request in another zone must read raw rows."""
-    return timezone.get_current_timezone_name() == settings.TIME_ZONE
+    """May the current workspace's pages read its rollups? Only when they are built in the zone
+    whose days the request counts (accounts/zones.py): not while a rebuild runs after a zone
+    change, nor for a request in another zone. No query: the gate read the workspace."""
+    return timezone.get_current_timezone_name() == zones.rollups_zone()
 
 
 def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=None, retired=None):
@@ -308,6 +326,24 @@ def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=Non
 
     `extra`: more aggregates to ask in the same statement.
     """
+    aggregates = _total_aggregates(unsupported, extra, retired)
+    result = period_rows(profiles, first_day, last_day, workspace).aggregate(**aggregates)
+    return _named(result)
+
+
+def totals_by_platform(profiles, first_day, last_day, unsupported, workspace=None, retired=None):
+    """totals() per network: {platform: figures}, for the networks with posts in the period."""
+    aggregates = _total_aggregates(unsupported, None, retired)
+    rows = (
+        period_rows(profiles, first_day, last_day, workspace)
+        .values("platform")
+        .annotate(**aggregates)
+        .order_by("platform")
+    )
+    return {row.pop("platform"): _named(row) for row in rows}
+
+
+def _total_aggregates(unsupported, extra, retired):
     # Aliases differ from the column names: an alias equal to a field name would shadow it.
     aggregates = {
         "t_posts": Coalesce(Sum("posts"), 0),
@@ -328,7 +364,10 @@ def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=Non
                 Sum("posts", filter=stopped) - Sum(f"{metric}_reported", filter=stopped), 0
             )
     aggregates.update({f"t_{key}": value for key, value in (extra or {}).items()})
-    result = period_rows(profiles, first_day, last_day, workspace).aggregate(**aggregates)
+    return aggregates
+
+
+def _named(result):
     result = {key.removeprefix("t_"): value for key, value in result.items()}
     result["oldest_update"] = result.pop("oldest")
     result["newest_update"] = result.pop("newest")

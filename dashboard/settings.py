@@ -83,6 +83,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before any view: each request starts in settings.TIME_ZONE (access.workspace_member
+    # then enters the request's workspace and its zone).
+    "accounts.zones.middleware",
     "accounts.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,6 +149,10 @@ LOGIN_REDIRECT_URL = "start"
 INVITATION_DAYS = envint("INVITATION_DAYS", "7")
 
 LANGUAGE_CODE = "en-us"
+# The languages a report can be written in. English ships; a language is added with its catalog
+# under locale/ (makemessages, compilemessages) and a line here.
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -290,6 +297,10 @@ LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", "900")
 PASSWORD_RESET_LIMIT = envint("PASSWORD_RESET_LIMIT", "3")
 PASSWORD_RESET_LIMIT_PER_IP = envint("PASSWORD_RESET_LIMIT_PER_IP", "10")
 PASSWORD_RESET_WINDOW = envint("PASSWORD_RESET_WINDOW", "3600")
+# Wrong passwords on a report's share link, per link and per client address, within the window.
+SHARE_PASSWORD_LIMIT = envint("SHARE_PASSWORD_LIMIT", "10")
+SHARE_PASSWORD_LIMIT_PER_IP = envint("SHARE_PASSWORD_LIMIT_PER_IP", "20")
+SHARE_PASSWORD_WINDOW = envint("SHARE_PASSWORD_WINDOW", "900")
 for _name, _value in (
     ("SESSION_COOKIE_AGE", SESSION_COOKIE_AGE),
     ("LOGIN_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT),
@@ -298,6 +309,9 @@ for _name, _value in (
     ("PASSWORD_RESET_LIMIT", PASSWORD_RESET_LIMIT),
     ("PASSWORD_RESET_LIMIT_PER_IP", PASSWORD_RESET_LIMIT_PER_IP),
     ("PASSWORD_RESET_WINDOW", PASSWORD_RESET_WINDOW),
+    ("SHARE_PASSWORD_LIMIT", SHARE_PASSWORD_LIMIT),
+    ("SHARE_PASSWORD_LIMIT_PER_IP", SHARE_PASSWORD_LIMIT_PER_IP),
+    ("SHARE_PASSWORD_WINDOW", SHARE_PASSWORD_WINDOW),
 ):
     if _value <= 0:
         raise ImproperlyConfigured(f"{_name} must be above zero, not {_value}")

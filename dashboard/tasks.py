@@ -5,7 +5,7 @@ import logging
 from celery import Task, chain, shared_task
 from django.db import connection
 
-from dashboard import sync, workspace_rollups
+from dashboard import rezone, sync, workspace_rollups
 from dashboard.celery import WORKER_ID, release_leases_of_gone_workers
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,15 @@ def _chained_leases(request):
 def refresh_rollups(workspace_id):
     """After a profile joins or leaves a workspace's totals (see workspace_rollups.py)."""
     return workspace_rollups.refresh(workspace_id)
+
+
+@shared_task
+def rebuild_rollups_in_zone(workspace_id):
+    """After the workspace's time zone changed: its rollups in the new zone (rezone.py). Safe
+    to run twice, or after a newer change: it marks only the zone it built, if still current."""
+    marked = rezone.rebuild_workspace(workspace_id)
+    logger.info("Workspace %s rollups rebuilt, marked zone: %s", workspace_id, marked)
+    return marked
 
 
 @shared_task

@@ -2,9 +2,9 @@
 
 Every function is one aggregate query: over_time and by_platform over the daily rollups
 (rollups.py), heatmap and top posts over the posts published in the period (kpis.period_posts),
-grouped in the database in the current time zone (settings.TIME_ZONE). A bucket without posts is 0
-(nothing was published, so nothing was gained); a bucket whose posts did not report the metric
-is None: a gap in the chart, never 0.
+grouped in the database in the current time zone (the workspace's, see accounts/zones.py). A
+bucket without posts is 0 (nothing was published, so nothing was gained); a bucket whose posts did
+not report the metric is None: a gap in the chart, never 0.
 """
 
 import datetime

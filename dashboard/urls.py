@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from accounts import signin
 from dashboard import agency, audience, health, post_detail, posts, status, views
-from dashboard.reports import send_views
+from dashboard.reports import send_views, share_views
 from dashboard.reports import views as reports
 
 urlpatterns = [
@@ -62,6 +62,18 @@ urlpatterns = [
         name="send_skip",
     ),
     path("reports/unsubscribe/<str:token>/", send_views.unsubscribe, name="report_unsubscribe"),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/share/",
+        share_views.report_share,
+        name="report_share",
+    ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/share/<int:link_id>/revoke/",
+        share_views.share_link_revoke,
+        name="share_link_revoke",
+    ),
+    # A report's live link: outside /w/, for people without an account.
+    path("s/<str:token>/", share_views.shared_report, name="shared_report"),
     path("", include("accounts.urls")),
     path("admin/login/", signin.admin_login),
     path("admin/", admin.site.urls),

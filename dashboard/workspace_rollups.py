@@ -12,6 +12,7 @@ recomputes the noted days and clears them, in one transaction, after every sync 
 every fifth beat, tasks.sweep_rollups, for days a killed worker left behind). A reader
 uses these tables only while the workspace's backlog is empty (whole()), so a page never shows a
 total that misses a committed write: until the refresh it reads DailyMetrics, as before.
+Days and hours are the workspace's zone's (Workspace.time_zone; see rezone.py for a change).
 """
 
 from django.db import transaction
@@ -69,7 +70,8 @@ def refresh(workspace_id):
         mine = Workspace.objects.select_for_update(no_key=True, skip_locked=True).filter(
             pk=workspace_id
         )
-        if not list(mine.values_list("pk", flat=True)):
+        names = list(mine.values_list("time_zone", flat=True))
+        if not names:
             return 0
         backlog = list(
             RollupBacklog.objects.select_for_update(skip_locked=True)
@@ -80,12 +82,22 @@ def refresh(workspace_id):
         if not backlog:
             return 0
         days = sorted({day for _, day in backlog})
-        WorkspaceDailyMetrics.objects.filter(workspace_id=workspace_id, day__in=days).delete()
-        WorkspaceHourlyPosts.objects.filter(workspace_id=workspace_id, day__in=days).delete()
-        WorkspaceDailyMetrics.objects.bulk_create(_daily(workspace_id, days), batch_size=1000)
-        WorkspaceHourlyPosts.objects.bulk_create(_hourly(workspace_id, days), batch_size=1000)
+        rebuild_days(workspace_id, days, rollups.zone(names[0]))
         RollupBacklog.objects.filter(pk__in=[pk for pk, _ in backlog]).delete()
     return len(days)
+
+
+def rebuild_days(workspace_id, days, in_zone):
+    """Recompute the workspace's rows of these days (every day when None) from DailyMetrics
+    and, for the hours, the raw rows, in `in_zone`. The caller holds the workspace's lock."""
+    daily = WorkspaceDailyMetrics.objects.filter(workspace_id=workspace_id)
+    hourly = WorkspaceHourlyPosts.objects.filter(workspace_id=workspace_id)
+    if days is not None:
+        daily, hourly = daily.filter(day__in=days), hourly.filter(day__in=days)
+    daily.delete()
+    hourly.delete()
+    WorkspaceDailyMetrics.objects.bulk_create(_daily(workspace_id, days), batch_size=1000)
+    WorkspaceHourlyPosts.objects.bulk_create(_hourly(workspace_id, days, in_zone), batch_size=1000)
 
 
 def refresh_all():
@@ -98,32 +110,31 @@ def _daily(workspace_id, days):
     aggregates = {f"t_{column}": Sum(column) for column in rollups.SUMMED}
     aggregates["t_oldest_update"] = Min("oldest_update")
     aggregates["t_newest_update"] = Max("newest_update")
-    rows = (
-        DailyMetrics.objects.filter(
-            profile__workspace_id=workspace_id, profile__archived_at__isnull=True, day__in=days
-        )
-        .values("platform", "day")
-        .annotate(**aggregates)
-        .order_by()
+    rows = DailyMetrics.objects.filter(
+        profile__workspace_id=workspace_id, profile__archived_at__isnull=True
     )
+    if days is not None:
+        rows = rows.filter(day__in=days)
+    rows = rows.values("platform", "day").annotate(**aggregates).order_by()
     for row in rows:
         # Aliases differ from the column names: an alias equal to a field name would shadow it.
         values = {key.removeprefix("t_"): value for key, value in row.items()}
         yield WorkspaceDailyMetrics(workspace_id=workspace_id, **values)
 
 
-def _hourly(workspace_id, days):
-    zone = rollups.zone()
+def _hourly(workspace_id, days, in_zone):
+    rows = PlatformPost.objects.filter(
+        profile__workspace_id=workspace_id,
+        profile__archived_at__isnull=True,
+        published_at__isnull=False,
+    )
+    if days is not None:
+        rows = rows.filter(rollups.published_on(days, in_zone))
     rows = (
-        PlatformPost.objects.filter(
-            rollups.published_on(days),
-            profile__workspace_id=workspace_id,
-            profile__archived_at__isnull=True,
-        )
-        .exclude(social_id__startswith=rollups.PLACEHOLDER_PREFIX)
+        rows.exclude(social_id__startswith=rollups.PLACEHOLDER_PREFIX)
         .annotate(
-            local_day=TruncDate("published_at", tzinfo=zone),
-            local_hour=ExtractHour("published_at", tzinfo=zone),
+            local_day=TruncDate("published_at", tzinfo=in_zone),
+            local_hour=ExtractHour("published_at", tzinfo=in_zone),
         )
         .values("local_day", "local_hour")
         .annotate(n=Count("pk"), engagements_sum=Sum("engagements"))

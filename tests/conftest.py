@@ -13,6 +13,16 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def outside_any_workspace():
+    """A request activates its workspace's zone for the rest of the thread (accounts/zones.py);
+    the next test starts outside it, as the next request would."""
+    yield
+    from accounts import zones
+
+    zones.leave()
+
+
 @pytest.fixture
 def redis_down(settings):
     """The cache points at a Redis port where nothing listens."""

@@ -17,6 +17,7 @@ from dashboard.audience import AudienceFilters
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.filters import PostFilters
 from dashboard.queries import encode_cursor
+from dashboard.reports import sharing
 from dashboard.reports.forms import ReportForm, ScheduleForm
 from dashboard.reports.models import SECTION_KEYS, Recipient, Report, Send
 from dashboard.views import OverviewOptions
@@ -98,6 +99,9 @@ PAGES = {
     "send_approve": Page(method="post"),
     "send_skip": Page(method="post"),
     "report_unsubscribe": Page(method="post", anonymous=True),
+    "report_share": Page(post=["label", "password", "expires_on"]),
+    "share_link_revoke": Page(method="post"),
+    "shared_report": Page(post=["password"], anonymous=True),
     "healthz": Page(anonymous=True),
     # accounts/urls.py
     "login": Page(post=["username", "password"], anonymous=True),
@@ -109,7 +113,11 @@ PAGES = {
     "password_reset_confirm": Page(post=["new_password1", "new_password2"], anonymous=True),
     "password_reset_complete": Page(anonymous=True),
     "workspace_new": Page(post=["name"]),
-    "workspace_settings": Page(post=["name", *SECRETS, *(f"remove_{name}" for name in SECRETS)]),
+    "workspace_settings": Page(
+        post=["name", "logo", *SECRETS, *(f"remove_{name}" for name in SECRETS)]
+    ),
+    "workspace_logo_remove": Page(method="post"),
+    "workspace_logo": Page(anonymous=True),
     "test_connection": Page(get=["profile"], post=["profile"]),
     "profiles": Page(get=["archived"]),
     "profile_add": Page(post=PROFILE_FIELDS),
@@ -177,6 +185,7 @@ def cast(db, sandbox, settings):
         "report": report,
         "send": Send.objects.create(report=report, due_at="2026-06-01T07:00:00Z"),
         "recipient": Recipient.objects.create(report=report, email="fuzz@example.com"),
+        "share": sharing.create_link(report, label="Fuzzed", password="pw"),
     }
 
 
@@ -191,8 +200,12 @@ def path_of(name, cast, **values):
         "report_id": cast["report"].pk,
         "send_id": cast["send"].pk,
         "recipient_id": cast["recipient"].pk,
-        "token": TOKEN,
+        "link_id": cast["share"][0].pk,
+        # The shared report's password form, not its "link not valid" page, gets the values.
+        "token": cast["share"][1] if name == "shared_report" else TOKEN,
         "uidb64": "MQ",
+        "sha256": "0" * 64,
+        "extension": "png",
     }
     return fill(route, **{**defaults, **values})
 
@@ -228,6 +241,7 @@ INT_PARAMETERS = (
     "send_id",
     "recipient_id",
     "report_id",
+    "link_id",
 )
 
 

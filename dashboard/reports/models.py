@@ -6,35 +6,43 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile, Workspace
+from dashboard import locales
 from dashboard.reports import periods
 
-# The sections a report can show, in their default order. Per-network table and links come
-# in a later increment: the overview has no such numbers yet, and a report shows only the
-# overview's numbers.
+# The sections a report can show, in their default order. Each shows the overview's own
+# partial (templates/dashboard/home.html), so its numbers are the dashboard's.
 SECTIONS = [
-    ("kpis", "KPI cards"),
-    ("charts", "Charts over time"),
-    ("networks", "By network"),
-    ("heatmap", "Heatmap"),
-    ("top_posts", "Top posts"),
-    ("followers", "Follower growth"),
-    ("commentary", "Commentary"),
-    ("goals", "Goals"),
+    ("kpis", _("KPI cards")),
+    ("charts", _("Charts over time")),
+    ("networks", _("By network")),
+    ("heatmap", _("Heatmap")),
+    ("top_posts", _("Top posts")),
+    ("network_table", _("Per-network table")),
+    ("followers", _("Follower growth")),
+    ("links", _("Links")),
+    ("commentary", _("Commentary")),
+    ("goals", _("Goals")),
 ]
 SECTION_KEYS = [key for key, _ in SECTIONS]
-HEX_COLOR = RegexValidator(r"^#[0-9a-f]{6}$", "Use a colour like #1d4ed8 (# and six hex digits).")
+HEX_COLOR = RegexValidator(
+    r"^#[0-9a-f]{6}$", _("Use a colour like #1d4ed8 (# and six hex digits).")
+)
 
 
 def validate_sections(value):
     if not isinstance(value, list) or not value:
-        raise ValidationError("Choose at least one section.")
+        raise ValidationError(gettext("Choose at least one section."))
     unknown = [key for key in value if key not in SECTION_KEYS]
     if unknown:
-        raise ValidationError(f"Unknown section: {', '.join(map(str, unknown))}.")
+        raise ValidationError(
+            gettext("Unknown section: %(keys)s.") % {"keys": ", ".join(map(str, unknown))}
+        )
     if len(set(value)) != len(value):
-        raise ValidationError("A section can appear only once.")
+        raise ValidationError(gettext("A section can appear only once."))
 
 
 class Report(models.Model):
@@ -59,6 +67,14 @@ class Report(models.Model):
     goals = models.TextField(blank=True)
     accent_color = models.CharField(max_length=7, default="#1d4ed8", validators=[HEX_COLOR])
     prepared_by = models.CharField(max_length=200, blank=True)
+    # The report's words, and how it writes numbers and dates (dashboard/locales.py says why
+    # these are two settings and how a report in English may still write 1.234,5).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    number_format = models.CharField(
+        _("number format"), max_length=10, choices=locales.NUMBER_FORMATS, default=locales.DEFAULT
+    )
     clients_may_view = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
@@ -222,3 +238,57 @@ class Send(models.Model):
 
     def __str__(self):
         return f"{self.report_id}@{self.due_at.isoformat()}: {self.status}"
+
+
+class ShareLink(models.Model):
+    """A live link to a report for people without an account (dashboard.reports.sharing).
+
+    Only the sha256 of the link's token is kept: the token is shown once, when made, so a copy
+    of the database opens no report.
+    """
+
+    report = models.ForeignKey(Report, models.CASCADE, related_name="share_links")
+    label = models.CharField(max_length=200)
+    token_hash = models.CharField(max_length=64)
+    # Django's make_password; blank when the link needs none.
+    password = models.CharField(max_length=128, blank=True)
+    # The last day the link opens, in the server's zone (the report's days are that zone's too).
+    expires_on = models.DateField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            # Also the index of sharing.find: every visit looks its link up by this hash.
+            models.UniqueConstraint(fields=["token_hash"], name="sharelink_token_hash_unique"),
+            # A hash, never a token: a row holding anything else is refused.
+            models.CheckConstraint(
+                condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"),  # noqa: S106 (a pattern)
+                name="sharelink_token_hash_is_sha256",
+            ),
+        ]
+        indexes = [
+            # The Share page: a report's links, newest first.
+            models.Index(fields=["report", "-created"], name="sharelink_report_created"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def needs_password(self):
+        return bool(self.password)
+
+    def status(self, today):
+        """ "Revoked", "Expired" or "Active" on `today`, for the Share page."""
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_on is not None and self.expires_on < today:
+            return "Expired"
+        return "Active"

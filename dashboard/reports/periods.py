@@ -6,24 +6,26 @@ overview does (workspace time zones come later, issue 18 item 1).
 
 import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 LAST_MONTH = "last_month"
 LAST_WEEK = "last_week"
 LAST_28_DAYS = "last_28_days"
 QUARTER_TO_DATE = "quarter_to_date"
 CUSTOM = "custom"
 RULES = [
-    (LAST_MONTH, "Last month"),
-    (LAST_WEEK, "Last full week (Monday to Sunday)"),
-    (LAST_28_DAYS, "Last 28 days (to yesterday)"),
-    (QUARTER_TO_DATE, "Quarter to date"),
-    (CUSTOM, "Custom dates"),
+    (LAST_MONTH, _("Last month")),
+    (LAST_WEEK, _("Last full week (Monday to Sunday)")),
+    (LAST_28_DAYS, _("Last 28 days (to yesterday)")),
+    (QUARTER_TO_DATE, _("Quarter to date")),
+    (CUSTOM, _("Custom dates")),
 ]
 
 PREVIOUS_PERIOD = "previous_period"
 LAST_YEAR = "last_year"
 COMPARISONS = [
-    (PREVIOUS_PERIOD, "The period just before, of the same length"),
-    (LAST_YEAR, "The same period last year"),
+    (PREVIOUS_PERIOD, _("The period just before, of the same length")),
+    (LAST_YEAR, _("The same period last year")),
 ]
 
 DAY = datetime.timedelta(days=1)

@@ -2,12 +2,17 @@
 
 The app page, the shared link, the print view and the email all render from this, so a
 report reads the same everywhere. Numbers come from overview.build, as on the dashboard.
+Each of them computes and renders inside `localized(report)`, so words, numbers and dates
+follow the report's language and number format (dashboard/locales.py).
 """
 
-from django.utils import timezone
+from contextlib import contextmanager
 
+from django.utils import timezone, translation
+
+from accounts import zones
 from accounts.models import Profile
-from dashboard import overview, workspace_rollups
+from dashboard import locales, overview, workspace_rollups
 from dashboard.moments import zone_name
 from dashboard.reports import branding, periods
 
@@ -25,8 +30,28 @@ def profile_ids(report):
     return chosen, True, list(ids.values_list("pk", flat=True))
 
 
+@contextmanager
+def localized(report):
+    """Compute and render the report in its language and number format.
+
+    Both the context (overview.build writes some numbers and dates as text) and the template
+    must run inside, so wrap the call that renders, not only the one that builds.
+    """
+    with translation.override(report.language), locales.formats(report.number_format):
+        yield
+
+
 def context(report, today=None):
-    """The template context of reports/_report.html for `report` as of `today`."""
+    """The template context of reports/_report.html for `report` as of `today`.
+
+    In the report's workspace's zone, also outside a request (the email and PDF worker): its
+    days, `today` and the times shown are that zone's, as on the workspace's pages.
+    """
+    with zones.entered(report.workspace):
+        return _context(report, today)
+
+
+def _context(report, today):
     today = today or timezone.localdate()
     first, last = periods.period(report.period_rule, today, report.start, report.end)
     chosen, every_profile, ids = profile_ids(report)

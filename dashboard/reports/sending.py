@@ -21,7 +21,9 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 
+from accounts import zones
 from accounts.models import Membership
 from dashboard import agency
 from dashboard.moments import clock
@@ -41,11 +43,8 @@ LINK_DAYS = 90
 
 
 def schedule_zone(report):
-    """The zone a report's schedule is read in: its workspace's.
-
-    Until Workspace.time_zone lands, the installation's zone.
-    """
-    return settings.TIME_ZONE
+    """The zone a report's schedule is read in: its workspace's."""
+    return report.workspace.time_zone
 
 
 def rule_of(report_schedule):
@@ -250,7 +249,9 @@ def run_send(send_id, now=None):
         return "busy"  # sent, held, or taken by another worker
     send = Send.objects.select_related("report__workspace").get(pk=send_id)
     try:
-        return _run_taken(send, now)
+        # The email's dates and times in the workspace's zone, its words in the report's language.
+        with zones.entered(send.report.workspace), rendering.localized(send.report):
+            return _run_taken(send, now)
     except Exception as exc:
         logger.exception("send %s failed", send_id)
         again = send.attempts < MAX_ATTEMPTS
@@ -325,9 +326,13 @@ def snapshot(numbers):
     rows = []
     for card in cards:
         value = card["value"]
-        if value is not None and not isinstance(value, int | float | str):
+        if isinstance(value, Promise):
+            value = str(value)
+        elif value is not None and not isinstance(value, int | float | str):
             value = encoder.default(value)
-        rows.append({"label": card["label"], "value": value, "percent": bool(card.get("percent"))})
+        # Labels are lazy translations: the snapshot keeps the words of the email's language.
+        label = str(card["label"])
+        rows.append({"label": label, "value": value, "percent": bool(card.get("percent"))})
     return rows
 
 

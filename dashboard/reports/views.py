@@ -6,6 +6,7 @@ dashboard's overview does; nothing here computes a number.
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import MANAGERS, Role, workspace_member
@@ -64,7 +65,7 @@ def _edit(request, membership, report):
     form = ReportForm(data, instance=report, workspace=membership.workspace)
     if request.method == "POST" and form.is_valid():
         report = form.save()
-        messages.success(request, f"Report “{report.title}” saved.")
+        messages.success(request, _("Report “%(title)s” saved.") % {"title": report.title})
         return redirect("report", membership.workspace.slug, report.pk)
     return render(
         request,
@@ -79,27 +80,28 @@ def _edit(request, membership, report):
 def report_delete(request, membership, report_id):
     report = get_object_or_404(Report, workspace=membership.workspace_id, pk=report_id)
     report.delete()
-    messages.success(request, f"Report “{report.title}” deleted.")
+    messages.success(request, _("Report “%(title)s” deleted.") % {"title": report.title})
     return redirect("reports", membership.workspace.slug)
 
 
 @workspace_member()
 def report(request, membership, report_id):
     report = get_object_or_404(visible_reports(membership), pk=report_id)
-    context = rendering.context(report)
     can_edit = membership.role in MANAGERS
-    last_sent = sending.last_sent(report)
-    return render(
-        request,
-        "reports/report.html",
-        {
-            **context,
-            "membership": membership,
-            "can_edit": can_edit,
-            "last_sent": last_sent,
-            "changes": last_sent and sending.changes(report, context["overview"], last_sent),
-            "in_review": report.sends.filter(status=Send.HELD_FOR_REVIEW).defer("pdf")
-            if can_edit
-            else [],
-        },
-    )
+    with rendering.localized(report):
+        context = rendering.context(report)
+        last_sent = sending.last_sent(report)
+        return render(
+            request,
+            "reports/report.html",
+            {
+                **context,
+                "membership": membership,
+                "can_edit": can_edit,
+                "last_sent": last_sent,
+                "changes": last_sent and sending.changes(report, context["overview"], last_sent),
+                "in_review": report.sends.filter(status=Send.HELD_FOR_REVIEW).defer("pdf")
+                if can_edit
+                else [],
+            },
+        )

@@ -9,6 +9,7 @@ POST-only views answer 405 to the people they admit and 403/404 to everyone else
 import pytest
 
 from accounts.models import Invitation, Membership
+from dashboard.reports import sharing
 from dashboard.reports.models import Recipient, Report, Send
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -54,7 +55,9 @@ def cast(db):
         report=report, due_at="2026-06-01T07:00:00Z", pdf=b"%PDF-1.4", pdf_name="a.pdf"
     )
     recipient = Recipient.objects.create(report=report, email="client@example.com")
+    link, _token = sharing.create_link(report, label="For the matrix")
     return {
+        "link": link,
         "report": report,
         "send": send,
         "recipient": recipient,
@@ -80,6 +83,7 @@ def url_for(route, cast, *, profile=None, workspace=None):
         report_id=cast["report"].pk,
         send_id=cast["send"].pk,
         recipient_id=cast["recipient"].pk,
+        link_id=cast["link"].pk,
         token="matrix-token",
     )
 

@@ -193,7 +193,7 @@ def test_contradictory_key_changes_are_refused_with_a_reason(client, cast, data,
     response = client.post(settings_url(workspace), {"name": "Renamed", **data})
 
     page = page_text(response)
-    assert response.status_code == 200
+    assert response.status_code == 400  # bad input: a 400 with the reason
     assert message in page
     # Neither the stored keys nor what was just typed come back in the page.
     for key in (API_KEY, X_KEY, X_SECRET, data.get("api_key", API_KEY)):

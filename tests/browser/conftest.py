@@ -92,31 +92,31 @@ AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.j
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
-@pytest.fixture
-def axe(page, request):
-    """axe(step): run axe-core (the npm package, tests/browser/package.json) on the page as it is
-    now; saves the whole report in test-artifacts/ and returns the serious and critical
-    violations as "rule: target" lines."""
+def run_axe(page, name):
+    """The serious and critical violations axe-core finds on the page as it is now, as
+    "rule: target" lines; the whole report goes to test-artifacts/axe-<name>.json."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make test` (npm ci in tests/browser)", pytrace=False)
     ARTIFACTS.mkdir(exist_ok=True)
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(path=str(AXE))
+    report = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    path = ARTIFACTS / f"axe-{name}.json"
+    path.write_text(json.dumps(report["violations"], indent=1))
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']} {node.get('failureSummary', '')[:200]}"
+        for v in report["violations"]
+        if v["impact"] in ("serious", "critical")
+        for node in v["nodes"]
+    ]
 
-    def run(step):
-        if not page.evaluate("() => Boolean(window.axe)"):
-            page.add_script_tag(path=str(AXE))
-        report = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-        )
-        path = ARTIFACTS / f"axe-{request.node.name}-{step}.json"
-        path.write_text(json.dumps(report["violations"], indent=1))
-        return [
-            f"{v['id']} ({v['impact']}): {node['target']} {node.get('failureSummary', '')[:200]}"
-            for v in report["violations"]
-            if v["impact"] in ("serious", "critical")
-            for node in v["nodes"]
-        ]
 
-    return run
+@pytest.fixture
+def axe(page, request):
+    """axe(step): run_axe on the test's page, the report named after the test and the step."""
+    return lambda step: run_axe(page, f"{request.node.name}-{step}")
 
 
 # --- a workspace synced from the sandbox, shared by the page tests ---------------------------

@@ -448,3 +448,23 @@ def test_records_end_in_crlf_and_newlines_inside_a_text_survive(client, member, 
     texts = {row["text"] for row in rows}
     assert 'Comma, "quotes" and a\nline break' in texts
     assert "trailing newline\n" in texts
+
+
+@postgresql_only
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata", "UTC"])
+def test_copy_writes_the_local_times_of_the_workspaces_zone_as_python_does(member, awkward, zone):
+    PlatformPostFactory(
+        profile=ProfileFactory(workspace=member.workspace),
+        published_at=datetime.datetime(2026, 3, 8, 6, 59, 59, 250000, tzinfo=datetime.UTC),
+    )
+    with timezone.override(zone):
+        posts = ordered_posts(member)
+        copied = b"".join(csv_export.copy_lines(posts))
+        assert copied == "".join(csv_export.python_lines(posts)).encode()
+    local = [row["published_at_local"] for row in csv.DictReader(io.StringIO(copied.decode()))]
+    expected = {
+        "America/New_York": "2026-03-08T01:59:59-05:00",
+        "Asia/Kolkata": "2026-03-08T12:29:59+05:30",
+        "UTC": "2026-03-08T06:59:59+00:00",
+    }
+    assert expected[zone] in local

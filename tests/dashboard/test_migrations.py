@@ -11,6 +11,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("dashboard", "0003_daily_rollups"), ("accounts", "0002_profile_suspended_invitation")]
 AFTER = [("dashboard", "0005_snapshot_profile_required")]
+# Workspaces as these migrations knew them: before accounts' later columns (time_zone), which
+# an older model's insert would leave empty.
+OLD_WORKSPACES = ("accounts", "0005_throttle_entry")
 
 
 def _migrate(targets):
@@ -55,7 +58,7 @@ def test_existing_snapshots_get_their_posts_profile():
 
 
 def test_existing_follower_counts_get_their_series():
-    old = _migrate([("dashboard", "0006_workspace_rollups")])
+    old = _migrate([("dashboard", "0006_workspace_rollups"), OLD_WORKSPACES])
     workspace = old.get_model("accounts", "Workspace").objects.create(name="W", slug="w")
     profile = old.get_model("accounts", "Profile").objects.create(workspace=workspace, title="A")
     day = datetime.date(2026, 11, 1)
@@ -78,7 +81,7 @@ def test_existing_follower_counts_get_their_series():
 
 
 def test_rollups_take_the_one_engagement_rate_rule(settings):
-    old = _migrate([("dashboard", "0008_current_shapes")])
+    old = _migrate([("dashboard", "0008_current_shapes"), OLD_WORKSPACES])
     workspace = old.get_model("accounts", "Workspace").objects.create(name="W", slug="w")
     profile = old.get_model("accounts", "Profile").objects.create(workspace=workspace, title="A")
     published = timezone.now().replace(hour=12) - datetime.timedelta(days=1)

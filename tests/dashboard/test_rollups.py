@@ -8,12 +8,11 @@ from collections import defaultdict
 from datetime import UTC, timedelta
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Profile
+from accounts.models import Profile, Workspace
 from dashboard import kpis, rollups, trends, upsert, workspace_rollups
 from dashboard.ayrshare.normalize import HistoryPost, NetworkPost, NetworkRef
 from dashboard.ayrshare.sandbox import start_sandbox
@@ -48,11 +47,13 @@ def _add(total, value):
 
 def expected_rollups():
     """The rollups recomputed in Python from every raw row: the reference they must equal."""
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     groups = defaultdict(lambda: dict.fromkeys(FIELDS))
-    for post in PlatformPost.objects.exclude(published_at=None):
+    posts = PlatformPost.objects.exclude(published_at=None).select_related("profile__workspace")
+    for post in posts:
         if post.social_id.startswith("ayrshare:"):
             continue
+        # Each post's day is a day of its workspace's zone.
+        zone = zoneinfo.ZoneInfo(post.profile.workspace.time_zone)
         key = (post.profile_id, post.platform, post.published_at.astimezone(zone).date())
         group = groups[key]
         group["posts"] = (group["posts"] or 0) + 1
@@ -258,11 +259,14 @@ def test_rebuild_reproduces_the_rows_and_is_idempotent(workspace):
     assert f"{len(before):,} daily rollups and " in out.getvalue()
 
 
-def test_rebuild_after_a_time_zone_change_moves_posts_to_their_local_day(settings):
-    PlatformPostFactory(published_at=datetime.datetime(2026, 11, 3, 2, tzinfo=UTC), engagements=4)
+def test_rebuild_after_a_time_zone_change_moves_posts_to_their_local_day():
+    post = PlatformPostFactory(
+        published_at=datetime.datetime(2026, 11, 3, 2, tzinfo=UTC), engagements=4
+    )
     assert DailyMetrics.objects.get().day == datetime.date(2026, 11, 3)
 
-    settings.TIME_ZONE = "America/New_York"
+    # The workspace's zone, not settings.TIME_ZONE, decides its days.
+    Workspace.objects.filter(pk=post.profile.workspace_id).update(time_zone="America/New_York")
     call_command("rebuild_rollups", stdout=io.StringIO())
 
     assert DailyMetrics.objects.get().day == datetime.date(2026, 11, 2)

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from accounts.models import Membership
+from accounts.models import Membership, Workspace
 from dashboard import moments, status, upsert
 from dashboard.ayrshare import normalize
 from dashboard.celery import BEAT_KEY, WORKER_SEEN_KEY
@@ -306,8 +306,9 @@ def test_a_network_to_reconnect_and_an_unlinked_one_are_said(client, owner):
     assert "Reconnect TikTok" not in page  # 200 days left: nothing to do yet
 
 
-def test_the_page_says_due_now_and_shows_the_zone_of_every_time(client, owner, settings):
-    settings.TIME_ZONE = "Europe/Berlin"
+def test_the_page_says_due_now_and_shows_the_zone_of_every_time(client, owner):
+    # The workspace's zone, not settings.TIME_ZONE, is the zone of its pages.
+    Workspace.objects.filter(pk=owner.workspace_id).update(time_zone="Europe/Berlin")
     profile = ProfileFactory(workspace=owner.workspace)
     fresh(profile, "history", minutes=-1)  # Ayrshare's next update passed a minute ago
 

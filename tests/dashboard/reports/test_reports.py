@@ -1,11 +1,14 @@
+import datetime
 import re
+import zoneinfo
 from html.parser import HTMLParser
 
 import pytest
 from django.utils import timezone
 
-from accounts.models import Membership
-from dashboard.models import AccountMetrics
+from accounts.models import Membership, Workspace
+from dashboard import rezone
+from dashboard.models import AccountMetrics, ShortLink
 from dashboard.reports import periods
 from dashboard.reports.branding import BLACK, WHITE, contrast, text_color
 from dashboard.reports.models import SECTION_KEYS, Report
@@ -258,7 +261,15 @@ class Numbers(HTMLParser):
     """The text of every element that carries one of the overview's stable data attributes
     (or the freshness line), keyed by attribute and value."""
 
-    KEYS = ("data-kpi", "data-day", "data-post", "data-slot")
+    KEYS = (
+        "data-kpi",
+        "data-day",
+        "data-post",
+        "data-slot",
+        "data-network",
+        "data-links",
+        "data-link",
+    )
 
     def __init__(self, html):
         super().__init__()
@@ -312,6 +323,16 @@ def history(cast):
             AccountMetrics.objects.create(
                 profile=profile, platform="facebook", date=days_ago(n), followers=1000 - n
             )
+    for n in range(0, 100, 7):
+        for profile in (cast["a"], cast["b"]):
+            ShortLink.objects.create(
+                profile=profile,
+                link_id=f"{profile.pk}-{n}",
+                short_url=f"https://shrtn.example/{profile.pk}{n}",
+                clicks=None if n == 14 else 300 * n + 7,
+                created_at=at(days_ago(n)),
+                synced_at=at(days_ago(0)),
+            )
     return cast
 
 
@@ -329,6 +350,51 @@ def report_numbers(client, report):
     return Numbers(response.content.decode()).found
 
 
+def spring_forward(zone_name):
+    """The workspace in a zone with DST, with posts either side of local midnight around the
+    latest past spring-forward day; returns the days (day before it - 3, day after + 3)."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    today = timezone.localdate()
+    day = next(  # the latest past day shorter than 24 hours
+        today - datetime.timedelta(days=n)
+        for n in range(1, 400)
+        if _length(today - datetime.timedelta(days=n), zone) < datetime.timedelta(hours=24)
+    )
+    return day, zone
+
+
+def _length(day, zone):
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, zone)
+    return end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)
+
+
+def in_dst_zone(history, zone_name):
+    """Move the workspace to the zone, post around its spring-forward day, rebuild the rollups;
+    the period is the week around that day."""
+    day, zone = spring_forward(zone_name)
+    workspace = history["workspace"]
+    for n, minutes in enumerate((-30, 30, 24 * 60 - 90, 24 * 60 - 30, 24 * 60 + 30)):
+        # Minutes from the local midnight that starts the short day: either side of midnight
+        # that day and the next, and 23:30 of the 23-hour day itself.
+        # In UTC: adding minutes to a zoned time would add wall-clock time across the jump.
+        start = datetime.datetime.combine(day, datetime.time.min, zone).astimezone(datetime.UTC)
+        for profile in (history["a"], history["b"]):
+            PlatformPostFactory(
+                profile=profile,
+                published_at=start + datetime.timedelta(minutes=minutes),
+                impressions=None if n == 2 else 100 + n,
+                reach=50 + n,
+                engagements=5 + n,
+                last_updated=start,
+            )
+    Workspace.objects.filter(pk=workspace.pk).update(time_zone=zone_name)
+    rezone.rebuild_workspace(workspace.pk)
+    workspace.refresh_from_db()
+    assert not workspace.recounting
+    return workspace, day - datetime.timedelta(days=3), day + datetime.timedelta(days=3)
+
+
 @pytest.mark.parametrize(
     "rule, dates, which",
     [
@@ -338,12 +404,17 @@ def report_numbers(client, report):
         (periods.CUSTOM, (40, 0), "all"),
         (periods.LAST_28_DAYS, None, "both"),
         (periods.QUARTER_TO_DATE, None, "all"),
+        # The week around the spring-forward day of a zone with DST (a 23-hour day).
+        (periods.CUSTOM, "America/New_York", "all"),
     ],
 )
 def test_every_number_of_the_report_is_the_overviews(client, history, rule, dates, which):
     workspace = history["workspace"]
     chosen = {"a": [history["a"]], "both": [history["a"], history["b"]], "all": []}[which]
-    start, end = (days_ago(dates[0]), days_ago(dates[1])) if dates else (None, None)
+    if isinstance(dates, str):
+        workspace, start, end = in_dst_zone(history, dates)
+    else:
+        start, end = (days_ago(dates[0]), days_ago(dates[1])) if dates else (None, None)
     report = make_report(workspace, chosen, period_rule=rule, start=start, end=end)
     first, last = periods.period(rule, timezone.localdate(), start, end)
     client.force_login(history["people"][Role.OWNER].user)
@@ -356,10 +427,22 @@ def test_every_number_of_the_report_is_the_overviews(client, history, rule, date
     assert any(key[0] == "data-day" for key in shown)
     assert any(key[0] == "data-post" for key in shown)
     assert any(key[0] == "data-slot" for key in shown)
+    networks = {key[1] for key in shown if key[0] == "data-network"}
+    # Profile A posts on Facebook only; the DST week holds only the factory's Facebook posts.
+    only_a = which == "a" or isinstance(dates, str)
+    assert networks == ({"facebook"} if only_a else {"facebook", "instagram"})
+    assert ("data-links", "summary") in shown
     assert shown == expected
     # Numbers, not only dashes: coverage lines and an "as of" time.
     assert re.search(r"\d+ of \d+ posts", shown["data-kpi", "reach"])
     assert "Post numbers as of —" not in shown["freshness", ""]
+    if isinstance(dates, str):
+        # The 23-hour day holds its 00:30 and 23:30 posts (engagements 6 + 7, two profiles),
+        # not the next day's 00:30, which 24 hours from its midnight would take in.
+        day = start + datetime.timedelta(days=3)
+        for offset, engagements in ((-1, 10), (0, 26), (1, 34)):
+            row = shown["data-day", f"{day + datetime.timedelta(days=offset):%Y-%m-%d}"]
+            assert f" {engagements} " in f" {row} ", row
 
 
 def test_same_period_last_year_compares_with_those_days(client, history):
@@ -389,3 +472,193 @@ def test_the_workspace_navigation_links_the_reports(client, cast):
     client.force_login(cast["people"][Role.ANALYST].user)
     page = client.get(f"/w/{cast['workspace'].slug}/").content.decode()
     assert f'href="/w/{cast["workspace"].slug}/reports/"' in page
+
+
+# Language and number format
+
+
+EN_DATE = re.compile(r"\b[A-Z][a-z]{2}\s\d{1,2}(?:,\s\d{4})?")
+DE_DATE = re.compile(r"\b\d{2}\.\d{2}\.(?:\d{4})?")
+NUMBER = {
+    "en-us": (re.compile(r"-?\d{1,3}(?:,\d{3})*(?:\.\d+)?|-?\d+(?:\.\d+)?"), ",", "."),
+    "de": (re.compile(r"-?\d{1,3}(?:\.\d{3})*(?:,\d+)?|-?\d+(?:,\d+)?"), ".", ","),
+}
+
+
+def values(text, locale):
+    """The numbers of a text as the locale writes them, dates left out (they are not numbers
+    of the overview, and each locale writes them its own way)."""
+    text = EN_DATE.sub(" ", text)
+    if locale == "de":
+        text = DE_DATE.sub(" ", text)
+    pattern, thousands, decimal = NUMBER[locale]
+    return [
+        float(token.replace(thousands, "").replace(decimal, ".")) for token in pattern.findall(text)
+    ]
+
+
+def test_a_report_in_german_number_format_shows_the_overviews_numbers(client, history):
+    workspace = history["workspace"]
+    report = make_report(workspace, period_rule=periods.LAST_28_DAYS, number_format="de")
+    first, last = periods.period(periods.LAST_28_DAYS, timezone.localdate())
+    client.force_login(history["people"][Role.OWNER].user)
+
+    page = client.get(url(workspace, report.pk)).content.decode()
+    shown = Numbers(page).found
+    expected = overview_numbers(client, workspace, first, last, [])
+
+    assert shown.keys() == expected.keys()
+    for key in expected:
+        assert values(shown[key], "de") == values(expected[key], "en-us"), key
+    # German separators and dates, and the same numbers written the dashboard's way there.
+    impressions = shown["data-kpi", "impressions"]
+    assert re.search(r"\b\d{1,3}\.\d{3}\b", impressions), impressions
+    assert re.search(r"\b\d{1,3},\d{3}\b", expected["data-kpi", "impressions"])
+    assert f"{first:%d.%m.%Y} – {last:%d.%m.%Y}" in page
+    assert re.search(r"\d,\d\d %", shown["data-kpi", "engagement-rate"])
+
+
+@pytest.mark.parametrize(
+    "locale, number, date",
+    [
+        ("en-us", "1,234", "Jan 31, 2026"),
+        ("en-gb", "1,234", "31 Jan 2026"),
+        ("de", "1.234", "31.01.2026"),
+        ("fr", "1\xa0234", "31/01/2026"),
+    ],
+)
+def test_each_number_format_writes_numbers_and_dates_its_way(locale, number, date):
+    import datetime
+
+    from dashboard import locales
+
+    with locales.formats(locale):
+        assert locales.number(1234) == number
+        assert locales.day(datetime.date(2026, 1, 31)) == date
+    # Outside the block the dashboard's own way again.
+    assert locales.number(1234) == "1,234"
+
+
+def test_an_english_report_with_german_numbers_names_no_german_month(client, history):
+    """Formats follow the active language in Django; a report keeps its words English and
+    writes dates of another locale numerically, so no "Dez." slips into English text."""
+    workspace = history["workspace"]
+    report = make_report(workspace, period_rule=periods.LAST_MONTH, number_format="de")
+    client.force_login(history["people"][Role.OWNER].user)
+    page = client.get(url(workspace, report.pk)).content.decode()
+    assert 'lang="en"' in page or "<html" not in page
+    for german in ("Januar", "Februar", "März", "Mai", "Juni", "Juli", "Okt.", "Dez."):
+        assert german not in page
+    assert "Key numbers" in page
+
+
+def test_the_form_saves_language_and_number_format(client, cast):
+    client.force_login(cast["people"][Role.OWNER].user)
+    response = client.post(url(cast["workspace"], "new"), form_data(number_format="fr"))
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert (report.language, report.number_format) == ("en", "fr")
+    bad = client.post(url(cast["workspace"], "new"), form_data(number_format="tlh"))
+    assert bad.status_code == 400
+    assert "Select a valid choice" in bad.content.decode()
+    bad = client.post(url(cast["workspace"], "new"), form_data(language="de"))
+    assert bad.status_code == 400
+
+
+# The per-network table and the links panel
+
+
+def test_the_networks_rows_add_up_to_the_key_numbers(client, history):
+    workspace = history["workspace"]
+    report = make_report(workspace, period_rule=periods.LAST_28_DAYS)
+    client.force_login(history["people"][Role.OWNER].user)
+    shown = report_numbers(client, report)
+    posts = [values(shown["data-network", name], "en-us")[0] for name in ("facebook", "instagram")]
+    assert sum(posts) == values(shown["data-kpi", "posts-published"], "en-us")[0]
+    impressions = [
+        values(shown["data-network", name], "en-us")[2] for name in ("facebook", "instagram")
+    ]
+    assert sum(impressions) == values(shown["data-kpi", "impressions"], "en-us")[0]
+
+
+def test_links_count_the_clicks_of_links_created_in_the_period(client, history):
+    workspace = history["workspace"]
+    first, last = days_ago(20), days_ago(0)
+    report = make_report(
+        workspace, [history["a"]], period_rule=periods.CUSTOM, start=first, end=last
+    )
+    client.force_login(history["people"][Role.OWNER].user)
+    summary = report_numbers(client, report)["data-links", "summary"]
+    # Links of A made 0, 7 and 14 days ago; the one of 14 days ago has no clicks reported.
+    assert summary.startswith("3 links created · 2,114 clicks · as of")
+    assert "as of —" not in summary
+
+
+@pytest.mark.parametrize(
+    "setup, reason",
+    [
+        ("nothing", "Links have not been synced yet."),
+        ("failing", "Links could not be synced"),
+        ("synced", "No shortened link was created in the period."),
+        ("unreported", "Ayrshare has not reported clicks for these links yet."),
+    ],
+)
+def test_links_without_known_clicks_say_why(client, cast, setup, reason):
+    from dashboard.models import SyncState
+
+    if setup == "failing":
+        SyncState.objects.create(profile=cast["a"], unit="links", last_error="Plan lacks links")
+    if setup == "synced":
+        SyncState.objects.create(profile=cast["a"], unit="links", last_success=timezone.now())
+    if setup == "unreported":
+        ShortLink.objects.create(
+            profile=cast["a"], link_id="x", created_at=at(days_ago(1)), synced_at=timezone.now()
+        )
+    report = make_report(cast["workspace"], [cast["a"]], period_rule=periods.LAST_28_DAYS)
+    client.force_login(cast["people"][Role.OWNER].user)
+    summary = report_numbers(client, report)["data-links", "summary"]
+    assert "— clicks" in summary and reason in summary
+
+
+def test_the_dashboard_overview_shows_the_same_network_table_and_links(client, history):
+    """Not only the report: the overview page itself carries both, so a number means the
+    same on every page."""
+    client.force_login(history["people"][Role.ANALYST].user)
+    first, last = days_ago(27), days_ago(0)
+    found = overview_numbers(client, history["workspace"], first, last, [])
+    assert {"facebook", "instagram"} <= {key[1] for key in found if key[0] == "data-network"}
+    assert found["data-links", "summary"].startswith("8 links created")
+
+
+def test_a_client_sees_no_other_profiles_links(client, cast):
+    ShortLink.objects.create(
+        profile=cast["b"],
+        link_id="secret",
+        short_url="https://shrtn.example/SECRET-B-LINK",
+        clicks=99,
+        created_at=at(days_ago(1)),
+        synced_at=timezone.now(),
+    )
+    report = make_report(
+        cast["workspace"], [cast["a"]], clients_may_view=True, period_rule=periods.LAST_28_DAYS
+    )
+    client.force_login(cast["people"][Role.CLIENT].user)
+    assert "SECRET-B-LINK" not in client.get(url(cast["workspace"], report.pk)).content.decode()
+    assert "SECRET-B-LINK" not in client.get(f"/w/{cast['workspace'].slug}/").content.decode()
+
+
+def test_the_report_header_shows_the_workspace_logo(client, cast):
+    from accounts.forms import set_logo
+    from tests.accounts.test_logos import png
+
+    report = make_report(cast["workspace"], [cast["a"]], clients_may_view=True)
+    client.force_login(cast["people"][Role.CLIENT].user)
+    page = client.get(url(cast["workspace"], report.pk)).content.decode()
+    assert "report-logo" not in page
+    set_logo(cast["workspace"], png(), "image/png")
+    page = client.get(url(cast["workspace"], report.pk)).content.decode()
+    logo = cast["workspace"].logo_url()
+    assert f'<img class="report-logo" src="{logo}" alt="{cast["workspace"].name} logo">' in page
+    # The shared link's visitor is signed out: the logo answers without a session.
+    client.logout()
+    assert client.get(logo).status_code == 200

@@ -316,6 +316,9 @@ def test_the_email_carries_the_pdf_the_live_link_and_one_click_unsubscribe(smtp)
     live = re.search(r'href="([^"]+)">Open the live report', html).group(1)
     assert live.startswith(SITE) and live != unsubscribe
     assert live in message.get_body(("plain",)).get_content()
+    # The live link is a share link of this report, open to a signed-out reader.
+    shared = Client().get(live.removeprefix(SITE))
+    assert shared.status_code == 200 and "Acme monthly" in shared.text
     # Each recipient has a link of their own.
     other = smtp.messages[1][1]
     assert other["List-Unsubscribe"] != message["List-Unsubscribe"]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0001_report'),
+        ('reports', '0003_report_locale'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
