@@ -169,7 +169,7 @@ def _rows(membership, profiles, first, last, period_query):
     every = "week" if (last - first).days >= WEEKLY_AFTER_DAYS else "day"
     every = trends.grouping(first, last, every)
     daily = _daily_engagements(profiles, first, last, every)
-    health = _health(profiles)
+    health = sync_health(profiles)
     accounts = networks.linked_accounts([p.pk for p in profiles])
     followers = follower_totals(profiles, first, last)["by_profile"]
     home = reverse("home", args=[membership.workspace.slug])
@@ -185,7 +185,7 @@ def _rows(membership, profiles, first, last, period_query):
         )
         row.cells = _cells(totals, followers.get(profile.pk))
         row.sparkline = _sparkline(days, daily.get(profile.pk, {}), every)
-        row.health = health.get(profile.pk) or _never_synced()
+        row.health = health.get(profile.pk) or never_synced()
         row.health["synced"] = past(row.health["last_success"], now).text
         row.sync_link = f"{sync}#sync-profile-{profile.pk}"
         row.accounts = [a for a in accounts.get(profile.pk, []) if a.unlinked_at is None]
@@ -236,7 +236,7 @@ def _daily_engagements(profiles, first, last, every):
     return result
 
 
-def _health(profiles):
+def sync_health(profiles):
     """{profile_id: health} from every sync unit of the profiles, read in one query."""
     stale_before = timezone.now() - STALE_AFTER
     units = SyncState.objects.filter(profile__in=profiles).values_list(
@@ -259,7 +259,7 @@ def _health(profiles):
     return result
 
 
-def _never_synced():
+def never_synced():
     entry = {"last_success": None, "failing": [], "stale": ["No sync has run for this profile yet"]}
     return _badge(entry)
 

@@ -262,7 +262,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboard.tasks.sweep_rollups",
         "schedule": SYNC_BEAT_SECONDS * 5,
     },
+    # Scheduled report email: due times are to the minute.
+    "dispatch-report-sends": {
+        "task": "dashboard.reports.tasks.dispatch_report_sends",
+        "schedule": 60,
+    },
 }
+# A send's claim: rendering a PDF and mailing every recipient ends well within it.
+REPORT_SEND_LEASE_SECONDS = envint("REPORT_SEND_LEASE_SECONDS", "900")
+# A queued send is not queued again for this long (it may wait behind others on "reports").
+REPORT_SEND_QUEUE_SECONDS = envint("REPORT_SEND_QUEUE_SECONDS", "3600")
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Report PDFs ----------------------------------------------------------------------------
@@ -270,7 +279,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # -c 1`): a Chromium takes a few hundred MB, and a burst of renders must not hold up the sync.
 # The default worker consumes only CELERY_TASK_DEFAULT_QUEUE, never this one.
 REPORTS_QUEUE = os.environ.get("REPORTS_QUEUE", "reports")
-CELERY_TASK_ROUTES = {"dashboard.reports.tasks.render_pdf": {"queue": REPORTS_QUEUE}}
+CELERY_TASK_ROUTES = {
+    "dashboard.reports.tasks.render_pdf": {"queue": REPORTS_QUEUE},
+    "dashboard.reports.tasks.send_report": {"queue": REPORTS_QUEUE},
+}
 REPORTS_PDF_SOFT_TIME_LIMIT = envint("REPORTS_PDF_SOFT_TIME_LIMIT", "90")
 REPORTS_PDF_TIME_LIMIT = envint("REPORTS_PDF_TIME_LIMIT", "120")
 # Debian's Chromium (apt-get install chromium), never a browser Playwright downloads.
@@ -363,6 +375,8 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "True")
 # A stuck mail server must not hang the request that sends the mail.
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dashboard@localhost")
+# Where people reach this installation: links in emails (live report, unsubscribe) start so.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from accounts import signin
 from dashboard import agency, audience, health, post_detail, posts, status, views
-from dashboard.reports import share_views
+from dashboard.reports import send_views, share_views
 from dashboard.reports import views as reports
 
 urlpatterns = [
@@ -31,6 +31,37 @@ urlpatterns = [
         reports.report_delete,
         name="report_delete",
     ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/schedule/",
+        send_views.report_schedule,
+        name="report_schedule",
+    ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/schedule/recipients/<int:recipient_id>/resubscribe/",
+        send_views.recipient_resubscribe,
+        name="recipient_resubscribe",
+    ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/sends/",
+        send_views.report_sends,
+        name="report_sends",
+    ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/sends/<int:send_id>/pdf/",
+        send_views.send_pdf,
+        name="send_pdf",
+    ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/sends/<int:send_id>/approve/",
+        send_views.send_approve,
+        name="send_approve",
+    ),
+    path(
+        "w/<slug:workspace>/reports/<int:report_id>/sends/<int:send_id>/skip/",
+        send_views.send_skip,
+        name="send_skip",
+    ),
+    path("reports/unsubscribe/<str:token>/", send_views.unsubscribe, name="report_unsubscribe"),
     path(
         "w/<slug:workspace>/reports/<int:report_id>/share/",
         share_views.report_share,

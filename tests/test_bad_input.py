@@ -19,8 +19,8 @@ from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.filters import PostFilters
 from dashboard.queries import encode_cursor
 from dashboard.reports import sharing
-from dashboard.reports.forms import ReportForm
-from dashboard.reports.models import SECTION_KEYS, Report, ReportFile
+from dashboard.reports.forms import ReportForm, ScheduleForm
+from dashboard.reports.models import SECTION_KEYS, Recipient, Report, ReportFile, Send
 from dashboard.views import OverviewOptions
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -93,6 +93,13 @@ PAGES = {
     "report": Page(),
     "report_edit": Page(post=REPORT_FIELDS),
     "report_delete": Page(method="post"),
+    "report_schedule": Page(post=list(ScheduleForm.base_fields)),
+    "recipient_resubscribe": Page(method="post"),
+    "report_sends": Page(),
+    "send_pdf": Page(),
+    "send_approve": Page(method="post"),
+    "send_skip": Page(method="post"),
+    "report_unsubscribe": Page(method="post", anonymous=True),
     "report_share": Page(post=["label", "password", "expires_on"]),
     "share_link_revoke": Page(method="post"),
     "shared_report": Page(post=["password"], anonymous=True),
@@ -182,6 +189,8 @@ def cast(db, sandbox, settings):
         "analyst": analyst,
         "invitation": invitation,
         "report": report,
+        "send": Send.objects.create(report=report, due_at="2026-06-01T07:00:00Z"),
+        "recipient": Recipient.objects.create(report=report, email="fuzz@example.com"),
         "share": sharing.create_link(report, label="Fuzzed", password="pw"),
         "file": ReportFile.objects.create(
             report=report, paper="A4", first=day, last=day, as_of=day, status="ready", pdf=b"%PDF"
@@ -198,6 +207,8 @@ def path_of(name, cast, **values):
         "membership_id": cast["analyst"].pk,
         "invitation_id": cast["invitation"].pk,
         "report_id": cast["report"].pk,
+        "send_id": cast["send"].pk,
+        "recipient_id": cast["recipient"].pk,
         "link_id": cast["share"][0].pk,
         # The shared report's password form, not its "link not valid" page, gets the values.
         "token": cast["share"][1] if name == "shared_report" else TOKEN,
@@ -237,6 +248,8 @@ INT_PARAMETERS = (
     "post_id",
     "membership_id",
     "invitation_id",
+    "send_id",
+    "recipient_id",
     "report_id",
     "link_id",
     "file_id",

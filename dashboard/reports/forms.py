@@ -1,14 +1,18 @@
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ProfileChoiceField
 from dashboard.filters import check_date
-from dashboard.reports import periods
-from dashboard.reports.models import HEX_COLOR, SECTION_KEYS, SECTIONS, Report
+from dashboard.reports import periods, schedule
+from dashboard.reports.models import HEX_COLOR, SECTION_KEYS, SECTIONS, Report, ReportSchedule
 
 
 class ReportForm(forms.ModelForm):
@@ -147,6 +151,108 @@ class ReportForm(forms.ModelForm):
         # Equal positions keep the default order.
         self.instance.sections = [key for _, _, key in sorted(positions)]
         return cleaned
+
+
+WEEKDAY_CHOICES = [("", "—"), *((str(n), name) for n, name in WEEKDAYS.items())]
+# Commas, semicolons and line breaks separate addresses, as people paste them from mail clients.
+ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class ScheduleForm(forms.Form):
+    """A report's email schedule and its recipients; the zone is the workspace's."""
+
+    frequency = forms.ChoiceField(
+        label="Send", choices=ReportSchedule.FREQUENCIES, widget=forms.RadioSelect
+    )
+    monthly_on = forms.ChoiceField(
+        label="Monthly on",
+        choices=[("day", "A day of the month"), ("first", "The first weekday of the month")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    day_of_month = forms.IntegerField(
+        label="Day of the month",
+        min_value=1,
+        max_value=31,
+        required=False,
+        help_text="29 to 31: the last day in shorter months.",
+    )
+    weekday = forms.TypedChoiceField(
+        label="Weekday",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="Weekly: the day it goes out. Monthly: with “first weekday”, which one.",
+    )
+    time_of_day = forms.TimeField(
+        label="Time of day", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    recipients = forms.CharField(
+        label="Recipients",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Email addresses, one per line or separated by commas. No account needed.",
+    )
+    hold_for_review = forms.BooleanField(
+        label="Hold for review: an owner approves each send first", required=False
+    )
+    auto_hold = forms.BooleanField(
+        label="Hold while the data is not up to date (a sync failing or stale)", required=False
+    )
+    hold_days = forms.IntegerField(
+        label="Days a held send may wait before it expires", min_value=1, max_value=28
+    )
+
+    def __init__(self, *args, zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.fields["time_of_day"].help_text = f"In {zone}."
+
+    def clean_recipients(self):
+        text = self.cleaned_data["recipients"]
+        addresses, seen, bad = [], set(), []
+        for address in ADDRESS_SEPARATORS.split(text):
+            if not address:
+                continue
+            try:
+                validate_email(address)
+            except ValidationError:
+                bad.append(address)
+                continue
+            if address.lower() not in seen:
+                seen.add(address.lower())
+                addresses.append(address)
+        if bad:
+            raise ValidationError(
+                [ValidationError(f"“{address}” is not an email address.") for address in bad]
+            )
+        return addresses
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        frequency = data["frequency"]
+        if frequency == "monthly" and data.get("monthly_on") == "first":
+            data["day_of_month"] = None
+        elif frequency == "monthly":
+            data["weekday"] = None
+        elif frequency == "weekly":
+            data["day_of_month"] = None
+        try:
+            schedule.Rule(
+                frequency=frequency,
+                day_of_month=data["day_of_month"],
+                weekday=data["weekday"],
+                time_of_day=data["time_of_day"].replace(second=0, microsecond=0),
+                zone=self.zone,
+            )
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        if frequency != "none" and not data["recipients"]:
+            self.add_error("recipients", "A scheduled report needs at least one recipient.")
+        return data
 
 
 class ShareLinkForm(forms.Form):

@@ -104,6 +104,142 @@ class Report(models.Model):
         return [(key, labels[key]) for key in self.sections if key in labels]
 
 
+class ReportSchedule(models.Model):
+    """When a report goes out by email and what holds it back; see schedule.Rule.
+
+    The zone is the workspace's (sending.schedule_zone), so it is not stored here.
+    """
+
+    FREQUENCIES = [("none", "Not scheduled"), ("monthly", "Monthly"), ("weekly", "Weekly")]
+
+    report = models.OneToOneField(Report, models.CASCADE, related_name="schedule")
+    frequency = models.CharField(max_length=10, choices=FREQUENCIES, default="none")
+    # Monthly: a day of the month, or None and `weekday` for "first <weekday>".
+    day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Weekly: the day it goes out. Monthly without day_of_month: the first such day. 0 = Monday.
+    weekday = models.PositiveSmallIntegerField(null=True, blank=True)
+    time_of_day = models.TimeField(default=datetime.time(9, 0))
+    hold_for_review = models.BooleanField(default=False)
+    auto_hold = models.BooleanField(default=True)
+    hold_days = models.PositiveSmallIntegerField(default=3)
+    # Due times before this are never sent: saving a schedule at 10:00 for 09:00 today does not
+    # send at once, and a schedule switched back on does not send what it skipped meanwhile.
+    active_since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(day_of_month__isnull=True) | Q(day_of_month__range=(1, 31)),
+                name="report_schedule_day_of_month_1_31",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__isnull=True) | Q(weekday__range=(0, 6)),
+                name="report_schedule_weekday_0_6",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_days__range=(1, 28)), name="report_schedule_hold_days_1_28"
+            ),
+        ]
+        indexes = [
+            # The dispatcher's tick: every schedule that is switched on.
+            models.Index(fields=["frequency"], name="report_schedule_frequency"),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id}: {self.frequency}"
+
+
+class Recipient(models.Model):
+    """An address a scheduled report goes to; no account needed.
+
+    The unsubscribe link carries a signed recipient id (sending.unsubscribe_token), so nothing
+    secret is stored and a link stays valid for as long as the address is on the list.
+    """
+
+    report = models.ForeignKey(Report, models.CASCADE, related_name="recipients")
+    email = models.EmailField()
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "email"], name="recipient_unique_email"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class Send(models.Model):
+    """One due time of a report's schedule, and what went out for it.
+
+    The row is the lease that makes a send happen once: the dispatcher inserts it under the
+    unique (report, due_at) before anything is sent, and a worker sends it only after moving it
+    from SCHEDULED to SENDING with a conditional UPDATE.
+    """
+
+    SCHEDULED = "scheduled"
+    HELD_FOR_REVIEW = "held_for_review"
+    HELD_DATA = "held_data"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    SKIPPED = "skipped"
+    STATUSES = [
+        (SCHEDULED, "Scheduled"),
+        (HELD_FOR_REVIEW, "Held for review"),
+        (HELD_DATA, "Held: data not up to date"),
+        (SENDING, "Sending"),
+        (SENT, "Sent"),
+        (FAILED, "Failed"),
+        (EXPIRED, "Expired"),
+        (SKIPPED, "Skipped"),
+    ]
+
+    report = models.ForeignKey(Report, models.CASCADE, related_name="sends")
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=STATUSES, default=SCHEDULED)
+    # Why it is held, failed, expired or skipped, in words for the owner.
+    reason = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The message is on the queue until then; the dispatcher queues it again afterwards.
+    queued_until = models.DateTimeField(null=True, blank=True)
+    # A worker sends it until then; a killed worker's claim runs out (as SyncState's lease).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Addresses it went to, appended one by one, so a retry skips those already sent.
+    recipients = models.JSONField(default=list, blank=True)
+    first = models.DateField(null=True, blank=True)
+    last = models.DateField(null=True, blank=True)
+    # The PDF that went out, kept with its send for the send log (a ReportFile is a download).
+    pdf = models.BinaryField(null=True, blank=True)
+    pdf_name = models.CharField(max_length=200, blank=True)
+    # The KPI numbers the report showed: [{"label", "value"}], for history and "what changed".
+    numbers = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "due_at"], name="send_once_per_due_time"),
+        ]
+        indexes = [
+            # The dispatcher's tick: sends to queue, held sends to re-check, leases run out.
+            models.Index(fields=["status", "due_at"], name="send_status_due"),
+            # The send log and "the last one sent" of a report.
+            models.Index(fields=["report", "-due_at"], name="send_report_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id}@{self.due_at.isoformat()}: {self.status}"
+
+
 class ShareLink(models.Model):
     """A live link to a report for people without an account (dashboard.reports.sharing).
 

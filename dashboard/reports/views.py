@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import MANAGERS, Role, workspace_member
 from accounts.models import Profile
-from dashboard.reports import files, print_link, rendering
+from dashboard.reports import files, print_link, rendering, sending
 from dashboard.reports.forms import ReportForm
-from dashboard.reports.models import Report, ReportFile
+from dashboard.reports.models import Report, ReportFile, Send
 
 
 def visible_reports(membership):
@@ -97,13 +97,26 @@ def report(request, membership, report_id):
     pdf_file = None
     if request.GET.get("pdf", "").isdigit():
         pdf_file = report.files.defer("pdf").filter(pk=request.GET["pdf"]).first()
-    extra = {
-        "membership": membership,
-        "can_edit": membership.role in MANAGERS,
-        "papers": print_link.PAPERS,
-        "pdf_file": pdf_file,
-    }
-    return rendering.render(request, "reports/report.html", report, extra)
+    can_edit = membership.role in MANAGERS
+    with rendering.localized(report):
+        context = rendering.context(report)
+        last_sent = sending.last_sent(report)
+        return render(
+            request,
+            "reports/report.html",
+            {
+                **context,
+                "membership": membership,
+                "can_edit": can_edit,
+                "papers": print_link.PAPERS,
+                "pdf_file": pdf_file,
+                "last_sent": last_sent,
+                "changes": last_sent and sending.changes(report, context["overview"], last_sent),
+                "in_review": report.sends.filter(status=Send.HELD_FOR_REVIEW).defer("pdf")
+                if can_edit
+                else [],
+            },
+        )
 
 
 PDF_POLLER = "report-pdf"

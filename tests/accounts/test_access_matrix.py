@@ -12,7 +12,7 @@ import pytest
 
 from accounts.models import Invitation, Membership
 from dashboard.reports import sharing
-from dashboard.reports.models import Report, ReportFile
+from dashboard.reports.models import Recipient, Report, ReportFile, Send
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
 from tests.urls import body, fill, project_patterns
@@ -52,6 +52,11 @@ def cast(db):
         workspace=workspace, title="Report of A", sections=["kpis"], clients_may_view=True
     )
     report.profiles.add(a)
+    # A send with its PDF (the log's download answers 200) and a recipient (re-add is POST).
+    send = Send.objects.create(
+        report=report, due_at="2026-06-01T07:00:00Z", pdf=b"%PDF-1.4", pdf_name="a.pdf"
+    )
+    recipient = Recipient.objects.create(report=report, email="client@example.com")
     link, _token = sharing.create_link(report, label="For the matrix")
     day = datetime.date(2026, 3, 1)
     file = ReportFile.objects.create(
@@ -61,6 +66,8 @@ def cast(db):
         "link": link,
         "report": report,
         "file": file,
+        "send": send,
+        "recipient": recipient,
         "workspace": workspace,
         "other": other,
         "a": a,
@@ -81,6 +88,8 @@ def url_for(route, cast, *, profile=None, workspace=None):
         membership_id=cast["people"][Role.ANALYST].pk,
         invitation_id=cast["invitation"].pk,
         report_id=cast["report"].pk,
+        send_id=cast["send"].pk,
+        recipient_id=cast["recipient"].pk,
         link_id=cast["link"].pk,
         file_id=cast["file"].pk,
         token="matrix-token",

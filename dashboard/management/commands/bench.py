@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Profile
-from dashboard.bench import downloads, load, pdfs, pipeline, report, resilience, seed, web
+from dashboard.bench import downloads, load, pdfs, pipeline, report, resilience, seed, sends, web
 from dashboard.models import AccountMetrics, DailyMetrics, MetricSnapshot, PlatformPost
 
 SMALL_POSTS = 10_000
@@ -61,6 +61,8 @@ class Command(BaseCommand):
                 sections, "resilience", lambda: resilience.measure(scale, log=self._say)
             )
             results.append(pipeline.task_timing())
+            mail = sends.QUICK if quick else sends.FULL
+            results += self._section(sections, "sends", lambda: sends.measure(mail, log=self._say))
         # Last, on its own: its processes need the machine to themselves.
         crowd = load.QUICK if quick else load.FULL
         results += self._section(sections, "load", lambda: load.measure(crowd, log=self._say))

@@ -11,12 +11,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Profile, Workspace
-from dashboard.bench import downloads, load, pdfs, resilience
+from dashboard.bench import downloads, load, pdfs, resilience, sends
 from dashboard.management.commands import bench
 from dashboard.models import DailyMetrics, MetricSnapshot, PlatformPost, SyncState
 
 pytestmark = pytest.mark.django_db
-GOALS = [f"P{n}" for n in range(1, 11)] + [f"R{n}" for n in range(1, 8)] + ["PDF1", "PDF2"]
+GOALS = [f"P{n}" for n in range(1, 11)] + [f"R{n}" for n in range(1, 8)] + ["PDF1", "PDF2", "M1"]
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the benchmark measures PostgreSQL"
 )
@@ -50,6 +50,9 @@ def test_a_small_run_prints_and_writes_every_goal_and_cleans_up(monkeypatch, tmp
     monkeypatch.setattr(load, "measure", lambda scale, log: ran.append(scale) or [])
     # Chromium's renders read the seeded rows from another connection: tests/dashboard/bench.
     monkeypatch.setattr(pdfs, "measure", lambda seeded: pdfs.not_measured())
+    monkeypatch.setattr(
+        sends, "measure", lambda count, log: ran.append(count) or [sends._row(count, None, "-")]
+    )
     before = counts()
     out = io.StringIO()
     path = tmp_path / "bench.json"
@@ -84,7 +87,7 @@ def test_a_small_run_prints_and_writes_every_goal_and_cleans_up(monkeypatch, tmp
     assert statements["passed"] is True
     assert all(r["ratio"] is not None for g in ("P1", "P2", "P3", "P4", "P5") for r in by_goal[g])
     assert counts() == before
-    assert ran == [resilience.FULL, load.FULL]
+    assert ran == [resilience.FULL, sends.FULL, load.FULL]
 
 
 def test_the_worker_timeout_is_the_one_the_image_runs_with():

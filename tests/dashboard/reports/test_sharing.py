@@ -277,6 +277,8 @@ def test_no_other_url_answers_with_the_visitors_session(client, cast):
         "report_id": cast["report"].pk,
         "link_id": link.pk,
         "file_id": 1,
+        "send_id": 1,
+        "recipient_id": 1,
         "token": token,
         "uidb64": "MQ",
         # Logos are public by their content hash; the workspace has none.
