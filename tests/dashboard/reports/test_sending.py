@@ -38,6 +38,14 @@ def site(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def printed(monkeypatch):
+    """The PDF's bytes as Chromium would hand them over. Chromium prints from another database
+    connection, which cannot see this test's transaction; the real print is tested in
+    test_pdf.py and, with a real worker, in tests/integration/test_report_sends.py."""
+    monkeypatch.setattr(sending.pdf, "render", lambda report, **_: b"%PDF-1.7 printed")
+
+
 @pytest.fixture
 def berlin(settings):
     settings.TIME_ZONE = "Europe/Berlin"
