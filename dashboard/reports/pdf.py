@@ -101,7 +101,17 @@ def render(report, *, paper="A4", today=None, browser=None):
             browser.close()
 
 
+class NoChromium(RuntimeError):
+    pass
+
+
 def launch(playwright):
+    if not Path(settings.CHROMIUM_PATH).exists():
+        # Said on the report page: the one fix, not Playwright's launch trace.
+        raise NoChromium(
+            f"No Chromium at {settings.CHROMIUM_PATH}: install Debian's chromium package "
+            "(make browser-tools) or set CHROMIUM_PATH."
+        )
     return playwright.chromium.launch(executable_path=settings.CHROMIUM_PATH, args=CHROMIUM_ARGS)
 
 

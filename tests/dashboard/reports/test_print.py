@@ -178,6 +178,19 @@ def test_a_failed_render_says_why_and_offers_no_download(client, cast, monkeypat
     assert client.get(download).status_code == 404
 
 
+def test_a_machine_without_chromium_says_how_to_install_it(client, cast, settings):  # noqa: F811
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"
+    report = make_report(cast["workspace"])
+    client.force_login(cast["people"][Role.OWNER].user)
+    file = ReportFile.objects.create(
+        report=report, paper="A4", first=TODAY, last=TODAY, as_of=TODAY
+    )
+    assert files.render(file.pk).status == "failed"
+    page = client.get(url(report.workspace, report.pk, "pdf", file.pk)).content.decode()
+    assert "No Chromium at /nonexistent/chromium" in page
+    assert "install Debian&#x27;s chromium package" in page
+
+
 def test_a_queue_that_does_not_answer_fails_the_file_not_the_page(
     client,
     cast,  # noqa: F811
