@@ -145,6 +145,11 @@ def reclaim_leases_of_gone_workers(sender=None, **kwargs):
     else:
         if released:
             logger.warning("released %d leases of workers that are gone", released)
+    finally:
+        from django.db import connection
+
+        # Back to the pool (DATABASE_POOL_MAX_SIZE): the threads running units need it.
+        connection.close()
     threading.Thread(
         target=_keep_noting_alive, args=(since,), name="worker-alive", daemon=True
     ).start()

@@ -135,6 +135,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+# A sync worker runs many Ayrshare calls at once (a threads pool) but each call needs the
+# database only briefly, before and after it: a pool of this many connections per process serves
+# all its threads, and sync.py hands the connection back while a call waits on the network.
+# 0 (the default, and the web server's setting): one kept connection per thread, as before.
+DATABASE_POOL_MAX_SIZE = envint("DATABASE_POOL_MAX_SIZE", "0")
+if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django's pool replaces kept connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # A thread waits this long for a free connection before its unit fails and retries.
+        "timeout": envfloat("DATABASE_POOL_TIMEOUT", "30"),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -193,6 +206,8 @@ SYNC_HISTORY_WINDOW_DAYS = envint("SYNC_HISTORY_WINDOW_DAYS", "7")
 SYNC_BEAT_SECONDS = envint("SYNC_BEAT_SECONDS", "60")
 # How often GET /user asks which networks are linked (new ones sync from then on).
 SYNC_USER_INTERVAL = envint("SYNC_USER_INTERVAL", "3600")
+# GET /history at most this often per profile ("Refresh now" asks at once; 0: at each nextUpdate).
+SYNC_HISTORY_INTERVAL = envint("SYNC_HISTORY_INTERVAL", "300")
 # Warn this many days before a network's authorization runs out (LinkedIn's refreshDaysRemaining).
 RECONNECT_WARNING_DAYS = envint("RECONNECT_WARNING_DAYS", "14")
 # A failing unit waits this long, doubling with each further failure (up to six hours).

@@ -375,9 +375,19 @@ def client_for(profile, budget, stop_at=None):
         profile.profile_key,
         x_api_key=workspace.x_api_key,
         x_api_secret=workspace.x_api_secret,
-        before_request=budget.charge,
+        before_request=lambda: _before_call(budget),
         stop_at=stop_at,
     )
+
+
+def _before_call(budget):
+    """Charge the profile's budget and, with a connection pool, give the database connection back
+    while the call waits on Ayrshare: a worker's threads then share a few connections instead of
+    each holding one through hundreds of milliseconds of network wait. Inside a transaction the
+    connection must stay (no call is made inside one, but the rule is the database's)."""
+    if connection.settings_dict["OPTIONS"].get("pool") and not connection.in_atomic_block:
+        connection.close()
+    budget.charge()
 
 
 # --- recording outcomes ---------------------------------------------------------------------
@@ -512,8 +522,13 @@ def sync_history(client, state, now, _arg):
     rechecked = _recheck_open_posts(client, profile, now)
     next_update = normalize.parse_time((last or {}).get("nextUpdate"))
     last_updated = normalize.parse_time((last or {}).get("lastUpdated"))
+    # Ayrshare renews /history every minute, but a new post's numbers come from the hourly units:
+    # asking every minute would be most of an installation's calls for a list that rarely moved.
+    at_least = now + timedelta(seconds=settings.SYNC_HISTORY_INTERVAL)
     return Outcome(
-        _next(next_update, now, "history"), last_updated, f"{rechecked} open posts re-checked"
+        max(_next(next_update, now, "history"), at_least),
+        last_updated,
+        f"{rechecked} open posts re-checked",
     )
 
 

@@ -191,6 +191,7 @@ def _start_pool(scale, queue, sandbox_url, data_dir, label):
         data_dir,
         SYNC_BEAT_SECONDS=beat_seconds(),
         SYNC_LEASE_SECONDS=LEASE_SECONDS,
+        SYNC_HISTORY_INTERVAL=round(settings.SYNC_HISTORY_INTERVAL / TIME_SCALE),
         AYRSHARE_BUDGET_REQUESTS=budget_requests(),
         AYRSHARE_BUDGET_WINDOW=WINDOW,
         AYRSHARE_READ_TIMEOUT=5,

@@ -329,6 +329,26 @@ def test_every_unit_waits_for_the_next_update_ayrshare_promised(sandboxes):
     assert early == []
 
 
+@pytest.mark.parametrize("interval", [0, 300, 900])
+def test_history_comes_back_after_the_longer_of_its_interval_and_ayrshares_minute(
+    sandboxes, settings, interval
+):
+    # Ayrshare renews /history every minute; at 10,000 profiles asking that often would be most
+    # of the installation's calls, so SYNC_HISTORY_INTERVAL sets the floor.
+    settings.SYNC_HISTORY_INTERVAL = interval
+    sandbox = sandboxes(posts=20)
+    (profile,) = connect(sandbox, 0)
+
+    assert sync_profile(profile, units=["history"]) == {"history": "ok"}
+
+    history = state(profile, "history")
+    waited = history.next_update - history.last_attempt
+    if interval:
+        assert timedelta(seconds=interval) <= waited < timedelta(seconds=interval + 5)
+    else:
+        assert timedelta(0) < waited <= timedelta(seconds=70)  # the sandbox's own minute
+
+
 # --- 4. a scheduled post goes live ----------------------------------------------------------------
 
 

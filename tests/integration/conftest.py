@@ -41,6 +41,8 @@ def worker_env_fixture(request, transactional_db, sandbox, tmp_path):
         tmp_path,
         SYNC_BEAT_SECONDS=1,
         SYNC_LEASE_SECONDS=10,
+        # The sandbox's intervals are compressed (interval_scale): /history at its nextUpdate.
+        SYNC_HISTORY_INTERVAL=0,
         AYRSHARE_READ_TIMEOUT=2,
     )
     env.update(_marker_kwargs(request, "worker_env"))

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             keys = self._wait_for_sandbox(sandbox_url, children[0])
             workspace = self._demo_workspace(keys)
             sync_worker = self._celery(
-                "worker", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-c", "2"
+                "worker", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-P", "threads", "-c", "4"
             )
             children.append(self._start("worker", sync_worker, env))
             # Report PDFs on their own queue, one Chromium at a time.
