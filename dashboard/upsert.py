@@ -36,6 +36,8 @@ _POST_FIELDS = [
     "raw",
     "synced_at",
 ]
+# What a stored Post is compared on: all but its raw item and synced_at.
+_POST_VALUES = _POST_FIELDS[:-2]
 _DESCRIPTIVE_FIELDS = ("published_at", "text", "url", "media_type", "thumbnail_url")
 
 
@@ -45,40 +47,73 @@ def placeholder_id(ayrshare_id):
 
 
 def upsert_posts(profile, history_posts, now):
-    """Store posts from /history and their per-network entries; returns {ayrshare_id: Post.pk}."""
+    """Store posts from /history and their per-network entries; returns {ayrshare_id: Post.pk}.
+
+    Only posts that are new or whose values change are written (with their raw item); the rest
+    get only their synced_at, which _recheck_open_posts reads as "seen in this run".
+    """
     history_posts = [hp for hp in history_posts if hp.ayrshare_id]
     if not history_posts:
         return {}
-    Post.objects.bulk_create(
-        [
-            Post(
-                profile=profile,
-                ayrshare_id=hp.ayrshare_id,
-                text=hp.text,
-                status=hp.status,
-                post_type=hp.post_type,
-                schedule_date=hp.schedule_date,
-                created_at=hp.created_at,
-                notes=hp.notes,
-                platforms=list(hp.platforms),
-                errors=list(hp.errors),
-                media_urls=list(hp.media_urls),
-                raw=hp.raw,
-                synced_at=now,
-            )
-            for hp in history_posts
-        ],
-        update_conflicts=True,
-        unique_fields=["profile", "ayrshare_id"],
-        update_fields=_POST_FIELDS,
-    )
-    post_ids = dict(
-        Post.objects.filter(
+    stored = {
+        r["ayrshare_id"]: r
+        for r in Post.objects.filter(
             profile=profile, ayrshare_id__in=[hp.ayrshare_id for hp in history_posts]
-        ).values_list("ayrshare_id", "pk")
-    )
-    _upsert_network_entries(profile, history_posts, post_ids, now)
+        ).values(
+            "pk",
+            "ayrshare_id",
+            *_POST_VALUES,
+            has_raw=ExpressionWrapper(~Q(raw={}), output_field=BooleanField()),
+        )
+    }
+    rows = [_post_row(profile, hp, now) for hp in history_posts]
+    written = [row for row in rows if _post_changed(stored.get(row.ayrshare_id), row)]
+    if written:
+        Post.objects.bulk_create(
+            written,
+            update_conflicts=True,
+            unique_fields=["profile", "ayrshare_id"],
+            update_fields=_POST_FIELDS,
+        )
+    post_ids = {ayrshare_id: r["pk"] for ayrshare_id, r in stored.items()}
+    post_ids.update({row.ayrshare_id: row.pk for row in written})
+    if None in post_ids.values():  # a backend whose bulk upsert returns no ids
+        post_ids = dict(
+            Post.objects.filter(profile=profile, ayrshare_id__in=list(post_ids)).values_list(
+                "ayrshare_id", "pk"
+            )
+        )
+    seen = {row.ayrshare_id for row in rows} - {row.ayrshare_id for row in written}
+    if seen:
+        Post.objects.filter(pk__in=[post_ids[a] for a in seen]).update(synced_at=now)
+    # A new post, or one whose schedule moved: its network rows' sort key follows.
+    moved = {post_ids[row.ayrshare_id] for row in written}
+    _upsert_network_entries(profile, history_posts, post_ids, now, moved)
     return post_ids
+
+
+def _post_row(profile, hp, now):
+    return Post(
+        profile=profile,
+        ayrshare_id=hp.ayrshare_id,
+        text=hp.text,
+        status=hp.status,
+        post_type=hp.post_type,
+        schedule_date=hp.schedule_date,
+        created_at=hp.created_at,
+        notes=hp.notes,
+        platforms=list(hp.platforms),
+        errors=list(hp.errors),
+        media_urls=list(hp.media_urls),
+        raw=hp.raw,
+        synced_at=now,
+    )
+
+
+def _post_changed(old, row):
+    if old is None or not old["has_raw"]:
+        return True
+    return any(old[name] != getattr(row, name) for name in _POST_VALUES)
 
 
 def _network_entries(hp):
@@ -103,7 +138,7 @@ def _network_entries(hp):
         yield platform, social_id, status, (ref.url if ref else ""), message
 
 
-def _upsert_network_entries(profile, history_posts, post_ids, now):
+def _upsert_network_entries(profile, history_posts, post_ids, now, moved):
     rows = []
     promoted = []
     for hp in history_posts:
@@ -124,29 +159,56 @@ def _upsert_network_entries(profile, history_posts, post_ids, now):
                     synced_at=now,
                 )
             )
-    _promote_placeholders(profile, promoted)
-    PlatformPost.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["profile", "platform", "social_id"],
-        update_fields=["post", "status", "error_message", "synced_at"],
-    )
-    # The history's sort key follows the posts' (possibly moved) schedule dates.
-    PlatformPost.fill_sort_time(PlatformPost.objects.filter(post_id__in=set(post_ids.values())))
+    renamed = _promote_placeholders(profile, promoted)
+    stored = _stored_entries(profile, [(r.platform, r.social_id) for r in rows])
+    # As for upsert_network_posts: a row that repeats what we hold is not written, synced_at
+    # included (no reader of a network row's synced_at needs it to move).
+    written = [
+        r
+        for r in rows
+        if stored.get((r.platform, r.social_id)) != (r.post_id, r.status, r.error_message)
+    ]
+    if written:
+        PlatformPost.objects.bulk_create(
+            written,
+            update_conflicts=True,
+            unique_fields=["profile", "platform", "social_id"],
+            update_fields=["post", "status", "error_message", "synced_at"],
+        )
+    keys = {(r.platform, r.social_id) for r in written} | renamed
+    touched = moved | {r.post_id for r in rows if (r.platform, r.social_id) in keys}
+    if touched:
+        # The history's sort key follows the posts' (possibly moved) schedule dates.
+        PlatformPost.fill_sort_time(PlatformPost.objects.filter(post_id__in=touched))
     # New network posts and promoted placeholders count in the rollups from now on.
-    rollups.recompute_posts(profile, [(r.platform, r.social_id) for r in rows])
+    rollups.recompute_posts(profile, sorted(keys))
+
+
+def _stored_entries(profile, keys):
+    """{(platform, social_id): (post_id, status, error_message)} of the rows we hold."""
+    condition = Q()
+    for platform in {p for p, _ in keys}:
+        condition |= Q(platform=platform, social_id__in=[s for p, s in keys if p == platform])
+    rows = PlatformPost.objects.filter(condition, profile=profile).values_list(
+        "platform", "social_id", "post_id", "status", "error_message"
+    )
+    return {(p, s): tuple(rest) for p, s, *rest in rows}
 
 
 def _promote_placeholders(profile, promoted):
-    """A scheduled post went live: its placeholder row takes the real social id."""
+    """A scheduled post went live: its placeholder row takes the real social id.
+
+    Returns the (platform, social_id) of the rows renamed.
+    """
     if not promoted:
-        return
+        return set()
     placeholders = {p for _, _, p in promoted}
     existing = set(
         PlatformPost.objects.filter(profile=profile, social_id__in=placeholders).values_list(
             "platform", "social_id"
         )
     )
+    renamed = set()
     for platform, social_id, placeholder in promoted:
         if (platform, placeholder) not in existing:
             continue
@@ -162,12 +224,17 @@ def _promote_placeholders(profile, promoted):
             rows.delete()
         else:
             rows.update(social_id=social_id)
+            renamed.add((platform, social_id))
+    return renamed
 
 
 def upsert_network_posts(profile, network_posts, now, *, source="history"):
-    """Store NetworkPosts from /history/{platform} or /analytics/post; returns rows written.
+    """Store NetworkPosts from /history/{platform} or /analytics/post; returns how many the
+    answer held (stored or confirmed).
 
-    source "history" keeps the item in `raw`, "analytics" in `analytics_raw`.
+    source "history" keeps the item in `raw`, "analytics" in `analytics_raw`. Only rows that are
+    new or whose values change are written, and only their days are recomputed: in steady state
+    most of a page repeats what we hold, and the unit's cost follows what changed.
     """
     by_key = {}
     for np in network_posts:
@@ -175,15 +242,28 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
             by_key[(np.platform, np.social_id)] = np  # a repeated item: the last one wins
     if not by_key:
         return 0
-    existing = _existing_rows(profile, by_key.keys())
+    existing = _existing_rows(profile, by_key.keys(), source)
     rows = []
     changed = []
     for key, np in by_key.items():
         old = existing.get(key)
         row = _merged_row(profile, np, old, now, source)
+        if not _values_changed(old, row, source):
+            continue
         rows.append(row)
         if _metrics_changed(old, row):
             changed.append(row)
+    _note_unmapped(profile, by_key.values(), now)
+    if not rows:
+        return len(by_key)
+    # Bookkeeping (last_updated, next_update, synced_at, the raw item) is written with the
+    # values, not on its own: a row that repeats its values keeps the lastUpdated of the answer
+    # they came from. Moving them on every call would rewrite every row of the page and, through
+    # the rollups' oldest/newest_update, recompute every day it touches and the workspace's.
+    # Readers: the overview's and posts page's "as of" (oldest/newest last_updated), which then
+    # says since when the numbers shown are known (the unit's own time is SyncState's); the next
+    # per-post update (kpis, a fallback after the units' schedule), which skips past times; and
+    # renormalize, whose raw item differs only in what the normalizer does not map.
     update_fields = [
         *_DESCRIPTIVE_FIELDS,
         "sort_time",
@@ -209,30 +289,48 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
             PlatformPost.objects.filter(profile=profile, social_id__in=unpublished)
         )
     _append_snapshots(profile, changed, now)
-    _note_unmapped(profile, by_key.values(), now)
     # Old days too: a post whose published_at moved leaves its old day's group.
+    written = {(r.platform, r.social_id) for r in rows}
     rollups.recompute(
         rollups.groups_of(
-            [(profile.pk, k[0], old["published_at"]) for k, old in existing.items()]
+            [(profile.pk, k[0], old["published_at"]) for k, old in existing.items() if k in written]
             + [(profile.pk, r.platform, r.published_at) for r in rows]
         )
     )
-    return len(rows)
+    return len(by_key)
 
 
-def _existing_rows(profile, keys):
+# What a stored row is compared on: everything the pages and rollups read but the bookkeeping.
+_UNSORTED = (*_DESCRIPTIVE_FIELDS, *METRICS, *VIDEO_METRICS, "metric_notes")
+_COMPARED = (*_UNSORTED, "sort_time")
+
+
+def _existing_rows(profile, keys, source="history"):
     condition = Q()
     for platform in {p for p, _ in keys}:
         ids = [s for p, s in keys if p == platform]
         condition |= Q(platform=platform, social_id__in=ids)
-    fields = ["platform", "social_id", *_DESCRIPTIVE_FIELDS, *METRICS, *VIDEO_METRICS]
-    fields.append("metric_notes")
     has_analytics = ExpressionWrapper(~Q(analytics_raw={}), output_field=BooleanField())
+    # Whether this source's raw item is stored yet: the first one is always kept.
+    raw_field = "analytics_raw" if source == "analytics" else "raw"
+    has_source = ExpressionWrapper(~Q(**{raw_field: {}}), output_field=BooleanField())
     rows = PlatformPost.objects.filter(condition, profile=profile)
     return {
         (r["platform"], r["social_id"]): r
-        for r in rows.values(*fields, has_analytics=has_analytics)
+        for r in rows.values(
+            "platform", "social_id", *_COMPARED, has_analytics=has_analytics, has_source=has_source
+        )
     }
+
+
+def _values_changed(old, row, source):
+    """Would writing `row` change what the pages and rollups read (or keep a first raw item)?"""
+    raw = row.analytics_raw if source == "analytics" else row.raw
+    if old is None or (raw and not old["has_source"]):
+        return True
+    # An unpublished row's sort key comes from its Ayrshare post (fill_sort_time), not from here.
+    names = _COMPARED if row.published_at is not None else _UNSORTED
+    return any(old[name] != getattr(row, name) for name in names)
 
 
 def _merged_row(profile, np, old, now, source):

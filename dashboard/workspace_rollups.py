@@ -66,6 +66,11 @@ def refresh(workspace_id):
     A refresh already running for the workspace is left to it, and days whose writer has not
     committed yet are left for the next refresh: nothing here waits for a lock.
     """
+    # After most units nothing is noted (the sync writes only what changed): one read of the
+    # backlog's unique index answers them, with no transaction and no lock. A day noted after
+    # this read is its writer's to refresh, or the sweep's, like a day skipped below.
+    if not RollupBacklog.objects.filter(workspace_id=workspace_id).exists():
+        return 0
     with transaction.atomic():
         mine = Workspace.objects.select_for_update(no_key=True, skip_locked=True).filter(
             pk=workspace_id

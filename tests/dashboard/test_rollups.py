@@ -5,6 +5,7 @@ import io
 import time
 import zoneinfo
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from dashboard import kpis, rollups, trends, upsert, workspace_rollups
 from dashboard.ayrshare.normalize import HistoryPost, NetworkPost, NetworkRef
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.metrics import METRICS
-from dashboard.models import DailyMetrics, PlatformPost
+from dashboard.models import DailyMetrics, PlatformPost, RollupBacklog
 from tests.accounts.factories import ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory, sandbox_profiles
 
@@ -348,3 +349,67 @@ def test_overview_figures_cost_one_query_each_whatever_the_number_of_posts(
         kpis.totals(workspace, *kpis.previous_period(first, last))
         trends.over_time(workspace, first, last)
         trends.by_platform(workspace, first, last, "week")
+
+
+def _statements_on(queries, tables):
+    return [q["sql"] for q in queries if any(t in q["sql"] for t in tables)]
+
+
+ROLLUP_TABLES = ("dashboard_dailymetrics", "dashboard_profiletotals", "dashboard_rollupbacklog")
+
+
+def test_a_page_that_repeats_what_we_hold_recomputes_no_day():
+    profile = ProfileFactory()
+    page = [
+        network_post(str(n), published=NOW - timedelta(days=n), impressions=n, likes=n)
+        for n in range(30)
+    ]
+    upsert.upsert_network_posts(profile, page, NOW)
+    workspace_rollups.refresh(profile.workspace_id)
+    later = NOW + timedelta(hours=1)
+    repeated = [replace(post, last_updated=later) for post in page]
+
+    with CaptureQueriesContext(connection) as queries:
+        upsert.upsert_network_posts(profile, repeated, later)
+
+    assert _statements_on(queries, ROLLUP_TABLES) == []
+    assert not RollupBacklog.objects.exists()  # the whole-workspace overview stays readable
+    assert_rollups_exact()
+
+
+def test_one_changed_post_moves_the_totals_by_exactly_its_change_and_marks_only_its_day():
+    profile = ProfileFactory()
+    page = [
+        network_post(str(n), published=NOW - timedelta(days=n), impressions=100, likes=n)
+        for n in range(10)
+    ]
+    upsert.upsert_network_posts(profile, page, NOW)
+    workspace_rollups.refresh(profile.workspace_id)
+    chosen = Profile.objects.filter(pk=profile.pk)
+    first, last = (NOW - timedelta(days=30)).date(), NOW.date()
+    before = kpis.totals(chosen, first, last)
+
+    page[3] = network_post("3", published=NOW - timedelta(days=3), impressions=100, likes=3 + 7)
+    upsert.upsert_network_posts(profile, page, NOW + timedelta(hours=1))
+
+    after = kpis.totals(chosen, first, last)
+    assert after["engagements"] == before["engagements"] + 7
+    assert after["impressions"] == before["impressions"]
+    assert list(RollupBacklog.objects.values_list("day", flat=True)) == [
+        (NOW - timedelta(days=3)).date()
+    ]
+    assert_rollups_exact()
+
+
+def test_a_post_moved_to_another_day_leaves_its_old_day_among_unchanged_posts():
+    profile = ProfileFactory()
+    day = timedelta(days=1)
+    page = [network_post("a", likes=1), network_post("b", likes=2, published=NOW - day)]
+    upsert.upsert_network_posts(profile, page, NOW)
+
+    page[1] = network_post("b", likes=2, published=NOW - 2 * day)
+    upsert.upsert_network_posts(profile, page, NOW)
+
+    days = dict(DailyMetrics.objects.values_list("day", "posts"))
+    assert days == {NOW.date(): 1, (NOW - 2 * day).date(): 1}
+    assert_rollups_exact()

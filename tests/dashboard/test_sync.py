@@ -19,7 +19,7 @@ from django.utils import timezone
 from dashboard import sync
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.ayrshare.sandbox.clock import parse_iso
-from dashboard.models import METRICS, MetricSnapshot, PlatformPost, Post, SyncState
+from dashboard.models import METRICS, MetricSnapshot, PlatformPost, Post, RollupBacklog, SyncState
 from tests.accounts.factories import WorkspaceFactory
 from tests.dashboard.factories import sandbox_profiles
 
@@ -534,3 +534,30 @@ def test_a_full_page_of_a_networks_posts_says_how_far_back_it_reaches():
     assert sync._reach(full) == {"reaches_back": first.isoformat()}
     # Fewer than a page: Ayrshare gave every post there is.
     assert sync._reach(full[1:]) == {}
+
+
+def test_a_second_pass_writes_only_the_network_posts_whose_numbers_moved(sandboxes):
+    sandbox = sandboxes(posts=300)
+    (profile,) = connect(sandbox, 0)
+    networks = [f"platform:{p}" for p in profile.platforms]
+    assert set(sync_profile(profile, units=networks).values()) == {"ok"}
+    before = metrics_of(profile)
+    first_sync = dict(
+        PlatformPost.objects.filter(profile=profile).values_list("social_id", "synced_at")
+    )
+
+    sandbox.clock.advance(3600)  # past the next update of every /history/{platform}
+    assert set(sync_profile(profile, force=True, units=networks).values()) == {"ok"}
+
+    after = metrics_of(profile)
+    moved = {key[1] for key in after if after[key] != before.get(key)}
+    written = {
+        social_id
+        for social_id, synced_at in PlatformPost.objects.filter(profile=profile).values_list(
+            "social_id", "synced_at"
+        )
+        if synced_at != first_sync.get(social_id)
+    }
+    assert moved and written == moved
+    # Each unit refreshed what it changed: the whole-workspace overview may read its rollups.
+    assert not RollupBacklog.objects.exists()

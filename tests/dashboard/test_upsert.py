@@ -4,6 +4,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dashboard import upsert
 from dashboard.ayrshare.normalize import HistoryPost, NetworkPost, NetworkRef
@@ -172,3 +174,69 @@ def test_video_numbers_are_stored_and_a_missing_one_keeps_the_last(profile):
     upsert.upsert_network_posts(profile, [second], later)
     row = PlatformPost.objects.get(profile=profile)
     assert (row.watch_time, row.avg_watch_time, row.completion_rate) == (600.0, 4.5, None)
+
+
+def _writes(queries):
+    """The statements that wrote anything (INSERT, UPDATE, DELETE)."""
+    verbs = ("INSERT", "UPDATE", "DELETE")
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(verbs)]
+
+
+def test_a_page_that_repeats_what_we_hold_writes_nothing(profile):
+    page = [network_post(str(n), likes=n, impressions=10 * n) for n in range(20)]
+    upsert.upsert_network_posts(profile, page, NOW)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert upsert.upsert_network_posts(profile, page, NOW + timedelta(hours=1)) == 20
+    assert _writes(queries) == []
+    assert len(queries) == 1  # the read of the stored rows
+
+
+def test_numbers_repeated_with_a_later_last_updated_keep_the_time_they_came_with(profile):
+    upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW)
+    later = NOW + timedelta(hours=1)
+    with CaptureQueriesContext(connection) as queries:
+        upsert.upsert_network_posts(profile, [network_post(at=later, likes=10)], later)
+    assert _writes(queries) == []
+    row = PlatformPost.objects.get(profile=profile)
+    assert (row.last_updated, row.synced_at) == (NOW, NOW)
+
+
+def test_only_the_post_whose_numbers_moved_is_written(profile):
+    page = [network_post(str(n), likes=n) for n in range(5)]
+    upsert.upsert_network_posts(profile, page, NOW)
+    later = NOW + timedelta(hours=1)
+    page[2] = network_post("2", at=later, likes=40)
+    upsert.upsert_network_posts(profile, page, later)
+
+    synced = dict(PlatformPost.objects.values_list("social_id", "synced_at"))
+    assert [s for s, at in sorted(synced.items()) if at == later] == ["2"]
+    assert PlatformPost.objects.get(social_id="2").likes == 40
+    assert MetricSnapshot.objects.filter(platform_post__social_id="2").count() == 2
+
+
+def test_a_first_analytics_answer_is_kept_even_when_it_repeats_the_numbers(profile):
+    upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW)
+    upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW, source="analytics")
+    assert PlatformPost.objects.get(profile=profile).analytics_raw == {"id": "111_222"}
+
+
+def test_history_that_repeats_what_we_hold_only_marks_the_posts_seen(profile):
+    posts = [history_post("AyrA", refs=[ref("fb_1")]), history_post("AyrP", status="pending")]
+    upsert.upsert_posts(profile, posts, NOW)
+    later = NOW + timedelta(minutes=5)
+
+    with CaptureQueriesContext(connection) as queries:
+        upsert.upsert_posts(profile, posts, later)
+
+    # One UPDATE of Post.synced_at: the re-check of open posts reads it as "seen in this run".
+    assert [sql.split(" SET ")[0] for sql in _writes(queries)] == ['UPDATE "dashboard_post"']
+    assert set(Post.objects.values_list("synced_at", flat=True)) == {later}
+    assert set(PlatformPost.objects.values_list("synced_at", flat=True)) == {NOW}
+
+
+def test_a_post_whose_schedule_moved_is_written(profile):
+    upsert.upsert_posts(profile, [history_post("AyrS", status="pending")], NOW)
+    moved = replace(history_post("AyrS", status="pending"), schedule_date=NOW + timedelta(days=2))
+    upsert.upsert_posts(profile, [moved], NOW)
+    assert Post.objects.get().schedule_date == NOW + timedelta(days=2)

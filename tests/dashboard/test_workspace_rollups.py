@@ -170,3 +170,23 @@ def test_the_whole_workspace_overview_shows_the_raw_figures_without_daily_rollup
     total = kpis.posts_totals(ids, datetime.date(2000, 1, 1), timezone.localdate())
     assert f'<p class="big">{total["posts"]}</p>' in body
     assert f'<p class="big">{total["engagements"]:,}</p>' in body
+
+
+def test_a_refresh_with_nothing_noted_is_one_read(agency):
+    workspace, _ = agency
+    with CaptureQueriesContext(connection) as queries:
+        assert workspace_rollups.refresh(workspace.pk) == 0
+    assert len(queries) == 1
+
+
+def test_a_unit_that_changed_nothing_keeps_the_workspace_rollups_readable(agency):
+    workspace, ids = agency
+    profile = ProfileFactory(workspace=workspace)
+    page = [network_post(str(n), impressions=n, likes=n) for n in range(5)]
+    upsert.upsert_network_posts(profile, page, NOW)
+    workspace_rollups.refresh(workspace.pk)
+
+    upsert.upsert_network_posts(profile, page, NOW + timedelta(hours=1))
+
+    assert workspace_rollups.whole(workspace.pk, [*ids, profile.pk])
+    assert_figures_equal_the_raw_rows(workspace, [*ids, profile.pk])
