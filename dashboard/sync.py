@@ -16,13 +16,14 @@ import logging
 import random
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -41,7 +42,7 @@ from dashboard.ayrshare.client import (
     TransientError,
 )
 from dashboard.metrics import NETWORK_NAMES
-from dashboard.models import PlatformPost, Post, SyncState
+from dashboard.models import DUE_SINCE_EVER, PlatformPost, Post, SyncState
 from dashboard.ratelimit import Budget
 
 logger = logging.getLogger(__name__)
@@ -126,14 +127,23 @@ def units_for(profile):
     return units
 
 
-def ensure_units(profiles=None):
-    """Create the SyncState rows active profiles need (existing rows are left alone).
+# The most units one profile has (every network linked): how far a profile's backlog can reach.
+MOST_UNITS = len(units_for(Profile(platforms=list(SOCIAL_PLATFORMS))))
 
-    Given profiles (one was just edited), also drop units of networks no longer linked: they
-    hold only scheduling state, never cached data.
+
+def ensure_units(profiles=None):
+    """Create the SyncState rows profiles need (existing rows are left alone).
+
+    Every path that adds a profile, brings one back from the archive or changes its networks
+    calls this with that profile; it then also drops units of networks no longer linked: they
+    hold only scheduling state, never cached data. Without profiles (the beat), it catches up
+    the active profiles that have no units at all (made in the admin or a shell), in one
+    anti-join, not by offering every profile's units again.
     """
     if profiles is None:
-        profiles = Profile.objects.filter(archived_at__isnull=True)
+        profiles = Profile.objects.filter(archived_at__isnull=True).exclude(
+            Exists(SyncState.objects.filter(profile=OuterRef("pk")))
+        )
     else:
         for profile in profiles:
             SyncState.objects.filter(profile=profile).exclude(unit__in=units_for(profile)).delete()
@@ -163,27 +173,125 @@ def claim(state_id, now=None):
     return token if claimed else None
 
 
-def claim_due(now=None, limit=1000, profile_ids=None):
+def claim_due(now=None, limit=None, per_profile=None, profile_ids=None):
     """The dispatcher's half: lease due units so a queued task is not queued again.
+
+    Leases at most `limit` units (SYNC_DISPATCH_MAX), oldest due first, and at most
+    `per_profile` of each profile (its /history unit first), so a profile with a backlog
+    takes its share and the other profiles' oldest units still go in this beat. Whatever is
+    left stays due and goes first next beat. Given profile_ids ("Refresh now" in the UI), only
+    those profiles' due units are leased.
 
     Returns {profile_id: [(state_id, token), ...]}, each profile's units in the order they
     should run: /history first, since it creates the posts the other units attach metrics to.
-    Given profile_ids ("Refresh now" in the UI), only those profiles' due units are leased.
     """
     now = now or timezone.now()
-    due = due_states(now)
-    if profile_ids is not None:
-        due = due.filter(profile_id__in=profile_ids)
-    due = due.order_by("next_update").values_list("pk", "profile_id", "unit")
+    limit = settings.SYNC_DISPATCH_MAX if limit is None else limit
+    per_profile = per_profile or limit
+    if limit <= 0:
+        return {}
+    if connection.vendor == "postgresql":
+        rows = _claim_due_in_one_statement(now, limit, per_profile, profile_ids)
+    else:
+        rows = _claim_due_one_by_one(now, limit, per_profile, profile_ids)
     claimed = {}
-    for state_id, profile_id, unit in due[:limit]:
-        token = claim(state_id, now)
-        if token:
-            claimed.setdefault(profile_id, []).append((_run_order(unit), state_id, token))
+    for state_id, profile_id, unit, token in rows:
+        claimed.setdefault(profile_id, []).append((_run_order(unit), state_id, token))
     return {
         profile_id: [(state_id, token) for _, state_id, token in sorted(units)]
         for profile_id, units in claimed.items()
     }
+
+
+# One statement: the due units nobody holds, oldest first, read from the sync_state_due index
+# (a range that stops at the first unit not yet due) plus those whose lease ran out (from
+# sync_state_leased); the first `per_profile` of each profile; the oldest `limit` of those,
+# locked (SKIP LOCKED: a unit another dispatcher is leasing right now is left to it) and leased,
+# each with its own random token. The candidates are enough for `limit` even when every profile
+# in them has all its units due and only `per_profile` of them count.
+CLAIM_DUE_SQL = """
+WITH candidates AS (
+    (SELECT s."id", s."profile_id", s."unit", {due_at} AS due_at FROM {units} s
+     WHERE s."lease_until" IS NULL AND {due_at} <= %(now)s AND {wanted}
+     ORDER BY {due_at} LIMIT %(window)s)
+    UNION ALL
+    (SELECT s."id", s."profile_id", s."unit", {due_at} AS due_at FROM {units} s
+     WHERE s."lease_until" <= %(now)s AND {due_at} <= %(now)s AND {wanted}
+     ORDER BY {due_at} LIMIT %(window)s)
+), ranked AS (
+    SELECT "id", due_at, row_number() OVER (
+        PARTITION BY "profile_id" ORDER BY "unit" = 'history' DESC, due_at, "id"
+    ) AS nth
+    FROM candidates
+), chosen AS (
+    SELECT "id" FROM ranked WHERE nth <= %(per_profile)s ORDER BY due_at, "id" LIMIT %(limit)s
+), locked AS (
+    SELECT s."id" FROM {units} s
+    WHERE s."id" IN (SELECT "id" FROM chosen)
+      AND (s."lease_until" IS NULL OR s."lease_until" <= %(now)s)
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE {units} s
+SET "lease_until" = %(until)s, "lease_token" = md5(random()::text || s."id"::text)
+FROM locked WHERE s."id" = locked."id"
+RETURNING s."id", s."profile_id", s."unit", s."lease_token"
+"""
+# The sync_state_due index's expression, word for word, so the planner uses the index.
+DUE_AT_SQL = 'COALESCE(GREATEST(s."next_update", s."backoff_until"), %(ever)s)'
+# Units of active profiles, and only the asked profiles' for "Refresh now". Archived profiles
+# are few: PostgreSQL hashes their ids once and the due index's scan stays the plan's driver
+# (EXISTS would be planned as a join over every profile).
+WANTED_SQL = """s."profile_id" NOT IN (
+         SELECT p."id" FROM {profiles} p WHERE p."archived_at" IS NOT NULL
+     ) AND (%(every_profile)s OR s."profile_id" = ANY(%(profile_ids)s))"""
+
+
+def _claim_due_in_one_statement(now, limit, per_profile, profile_ids):
+    quote = connection.ops.quote_name
+    sql = CLAIM_DUE_SQL.format(
+        units=quote(SyncState._meta.db_table),
+        due_at=DUE_AT_SQL,
+        wanted=WANTED_SQL.format(profiles=quote(Profile._meta.db_table)),
+    )
+    params = {
+        "now": now,
+        "ever": DUE_SINCE_EVER,
+        "until": now + timedelta(seconds=settings.SYNC_LEASE_SECONDS),
+        "window": limit * -(-MOST_UNITS // per_profile),
+        "per_profile": per_profile,
+        "limit": limit,
+        "every_profile": profile_ids is None,
+        "profile_ids": list(profile_ids or ()),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _claim_due_one_by_one(now, limit, per_profile, profile_ids):
+    """SQLite (the demo): the same choice, then a conditional UPDATE per unit."""
+    due = due_states(now)
+    if profile_ids is not None:
+        due = due.filter(profile_id__in=profile_ids)
+    due = list(
+        due.order_by(F("next_update").asc(nulls_first=True), "pk").values_list(
+            "pk", "profile_id", "unit"
+        )
+    )
+    taken = Counter()
+    chosen = set()
+    for state_id, profile_id, _unit in sorted(due, key=lambda row: row[2] != "history"):
+        if taken[profile_id] < per_profile:
+            taken[profile_id] += 1
+            chosen.add(state_id)
+    rows = []
+    for state_id, profile_id, unit in due:
+        if len(rows) == limit:
+            break
+        token = claim(state_id, now) if state_id in chosen else None
+        if token:
+            rows.append((state_id, profile_id, unit, token))
+    return rows
 
 
 def release(leases):
@@ -192,10 +300,13 @@ def release(leases):
     leases = [(state_id, token) for state_id, token in leases if token]
     if not leases:
         return 0
-    match = Q()
-    for state_id, token in leases:
-        match |= Q(pk=state_id, lease_token=token)
-    released = SyncState.objects.filter(match).update(lease_until=None, lease_token="")
+    # Tokens are random and never reused, so "one of these ids holding one of these tokens"
+    # is each id with its own token, in one indexed lookup however many leases (an OR per
+    # lease makes PostgreSQL test every row against every lease).
+    ids, tokens = zip(*leases, strict=True)
+    released = SyncState.objects.filter(pk__in=ids, lease_token__in=tokens).update(
+        lease_until=None, lease_token=""
+    )
     let_go(leases)
     return released
 

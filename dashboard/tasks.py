@@ -2,7 +2,8 @@
 
 import logging
 
-from celery import Task, chain, shared_task
+from celery import Task, chain, current_app, shared_task
+from django.conf import settings
 from django.db import connection
 
 from dashboard import rezone, sync, workspace_rollups
@@ -19,10 +20,14 @@ def dispatch_due_units():
     per profile, and after a 429 no second request of that profile may already be on its way.
     Different profiles run in parallel on every worker.
     """
+    # Profiles made where nothing created their units (the admin, a shell).
     sync.ensure_units()
     # Units a killed worker held run again now, not after their lease.
     release_leases_of_gone_workers()
-    claimed = sync.claim_due()
+    claimed = sync.claim_due(
+        limit=units_to_claim(waiting_messages()),
+        per_profile=settings.SYNC_DISPATCH_PER_PROFILE,
+    )
     enqueue(claimed)
     count = sum(len(units) for units in claimed.values())
     if count:
@@ -30,32 +35,61 @@ def dispatch_due_units():
     return count
 
 
+def units_to_claim(waiting):
+    """How many due units a beat leases while `waiting` messages still wait in the queue.
+
+    Every unit queued holds a lease that runs out SYNC_LEASE_SECONDS after the beat queued it,
+    and a unit that starts after that may run beside the one the next beat queued for it. So
+    the queue holds at most SYNC_DISPATCH_MAX units not yet started (20,000 by default: at
+    10,000 profiles a beat has a few thousand due, and the workers start well over a hundred a
+    second). A waiting message is a chain of at most SYNC_DISPATCH_PER_PROFILE units and is
+    counted as that many: better to queue a little less than to let leases run out in the
+    queue. When the workers keep up the queue is empty at each beat and every due unit goes
+    (up to the bound); when they fall behind, the beat tops the queue up instead of piling
+    more on. Nothing is dropped: what a beat leaves stays due and goes first next beat.
+    """
+    return max(0, settings.SYNC_DISPATCH_MAX - waiting * settings.SYNC_DISPATCH_PER_PROFILE)
+
+
+def waiting_messages(queue=None):
+    """Messages waiting in the sync queue (Redis LLEN); 0 with any other broker."""
+    with current_app.connection_or_acquire() as connection:
+        if connection.transport.driver_type != "redis":
+            return 0
+        client = connection.default_channel.client
+        return client.llen(queue or settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
 class QueueUnavailable(Exception):
     """The broker (Redis) did not take the tasks; their leases were released."""
 
 
-def enqueue(claimed):
+def enqueue(claimed, queue=None):
     """Send leased units ({profile_id: [(state_id, token), ...]}), one chain per profile.
 
-    If the broker refuses, the leases of every chain not sent are released at once (else those
+    All chains go through one producer (one broker connection) taken once for the batch. If
+    the broker refuses, the leases of every chain not sent are released at once (else those
     units would show "Updating…" and be skipped for the whole lease) and QueueUnavailable says so.
     """
     unsent = list(claimed.values())
-    while unsent:
-        units = unsent[0]
-        try:
-            chain(run_unit.si(state_id, token) for state_id, token in units).apply_async()
-        except Exception as exc:
-            leases = [lease for units in unsent for lease in units]
-            sync.release(leases)
-            logger.error(
-                "could not queue %d units (%s: %s); their leases are released",
-                len(leases),
-                type(exc).__name__,
-                exc,
-            )
-            raise QueueUnavailable(str(exc)) from exc
-        unsent.pop(0)
+    unsent.reverse()  # popped from the end: sent in the order claim_due gave
+    try:
+        with current_app.producer_or_acquire() as producer:
+            while unsent:
+                units = unsent[-1]
+                signature = chain(run_unit.si(state_id, token) for state_id, token in units)
+                signature.apply_async(producer=producer, queue=queue)
+                unsent.pop()
+    except Exception as exc:
+        leases = [lease for units in unsent for lease in units]
+        sync.release(leases)
+        logger.error(
+            "could not queue %d units (%s: %s); their leases are released",
+            len(leases),
+            type(exc).__name__,
+            exc,
+        )
+        raise QueueUnavailable(str(exc)) from exc
 
 
 class UnitTask(Task):
