@@ -204,10 +204,12 @@ SYNC_POST_ANALYTICS_BATCH = envint("SYNC_POST_ANALYTICS_BATCH", "50")
 # After the first backfill, /history is read for this many recent days plus open statuses.
 SYNC_HISTORY_WINDOW_DAYS = envint("SYNC_HISTORY_WINDOW_DAYS", "7")
 SYNC_BEAT_SECONDS = envint("SYNC_BEAT_SECONDS", "60")
-# The most units queued and not yet started at once (sync.claim_due's docstring argues it).
+# The most units queued and not yet started at once (tasks.units_to_claim argues it).
 SYNC_DISPATCH_MAX = envint("SYNC_DISPATCH_MAX", "20000")
 # The most units of one profile a beat leases, so one profile's backlog cannot starve others.
 SYNC_DISPATCH_PER_PROFILE = envint("SYNC_DISPATCH_PER_PROFILE", "8")
+if SYNC_DISPATCH_MAX < 1 or SYNC_DISPATCH_PER_PROFILE < 1:
+    raise ImproperlyConfigured("SYNC_DISPATCH_MAX and SYNC_DISPATCH_PER_PROFILE must be at least 1.")
 # How often GET /user asks which networks are linked (new ones sync from then on).
 SYNC_USER_INTERVAL = envint("SYNC_USER_INTERVAL", "3600")
 # GET /history at most this often per profile ("Refresh now" asks at once; 0: at each nextUpdate).
