@@ -209,7 +209,7 @@ SYNC_DISPATCH_MAX = envint("SYNC_DISPATCH_MAX", "20000")
 # The most units of one profile a beat leases, so one profile's backlog cannot starve others.
 SYNC_DISPATCH_PER_PROFILE = envint("SYNC_DISPATCH_PER_PROFILE", "8")
 if SYNC_DISPATCH_MAX < 1 or SYNC_DISPATCH_PER_PROFILE < 1:
-    raise ImproperlyConfigured("SYNC_DISPATCH_MAX and SYNC_DISPATCH_PER_PROFILE must be at least 1.")
+    raise ImproperlyConfigured("SYNC_DISPATCH_MAX and SYNC_DISPATCH_PER_PROFILE must be 1 or more.")
 # How often GET /user asks which networks are linked (new ones sync from then on).
 SYNC_USER_INTERVAL = envint("SYNC_USER_INTERVAL", "3600")
 # GET /history at most this often per profile ("Refresh now" asks at once; 0: at each nextUpdate).
