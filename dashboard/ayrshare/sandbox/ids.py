@@ -11,6 +11,7 @@ import hashlib
 import math
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+BASE36 = BASE62[:36]  # digits and capitals: the characters of a Profile-Key
 # Bluesky record keys (TIDs) use this sortable base32 alphabet.
 BASE32_SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"
 
@@ -61,6 +62,24 @@ def unbase62(text: str) -> int | None:
         if position < 0:
             return None
         value = value * 62 + position
+    return value
+
+
+def base36(value: int, width: int) -> str:
+    chars = []
+    for _ in range(width):
+        value, rest = divmod(value, 36)
+        chars.append(BASE36[rest])
+    return "".join(reversed(chars))
+
+
+def unbase36(text: str) -> int | None:
+    value = 0
+    for char in text:
+        position = BASE36.find(char)
+        if position < 0:
+            return None
+        value = value * 36 + position
     return value
 
 
