@@ -119,6 +119,20 @@ def test_posts_made_outside_ayrshare_keep_appearing_as_time_passes(sandbox):
     assert all(after[platform] > before[platform] for platform in before)
 
 
+def test_stats_count_api_requests_and_the_sandboxs_own_cpu(sandbox):
+    before = control(sandbox, "GET", "/stats")
+    for _ in range(3):
+        get(sandbox, "/history")
+    get(sandbox, "/user", profile=None)
+    control(sandbox, "GET", "/keys")  # control routes are not API requests
+    control(sandbox, "DELETE", "/calls")  # and forgetting the log keeps the count
+    after = control(sandbox, "GET", "/stats")
+    assert after["requests"] - before["requests"] == 4
+    assert after["in_flight"] == 0
+    assert after["cpu_seconds"] >= before["cpu_seconds"] > 0
+    assert after["latency"] == {"median_ms": 0, "p99_ms": 0, "fixed_ms": 0}
+
+
 def test_unknown_routes_answer_404(sandbox):
     assert requests.get(f"{sandbox.base_url}/_sandbox/nothing", timeout=5).status_code == 404
     assert get(sandbox, "/nothing").status_code == 404
