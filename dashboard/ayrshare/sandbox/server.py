@@ -256,6 +256,11 @@ def _error(status: int, action: str, code: int, message: str) -> ApiResult:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a requests.Session expects
     server_version = "AyrshareSandbox/1.0"
+    # Headers and body leave in one write, and no write waits for the client's ACK: unbuffered,
+    # the body's small second segment sat behind Nagle until the client's delayed ACK, adding
+    # 40 ms to every answer on a kept-alive connection.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
