@@ -28,6 +28,8 @@ PROFILES_LISTED = 20
 
 class Command(BaseCommand):
     help = "Serve a deterministic, Ayrshare-compatible API with synthetic data for demos and tests."
+    # The sandbox uses no model, URL or template: Django's system checks only slow its start.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
