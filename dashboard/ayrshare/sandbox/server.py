@@ -66,7 +66,7 @@ class Sandbox:
         self.api = Api(self.world, config.platform_default_limit, config.interval_scale)
         self.api_key = config.api_key or f"sandbox-{config.seed}-api-key"
         self.calls = CallLog(config.call_log_size)
-        self.freshness = Freshness()
+        self.freshness = Freshness(freshness_size(config.profiles, config.posts))
         self.limiter = RateLimiter()
         fault_seed = config.seed if config.fault_seed is None else config.fault_seed
         self.faults = faults.Faults(fault_seed)
@@ -508,6 +508,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+def freshness_size(profiles: int, posts: int) -> int:
+    """Promises kept per table: room for every resource a sync can ask about, so none is
+    forgotten before it is due again (a forgotten promise hides an early call).
+
+    Per profile: each post's analytics by Ayrshare id and by about two network ids, plus a few
+    dozen account-level resources. The tables only grow as resources are asked about.
+    """
+    return max(200_000, profiles * (3 * posts + 50))
 
 
 def _new_entry(now: float, method: str, path: str, query: dict) -> dict:

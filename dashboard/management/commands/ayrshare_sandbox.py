@@ -72,7 +72,7 @@ class Command(BaseCommand):
             "--call-log-size",
             type=int,
             default=100_000,
-            help="API calls kept for GET /_sandbox/calls (the oldest are forgotten)",
+            help="API calls kept for GET /_sandbox/calls, about 1.2 KB each (oldest go first)",
         )
         parser.add_argument("--api-key", help='default: "sandbox-<seed>-api-key"')
         parser.add_argument(
