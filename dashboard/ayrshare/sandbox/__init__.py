@@ -27,7 +27,11 @@ first use, so 10,000 of them start in milliseconds; the call log keeps the last
 ``call_log_size`` calls (``--call-log-size``). GET /_sandbox/stats answers
 {"cpu_seconds", "requests", "in_flight", "latency": {"median_ms", "p99_ms", "fixed_ms"}}: the
 sandbox process's user+system CPU and the API requests it has served, so a benchmark can show the
-sandbox's own cost over a window beside the system it measures.
+sandbox's own cost over a window beside the system it measures. Answers are not cached: a sync
+asks for each resource once per nextUpdate, so a cache keyed on the update tick would hardly
+ever hit; most of a light call's CPU is http.server's own parsing and writing anyway. The server
+keeps connections alive (HTTP/1.1), queues up to 1024 connections waiting to be accepted, and
+sends each answer in one write with Nagle off (no 40 ms delayed-ACK stall per answer).
 
 Eras: ``shapes="current"`` (the default) answers as Ayrshare does today; ``shapes="2024"`` with
 the older shapes (Facebook impressionsUnique, Instagram playsCount, TikTok likes/comments/shares,
