@@ -10,6 +10,7 @@ era of the answers), clock, keys, linking and unlinking networks, LinkedIn's day
 and the ground truth an integration test compares the dashboard against.
 """
 
+import functools
 import json
 import logging
 import math
@@ -95,8 +96,9 @@ class Sandbox:
         """The Ayrshare base URL to give a client, ending in /api."""
         return f"{self.base_url}/api"
 
-    @property
+    @functools.cached_property
     def profile_keys(self) -> list[str]:
+        # Built once: callers look keys up by position in loops, over 10,000 profiles.
         return [profile.key for profile in self.world.profiles]
 
     def start(self) -> "Sandbox":
