@@ -14,9 +14,24 @@ Endpoints (below /api): GET /history, /history/{id}, /history/{platform}, /analy
 /analytics/youTubePlaylists, /links, /links/{id}, /profiles, /user; POST /analytics/post (also
 by social id with searchPlatformId) and /analytics/social. Control (no key, below /_sandbox):
 GET /calls?since=, DELETE /calls, GET|POST /config, GET|POST /clock ({"advance": s},
-{"set": iso}, {"speed": x}), GET /keys, GET /expected?profile=&offset=&limit=&at=,
+{"set": iso}, {"speed": x}), GET /keys, GET /stats, GET /expected?profile=&offset=&limit=&at=,
 DELETE /ratelimit, POST /profiles/{index}/link and /unlink ({"platform": "threads"}),
 POST /profiles/{index}/refresh-days ({"platform": "linkedin", "days": 5}).
+
+Under load (latency.py): ``latency_median_ms`` and ``latency_p99_ms`` (flags
+``--latency-median-ms``/``--latency-p99-ms``; live through POST /_sandbox/config; p99 >= median
+> 0, or both 0 for off) draw each API call's delay from a log-normal, times ``1 + limit / 500``
+on GET /history and /history/{platform}, so big pages are slower; the fixed ``latency_ms`` is
+added on top. The wait holds no lock: each request has its own thread. Profiles are built on
+first use, so 10,000 of them start in milliseconds; the call log keeps the last
+``call_log_size`` calls (``--call-log-size``). GET /_sandbox/stats answers
+{"cpu_seconds", "requests", "in_flight", "latency": {"median_ms", "p99_ms", "fixed_ms"}}: the
+sandbox process's user+system CPU and the API requests it has served, so a benchmark can show the
+sandbox's own cost over a window beside the system it measures. Answers are not cached: a sync
+asks for each resource once per nextUpdate, so a cache keyed on the update tick would hardly
+ever hit; most of a light call's CPU is http.server's own parsing and writing anyway. The server
+keeps connections alive (HTTP/1.1), queues up to 1024 connections waiting to be accepted, and
+sends each answer in one write with Nagle off (no 40 ms delayed-ACK stall per answer).
 
 Eras: ``shapes="current"`` (the default) answers as Ayrshare does today; ``shapes="2024"`` with
 the older shapes (Facebook impressionsUnique, Instagram playsCount, TikTok likes/comments/shares,
@@ -28,7 +43,7 @@ ticks and growth curves), render.py (Ayrshare's 2024 JSON shapes), current.py (t
 built from render.py's), accounts.py (linked networks and LinkedIn's refresh days, live),
 api.py (the endpoints), traffic.py (rate windows, promised nextUpdates, call log), faults.py,
 expected.py (ground truth), server.py (HTTP and /_sandbox control routes), config.py, clock.py,
-ids.py, content.py.
+latency.py, ids.py, content.py.
 
 Decisions where Ayrshare's documents are silent:
 - Keys: API key "sandbox-<seed>-api-key" unless given; Profile-Keys derive from seed and index.

@@ -28,21 +28,20 @@ LINKEDIN_SOON_DAYS = 4  # the one profile whose LinkedIn needs re-linking soon
 
 
 class Accounts:
+    """What changed since the world started; a profile nobody changed answers as it started."""
+
     def __init__(self, world: World):
         self.world = world
         self._lock = threading.Lock()
-        self._linked = {profile.index: profile.platforms for profile in world.profiles}
-        soon = _soon_profile(world.profiles)
-        self._linkedin_expires = {
-            profile.index: world.anchor + _initial_days(world.seed, profile.index, soon) * DAY
-            for profile in world.profiles
-        }
+        self._linked: dict[int, tuple[str, ...]] = {}
+        self._linkedin_expires: dict[int, float] = {}
+        self._soon = _soon_profile(world.profiles)
 
     def linked(self, profile: Profile) -> tuple[str, ...]:
         """The networks linked now; the primary profile (no Profile-Key) has none."""
         if profile.index is None:
             return ()
-        return self._linked[profile.index]
+        return self._linked.get(profile.index, profile.platforms)
 
     def is_linked(self, profile: Profile, platform: str) -> bool:
         return platform in self.linked(profile)
@@ -50,7 +49,7 @@ class Accounts:
     def link(self, index: int, platform: str, now: float) -> tuple[str, ...]:
         self._check(index, platform)
         with self._lock:
-            self._linked[index] = tuple(sorted({*self._linked[index], platform}))
+            self._linked[index] = tuple(sorted({*self._linked_now(index), platform}))
             if platform == "linkedin":
                 self._linkedin_expires[index] = now + LINKEDIN_FRESH_DAYS * DAY
             return self._linked[index]
@@ -58,7 +57,7 @@ class Accounts:
     def unlink(self, index: int, platform: str) -> tuple[str, ...]:
         self._check(index, platform)
         with self._lock:
-            self._linked[index] = tuple(p for p in self._linked[index] if p != platform)
+            self._linked[index] = tuple(p for p in self._linked_now(index) if p != platform)
             return self._linked[index]
 
     def set_refresh_days(self, index: int, platform: str, days: float, now: float) -> int:
@@ -73,22 +72,32 @@ class Accounts:
 
     def refresh_days(self, index: int, now: float) -> int:
         """Whole days left before LinkedIn needs re-linking, never below 0."""
-        left = self._linkedin_expires[index] - now
-        return max(0, math.ceil(left / DAY - 1e-9))
+        expires = self._linkedin_expires.get(index)
+        if expires is None:
+            initial = _initial_days(self.world.seed, index, self._soon)
+            expires = self.world.anchor + initial * DAY
+        return max(0, math.ceil((expires - now) / DAY - 1e-9))
+
+    def _linked_now(self, index: int) -> tuple[str, ...]:
+        """The networks linked now (call with the lock held)."""
+        return self._linked.get(index, self.world.profiles[index].platforms)
 
     def _check(self, index, platform) -> None:
         if isinstance(index, bool) or not isinstance(index, int):
             raise ValueError("the profile index must be a whole number")
-        if index not in self._linked:
+        if not 0 <= index < len(self.world.profiles):
             raise ValueError(f"no profile {index}")
         if platform not in LINKABLE:
             raise ValueError(f"platform must be one of {', '.join(LINKABLE)}")
 
 
-def _soon_profile(profiles: list[Profile]) -> int | None:
+def _soon_profile(profiles) -> int | None:
     """The last profile after the first that starts with LinkedIn (profile 0 is the demo's)."""
-    candidates = [p.index for p in profiles[1:] if "linkedin" in p.platforms]
-    return candidates[-1] if candidates else None
+    # From the end: about half the profiles have LinkedIn, so this builds a handful, not all.
+    for index in range(len(profiles) - 1, 0, -1):
+        if "linkedin" in profiles[index].platforms:
+            return index
+    return None
 
 
 def _initial_days(seed: int, index: int, soon: int | None) -> int:

@@ -44,6 +44,8 @@ class SandboxConfig:
     timeout_profiles: tuple[int, ...] = field(default_factory=tuple)  # user profiles always held
     malformed_rate: float = 0.0  # share answered 200 with a broken body
     latency_ms: int = 0  # added to every API request
+    latency_median_ms: float = 0  # per-call draws (latency.py); both 0: no drawn latency
+    latency_p99_ms: float = 0
     burst_429: int = 0  # the next N API requests answer 429
     burst_retry_after: int | None = 30  # Retry-After of those 429s; None: no header
     fault_seed: int | None = None  # seeds the fault pattern; None: the world seed
@@ -52,6 +54,7 @@ class SandboxConfig:
     def __post_init__(self):
         # A typo at start should fail loudly, not serve a silent mix of eras.
         self.shapes = _check("shapes", self.shapes)
+        _check_latency(self.latency_median_ms, self.latency_p99_ms)
 
     def as_dict(self) -> dict:
         values = asdict(self)
@@ -63,6 +66,10 @@ class SandboxConfig:
     def update(self, changes: dict) -> None:
         """Apply live changes after checking every one; nothing changes if one is invalid."""
         checked = {name: _check(name, value) for name, value in changes.items()}
+        _check_latency(
+            checked.get("latency_median_ms", self.latency_median_ms),
+            checked.get("latency_p99_ms", self.latency_p99_ms),
+        )
         for name, value in checked.items():
             setattr(self, name, value)
 
@@ -100,6 +107,16 @@ def _check(name: str, value):
     return kind(value)
 
 
+def _check_latency(median: float, p99: float) -> None:
+    # A p99 under the median has no log-normal; one of the two alone is a half-set knob.
+    if median == p99 == 0:
+        return
+    if not 0 < median <= p99:
+        raise ValueError(
+            "latency_median_ms and latency_p99_ms go together: p99 >= median > 0, or both 0 (off)"
+        )
+
+
 LIVE_KNOBS = {
     "speed": float,
     "rate_limit": int,
@@ -114,6 +131,8 @@ LIVE_KNOBS = {
     "timeout_profiles": tuple,
     "malformed_rate": float,
     "latency_ms": int,
+    "latency_median_ms": float,
+    "latency_p99_ms": float,
     "burst_429": int,
     "burst_retry_after": int,
     "fault_seed": int,

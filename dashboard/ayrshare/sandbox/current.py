@@ -8,6 +8,7 @@ The evidence for each change (with dates) is in tests/fixtures/ayrshare/current/
 fixture per answer, which test_current_shapes.py holds the sandbox to.
 """
 
+import functools
 from urllib.parse import parse_qsl, urlsplit
 
 from . import render
@@ -417,11 +418,17 @@ def _nonzero(pairs) -> dict:
 
 def _utm(url: str) -> dict:
     """utm_source=x in the link comes back as utmSource: "x" (and so on for the other UTM tags)."""
-    fields = {}
-    for name, value in parse_qsl(urlsplit(url).query):
-        if name.startswith("utm_"):
-            fields["utm" + name[4:].capitalize()] = value
-    return fields
+    return dict(_utm_fields(urlsplit(url).query))
+
+
+@functools.lru_cache(maxsize=256)
+def _utm_fields(query: str) -> tuple:
+    # Every link of the world carries one of a few queries: parse each once, not per link.
+    return tuple(
+        ("utm" + name[4:].capitalize(), value)
+        for name, value in parse_qsl(query)
+        if name.startswith("utm_")
+    )
 
 
 # --- profiles and user ---------------------------------------------------------------------------

@@ -10,9 +10,11 @@ era of the answers), clock, keys, linking and unlinking networks, LinkedIn's day
 and the ground truth an integration test compares the dashboard against.
 """
 
+import functools
 import json
 import logging
 import math
+import os
 import re
 import sys
 import threading
@@ -20,7 +22,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import faults, render
+from . import faults, latency, render
 from .api import (
     CODE_BAD_API_KEY,
     CODE_BAD_PROFILE_KEY,
@@ -65,9 +67,13 @@ class Sandbox:
         self.api = Api(self.world, config.platform_default_limit, config.interval_scale)
         self.api_key = config.api_key or f"sandbox-{config.seed}-api-key"
         self.calls = CallLog(config.call_log_size)
-        self.freshness = Freshness()
+        self.freshness = Freshness(freshness_size(config.profiles, config.posts))
         self.limiter = RateLimiter()
-        self.faults = faults.Faults(config.seed if config.fault_seed is None else config.fault_seed)
+        fault_seed = config.seed if config.fault_seed is None else config.fault_seed
+        self.faults = faults.Faults(fault_seed)
+        self.latency = latency.Latency(fault_seed)
+        self._in_flight_lock = threading.Lock()
+        self._in_flight = 0  # API requests being served now
         self.stopping = threading.Event()
         self._config_lock = threading.Lock()
         self._server = _Server((config.host, config.port), _Handler)
@@ -90,8 +96,9 @@ class Sandbox:
         """The Ayrshare base URL to give a client, ending in /api."""
         return f"{self.base_url}/api"
 
-    @property
+    @functools.cached_property
     def profile_keys(self) -> list[str]:
+        # Built once: callers look keys up by position in loops, over 10,000 profiles.
         return [profile.key for profile in self.world.profiles]
 
     def start(self) -> "Sandbox":
@@ -126,7 +133,9 @@ class Sandbox:
                 self.clock.set_speed(self.config.speed)
             if "fault_seed" in changes:
                 fault_seed = self.config.fault_seed
-                self.faults.reseed(self.config.seed if fault_seed is None else fault_seed)
+                fault_seed = self.config.seed if fault_seed is None else fault_seed
+                self.faults.reseed(fault_seed)
+                self.latency.reseed(fault_seed)
         return self.config.as_dict()
 
     def link(self, profile_index: int, platform: str) -> list[str]:
@@ -170,6 +179,27 @@ class Sandbox:
             "start": iso(self.clock.start),
         }
 
+    def stats(self) -> dict:
+        """The sandbox's own cost, so a benchmark can report it beside the system under test."""
+        times = os.times()
+        return {
+            "cpu_seconds": round(times.user + times.system, 3),
+            # Every API request is logged before its answer goes out, so a client that has its
+            # answer is counted; clearing the log keeps the count.
+            "requests": self.calls.next_index,
+            "in_flight": self._in_flight,
+            "latency": {
+                "median_ms": self.config.latency_median_ms,
+                "p99_ms": self.config.latency_p99_ms,
+                "fixed_ms": self.config.latency_ms,
+            },
+        }
+
+    def count_in_flight(self, change: int) -> None:
+        """+1 when an API request arrives, -1 once it has been answered (or dropped)."""
+        with self._in_flight_lock:
+            self._in_flight += change
+
     def expected(
         self, profile: int | None, offset: int = 0, limit: int = 10_000, at: float | None = None
     ):
@@ -210,6 +240,9 @@ class Sandbox:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog. socketserver's 5 refuses or resets connections when a worker machine
+    # opens ~100 at once; the kernel caps it at net.core.somaxconn anyway.
+    request_queue_size = 1024
     sandbox: Sandbox
 
     def handle_error(self, request, client_address):
@@ -225,6 +258,11 @@ def _error(status: int, action: str, code: int, message: str) -> ApiResult:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a requests.Session expects
     server_version = "AyrshareSandbox/1.0"
+    # Headers and body leave in one write, and no write waits for the client's ACK: unbuffered,
+    # the body's small second segment sat behind Nagle until the client's delayed ACK, adding
+    # 40 ms to every answer on a kept-alive connection.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
@@ -266,18 +304,21 @@ class _Handler(BaseHTTPRequestHandler):
         sandbox = self.server.sandbox
         began = time.monotonic()
         entry = _new_entry(sandbox.clock.now(), method, "/api" + path, query)
-        profile, failure = sandbox.authenticate(self.headers)
-        if failure is not None:
-            budget = {"x-ratelimit-max": sandbox.config.rate_limit, "x-ratelimit-count": 0}
-            self._finish(entry, failure, budget)
-            return
+        sandbox.count_in_flight(+1)
         try:
+            profile, failure = sandbox.authenticate(self.headers)
+            if failure is not None:
+                budget = {"x-ratelimit-max": sandbox.config.rate_limit, "x-ratelimit-count": 0}
+                self._finish(entry, failure, budget)
+                return
             self._serve(entry, profile, method, path, query, raw, began)
         except (BrokenPipeError, ConnectionResetError):
             raise  # the client gave up; nobody is left to answer
         except Exception:
             logger.exception("sandbox failed on %s %s", method, path)
             self._finish(entry, _error(500, "request", 500, "Sandbox internal error."), {})
+        finally:
+            sandbox.count_in_flight(-1)
 
     def _serve(self, entry, profile, method, path, query, raw, began) -> None:
         sandbox = self.server.sandbox
@@ -299,8 +340,11 @@ class _Handler(BaseHTTPRequestHandler):
         headers = self._charge(entry, profile.index, fault, began)
         if headers is None:
             return  # answered 429
-        if config.latency_ms:
-            sandbox.stopping.wait(config.latency_ms / 1000)
+        delay = sandbox.latency.seconds(
+            config, latency.page_size(path, query, sandbox.api.platform_default_limit)
+        )
+        if delay:
+            sandbox.stopping.wait(delay)  # this request's thread only; stop() cuts it short
         if fault:
             entry["fault"] = fault
         if fault == faults.ERROR:
@@ -409,6 +453,8 @@ class _Handler(BaseHTTPRequestHandler):
             if "speed" in body:
                 sandbox.configure(speed=body["speed"])
             return 200, sandbox.clock_state()
+        if route == ("GET", "/stats"):
+            return 200, sandbox.stats()
         if route == ("GET", "/keys"):
             return 200, sandbox.keys()
         if route == ("DELETE", "/ratelimit"):
@@ -464,6 +510,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+def freshness_size(profiles: int, posts: int) -> int:
+    """Promises kept per table: room for every resource a sync can ask about, so none is
+    forgotten before it is due again (a forgotten promise hides an early call).
+
+    Per profile: each post's analytics by Ayrshare id and by about two network ids, plus a few
+    dozen account-level resources. The tables only grow as resources are asked about.
+    """
+    return max(200_000, profiles * (3 * posts + 50))
 
 
 def _new_entry(now: float, method: str, path: str, query: dict) -> dict:

@@ -97,8 +97,16 @@ class CallLog:
             return index
 
     def since(self, index: int = 0) -> list[dict]:
+        # From the newest back: a poller asking for the last few calls costs what it gets, not
+        # a walk over the whole log while every request thread waits for the lock.
+        newer = []
         with self._lock:
-            return [dict(entry) for entry in self._entries if entry["index"] >= index]
+            for entry in reversed(self._entries):
+                if entry["index"] < index:
+                    break
+                newer.append(dict(entry))
+        newer.reverse()
+        return newer
 
     def clear(self) -> None:
         """Forget the entries; indexes keep counting so a ``since`` cursor stays valid."""

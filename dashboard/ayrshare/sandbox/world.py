@@ -11,10 +11,15 @@ and which posts made outside Ayrshare exist are all functions of the sandbox tim
 A scheduled post becomes "processing" at its scheduleDate and "success" (with social ids) a
 little later; a post picked for deletion disappears from its networks at its deletion time;
 posts made outside Ayrshare keep appearing as time passes.
+
+Profiles are built on first use (``Profiles``), and a Profile-Key names its profile's index (its
+last group is the index, scrambled), so a sandbox with 10,000 profiles starts as fast as one
+with three and only holds the profiles someone has asked about.
 """
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import content
@@ -24,12 +29,14 @@ from .ids import (
     TAGS,
     Scrambler,
     base32_sortable,
+    base36,
     base62,
     digits,
     draws,
     h64,
     token,
     unbase32_sortable,
+    unbase36,
     unbase62,
     youtube_id,
     youtube_number,
@@ -147,6 +154,36 @@ class Link:
     original_url: str
 
 
+class Profiles(Sequence):
+    """The user profiles as a list whose items are built on first use and then kept."""
+
+    def __init__(self, make, count: int):
+        self._make = make
+        self._count = count
+        self._built: dict[int, Profile] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(f"no profile {index}")
+        profile = self._built.get(index)
+        if profile is None:
+            # Two threads racing here build the same frozen profile twice; either copy is right.
+            profile = self._built[index] = self._make(index)
+        return profile
+
+    @property
+    def built(self) -> int:
+        """How many profiles have been built so far."""
+        return len(self._built)
+
+
 class World:
     def __init__(
         self,
@@ -164,7 +201,8 @@ class World:
         self.n_past = posts - self.n_future
         self.spacing = max(2, int(span_days * DAY) // max(1, self.n_past))
         self.base = self.anchor - self.n_past * self.spacing
-        self.profiles = [self._make_profile(i, i in suspended) for i in range(profiles)]
+        self.suspended = frozenset(suspended)
+        self.profiles = Profiles(self._make_profile, profiles)
         self.primary = Profile(
             index=None,
             key=None,
@@ -175,12 +213,11 @@ class World:
             created=self.anchor - 400 * DAY,
             audience=1.0,
         )
-        self._by_key = {profile.key: profile for profile in self.profiles}
         self._scramblers: dict[tuple, Scrambler] = {}
 
     # --- profiles --------------------------------------------------------------------------
 
-    def _make_profile(self, index: int, suspended: bool) -> Profile:
+    def _make_profile(self, index: int) -> Profile:
         u = draws(self.seed, index, "profile")
         if index == 0:
             platforms = PLATFORMS  # one profile with every network keeps tests and demos simple
@@ -199,15 +236,23 @@ class World:
             username=content.slug(title) + (str(index) if index >= 10 else ""),
             created=self.anchor - 400 * DAY + index * 3600,
             audience=0.5 + 2.5 * u[10],
-            suspended=suspended,
+            suspended=index in self.suspended,
         )
 
     def _profile_key(self, index: int) -> str:
-        groups = [token(self.seed, index, "profile-key", g, width=8).upper() for g in range(4)]
-        return "-".join(groups)
+        groups = [token(self.seed, index, "profile-key", g, width=8).upper() for g in range(3)]
+        serial = self._scrambler(36**8, None, "profile-key").encode(index)
+        return "-".join([*groups, base36(serial, 8)])
 
     def profile_by_key(self, key: str) -> Profile | None:
-        return self._by_key.get(key)
+        number = unbase36(key[-8:]) if len(key) == 35 else None
+        if number is None:
+            return None
+        index = self._scrambler(36**8, None, "profile-key").decode(number)
+        if index >= len(self.profiles):
+            return None
+        profile = self.profiles[index]
+        return profile if profile.key == key else None
 
     # --- Ayrshare posts ----------------------------------------------------------------------
 

@@ -119,6 +119,20 @@ def test_posts_made_outside_ayrshare_keep_appearing_as_time_passes(sandbox):
     assert all(after[platform] > before[platform] for platform in before)
 
 
+def test_stats_count_api_requests_and_the_sandboxs_own_cpu(sandbox):
+    before = control(sandbox, "GET", "/stats")
+    for _ in range(3):
+        get(sandbox, "/history")
+    get(sandbox, "/user", profile=None)
+    control(sandbox, "GET", "/keys")  # control routes are not API requests
+    control(sandbox, "DELETE", "/calls")  # and forgetting the log keeps the count
+    after = control(sandbox, "GET", "/stats")
+    assert after["requests"] - before["requests"] == 4
+    assert after["in_flight"] == 0
+    assert after["cpu_seconds"] >= before["cpu_seconds"] > 0
+    assert after["latency"] == {"median_ms": 0, "p99_ms": 0, "fixed_ms": 0}
+
+
 def test_unknown_routes_answer_404(sandbox):
     assert requests.get(f"{sandbox.base_url}/_sandbox/nothing", timeout=5).status_code == 404
     assert get(sandbox, "/nothing").status_code == 404
@@ -126,31 +140,8 @@ def test_unknown_routes_answer_404(sandbox):
 
 
 def test_management_command_serves_and_stops_cleanly_on_ctrl_c():
-    command = [
-        sys.executable,
-        "manage.py",
-        "ayrshare_sandbox",
-        "--port",
-        "0",
-        "--posts",
-        "20",
-        "--seed",
-        "4",
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=os.environ.copy(),
-    )
+    process, lines = start_command("--seed", "4")
     try:
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if "Ctrl-C" in line:
-                break
         url = lines[0].split(" at ")[1].strip()
         assert lines[1].strip() == "API key: sandbox-4-api-key"
         assert len([line for line in lines if line.startswith("Profile ")]) == 3
@@ -164,3 +155,46 @@ def test_management_command_serves_and_stops_cleanly_on_ctrl_c():
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_management_command_under_load_settings_lists_a_few_of_many_profiles():
+    process, lines = start_command(
+        "--profiles",
+        "10000",
+        "--latency-median-ms",
+        "300",
+        "--latency-p99-ms",
+        "2000",
+        "--call-log-size",
+        "5000",
+    )
+    try:
+        assert len([line for line in lines if line.startswith("Profile ")]) == 20
+        assert "... and 9980 more profiles (GET /_sandbox/keys lists them all)\n" in lines
+        base_url = lines[0].split(" at ")[1].strip().removesuffix("/api")
+        config = requests.get(f"{base_url}/_sandbox/config", timeout=5).json()
+        assert (config["profiles"], config["call_log_size"]) == (10_000, 5000)
+        stats = requests.get(f"{base_url}/_sandbox/stats", timeout=5).json()
+        assert stats["latency"] == {"median_ms": 300, "p99_ms": 2000, "fixed_ms": 0}
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def start_command(*flags) -> tuple[subprocess.Popen, list[str]]:
+    """``manage.py ayrshare_sandbox`` on a free port, and what it printed until it was ready."""
+    command = [sys.executable, "manage.py", "ayrshare_sandbox", "--port", "0", "--posts", "20"]
+    process = subprocess.Popen(
+        [*command, *flags],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ.copy(),
+    )
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if "Ctrl-C" in line:
+            break
+    return process, lines

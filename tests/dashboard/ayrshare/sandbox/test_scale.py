@@ -34,6 +34,26 @@ def test_a_million_post_profile_answers_pages_fast_in_little_memory():
     assert rss_mb() - before < 200
 
 
+def test_ten_thousand_profiles_are_built_only_when_first_asked_for():
+    with start_sandbox(profiles=10_000, posts=20, seed=5, start=START, speed=0) as sb:
+        at_start = sb.world.profiles.built
+        last = sb.world.profiles[9_999]
+        answer = user(sb, last.key)
+        unknown = user(sb, "X" * 35)
+        built = sb.world.profiles.built
+        keys = requests.get(f"{sb.base_url}/_sandbox/keys", timeout=30).json()["profiles"]
+    assert at_start <= 5  # the few the LinkedIn countdown looks at, from the end
+    assert answer.status_code == 200 and answer.json()["refId"] == last.ref_id
+    assert unknown.status_code == 403
+    assert built <= at_start + 1
+    assert len(keys) == 10_000 and keys[9_999]["profileKey"] == last.key
+
+
+def user(sb, profile_key: str) -> requests.Response:
+    headers = {"Authorization": f"Bearer {sb.api_key}", "Profile-Key": profile_key}
+    return requests.get(f"{sb.url}/user", headers=headers, timeout=10)
+
+
 def get_total(sb) -> int:
     url = f"{sb.base_url}/_sandbox/expected"
     return requests.get(
