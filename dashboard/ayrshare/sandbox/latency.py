@@ -6,14 +6,14 @@ operator can read off a latency chart, the median and the 99th percentile. With 
 99th percentile ``p``, ``ln(delay)`` is normal with mean ``ln(m)`` and
 ``sigma = ln(p / m) / 2.3263`` (2.3263 is the standard normal's 99th percentile).
 
-Bigger pages are slower: Ayrshare fetches a page of /history/{platform} from the network and
-reads each post's numbers, so its time grows with the page asked for. The drawn delay is
-multiplied by ``1 + limit / 500``: a page of 10 costs about the median, the largest page of
-/history/{platform} (500) twice it, the largest page of /history (1000) three times. Linear
-because each item is fetched and shaped once; a fixed part because every call pays a round
-trip and authentication whatever its size. The factor uses the page size asked (``limit``,
-capped at the endpoint's maximum, or its default when omitted), not the items found, so a
-client cannot make a call cheaper by asking for a window that happens to be empty.
+Bigger pages of a network are slower: for /history/{platform} Ayrshare fetches the page from
+the network and reads each post's numbers, so its time grows with the page asked for. The drawn
+delay is multiplied by ``1 + limit / 500``: a page of 10 costs about the median, the largest page
+(500) twice it. Linear because each item is fetched and shaped once; a fixed part because every
+call pays a round trip and authentication whatever its size. The factor uses the page size asked
+(``limit``, capped at 500, or the default of 10 when omitted), not the items found, so a client
+cannot make a call cheaper by asking for a window that happens to be empty. GET /history reads
+Ayrshare's own record of the posts it sent, not the networks: it keeps the plain draw.
 
 The fixed ``latency_ms`` knob is added on top, as before. The draws come from one generator
 seeded from the fault seed, in the order calls arrive, so a test that draws directly gets the
@@ -24,7 +24,7 @@ import math
 import random
 import threading
 
-from .api import HISTORY_MAX, PLATFORM_HISTORY_MAX
+from .api import PLATFORM_HISTORY_MAX
 from .config import SandboxConfig
 from .render import NAMES
 
@@ -47,15 +47,11 @@ def page_factor(limit: int | None) -> float:
 
 
 def page_size(path: str, query: dict, platform_default_limit: int) -> int | None:
-    """The page size a GET /history or /history/{platform} asks for; None for other calls."""
+    """The page size a GET /history/{platform} asks for; None for other calls."""
     parts = [part for part in path.split("/") if part]
-    if parts[:1] != ["history"] or len(parts) > 2:
-        return None
-    if len(parts) == 2 and parts[1] not in NAMES:
-        return None  # /history/{id}: one post
-    maximum, default = HISTORY_MAX, HISTORY_MAX  # no limit: everything in the window, up to 1000
-    if len(parts) == 2:
-        maximum, default = PLATFORM_HISTORY_MAX, platform_default_limit
+    if len(parts) != 2 or parts[0] != "history" or parts[1] not in NAMES:
+        return None  # /history (Ayrshare's own record) and /history/{id} (one post) included
+    maximum, default = PLATFORM_HISTORY_MAX, platform_default_limit
     try:
         asked = int(query.get("limit", [""])[0])
     except ValueError:

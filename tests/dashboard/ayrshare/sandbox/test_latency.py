@@ -31,12 +31,13 @@ def test_a_big_page_draws_a_longer_delay_than_a_small_one():
     assert all(b > s for s, b in zip(small, big, strict=True))
 
 
-def test_the_page_size_is_the_limit_asked_for_within_each_endpoints_bounds():
+def test_the_page_size_is_the_network_page_asked_for_within_its_bounds():
     assert page_size("/history/facebook", {"limit": ["500"]}, 10) == 500
     assert page_size("/history/facebook", {}, 10) == 10
     assert page_size("/history/facebook", {"limit": ["9000"]}, 10) == 500
-    assert page_size("/history", {"startDate": ["2026-02-01T00:00:00Z"]}, 10) == 1000
-    assert page_size("/history", {"limit": ["50"]}, 10) == 50
+    # GET /history reads Ayrshare's own record, not the networks: no page factor.
+    assert page_size("/history", {"startDate": ["2026-02-01T00:00:00Z"]}, 10) is None
+    assert page_size("/history", {"limit": ["1000"]}, 10) is None
     assert page_size("/history/rhn6u7wwz2WxGv6MZGK9", {}, 10) is None
     assert page_size("/analytics/post", {}, 10) is None
 
