@@ -21,7 +21,7 @@ POST /profiles/{index}/refresh-days ({"platform": "linkedin", "days": 5}).
 Under load (latency.py): ``latency_median_ms`` and ``latency_p99_ms`` (flags
 ``--latency-median-ms``/``--latency-p99-ms``; live through POST /_sandbox/config; p99 >= median
 > 0, or both 0 for off) draw each API call's delay from a log-normal, times ``1 + limit / 500``
-on GET /history and /history/{platform}, so big pages are slower; the fixed ``latency_ms`` is
+on GET /history/{platform}, so big network pages are slower; the fixed ``latency_ms`` is
 added on top. The wait holds no lock: each request has its own thread. Profiles are built on
 first use, so 10,000 of them start in milliseconds; the call log keeps the last
 ``call_log_size`` calls (``--call-log-size``). GET /_sandbox/stats answers
