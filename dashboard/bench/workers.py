@@ -143,7 +143,6 @@ class SandboxProcess(Child):
         self.url = f"{self.base_url}/api"  # what a worker's AYRSHARE_API_URL gets
         command = [sys.executable, "manage.py", "ayrshare_sandbox", "--port", str(self.port)]
         super().__init__([*command, *flags], env or dict(os.environ))
-        self.session = requests.Session()
 
     def wait_ready(self, timeout=300):
         """Until the control routes answer (a world of thousands of profiles takes a while)."""
@@ -157,8 +156,9 @@ class SandboxProcess(Child):
         raise RuntimeError("the sandbox did not start:\n" + self.log()[-3000:])
 
     def control(self, method, path, body=None, **params):
-        """A control route below /_sandbox, e.g. control("GET", "/calls", since=0)."""
-        response = self.session.request(
+        """A control route below /_sandbox, e.g. control("GET", "/calls", since=0). Safe from
+        several threads at once."""
+        response = requests.request(
             method, f"{self.base_url}/_sandbox{path}", json=body, params=params, timeout=120
         )
         response.raise_for_status()
