@@ -103,15 +103,23 @@ class Child:
 
 
 class Worker(Child):
-    """A `celery worker` reading `queue`."""
+    """A `celery worker` reading `queue`.
 
-    def __init__(self, env, queue, *, name=None, concurrency=2):
+    `pool` is Celery's (prefork unless given; "threads" keeps many Ayrshare calls in flight in
+    one process); `cpus` ("0", "0,1") holds the process and its children to those cores.
+    """
+
+    def __init__(self, env, queue, *, name=None, concurrency=2, pool=None, cpus=None):
         self.queue = queue
         command = [
             *(sys.executable, "-m", "celery", "-A", "dashboard", "worker", "-Q", queue),
             *("-n", f"{name or queue}@%h", "-c", str(concurrency), "-l", "info"),
             *("--without-gossip", "--without-mingle", "--without-heartbeat"),
         ]
+        if pool:
+            command += ["-P", pool]
+        if cpus is not None:
+            command = ["taskset", "-c", str(cpus), *command]
         super().__init__(command, env)
 
     def wait_ready(self, timeout=60):
@@ -123,6 +131,45 @@ class Worker(Child):
                 break
             time.sleep(0.1)
         raise RuntimeError("the Celery worker did not start:\n" + "".join(self.lines[-40:]))
+
+
+class SandboxProcess(Child):
+    """`manage.py ayrshare_sandbox` in a process of its own, so that its CPU shows apart from
+    the benchmark's and it does not share the benchmark's interpreter lock."""
+
+    def __init__(self, flags, env=None):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base_url}/api"  # what a worker's AYRSHARE_API_URL gets
+        command = [sys.executable, "manage.py", "ayrshare_sandbox", "--port", str(self.port)]
+        super().__init__([*command, *flags], env or dict(os.environ))
+
+    def wait_ready(self, timeout=300):
+        """Until the control routes answer (a world of thousands of profiles takes a while)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                self.control("GET", "/config")
+                return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise RuntimeError("the sandbox did not start:\n" + self.log()[-3000:])
+
+    def control(self, method, path, body=None, **params):
+        """A control route below /_sandbox, e.g. control("GET", "/calls", since=0). Safe from
+        several threads at once."""
+        response = requests.request(
+            method, f"{self.base_url}/_sandbox{path}", json=body, params=params, timeout=120
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def sandbox_flags():
+    """The flags this version of `manage.py ayrshare_sandbox` takes (from its --help)."""
+    command = [sys.executable, "manage.py", "ayrshare_sandbox", "--help"]
+    shown = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)  # noqa: S603
+    return set(re.findall(r"(--[a-z][a-z0-9-]*)", shown.stdout))
 
 
 def free_port():

@@ -1,5 +1,6 @@
 """`manage.py bench`: the agency-scale benchmark (see docs/performance.md)."""
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -9,7 +10,18 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Profile
-from dashboard.bench import downloads, load, pdfs, pipeline, report, resilience, seed, sends, web
+from dashboard.bench import (
+    capacity,
+    downloads,
+    load,
+    pdfs,
+    pipeline,
+    report,
+    resilience,
+    seed,
+    sends,
+    web,
+)
 from dashboard.models import AccountMetrics, DailyMetrics, MetricSnapshot, PlatformPost
 
 SMALL_POSTS = 10_000
@@ -32,6 +44,29 @@ class Command(BaseCommand):
             help="only the load test (L1 to L3): simulated people with the sync running",
         )
         parser.add_argument(
+            "--capacity",
+            action="store_true",
+            help="only the sync capacity (C1 to C6): real-time sync of many sandbox profiles",
+        )
+        parser.add_argument(
+            "--capacity-profiles",
+            type=int,
+            default=None,
+            help=f"profiles of the capacity run (default {capacity.FULL.profiles:,}, "
+            f"{capacity.QUICK.profiles} with --quick)",
+        )
+        parser.add_argument(
+            "--steady-minutes",
+            type=float,
+            default=None,
+            help="the capacity run's steady window after the backlog, in minutes",
+        )
+        parser.add_argument(
+            "--capacity-search",
+            action="store_true",
+            help="also search upward from 1,000 profiles for the most that C1 holds for",
+        )
+        parser.add_argument(
             "--json",
             type=Path,
             default=None,
@@ -50,22 +85,31 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Need --posts >= {SMALL_POSTS * 2:,} and 2 <= --profiles <= posts / 100."
             )
+        scale = _capacity_scale(quick, options)
         started = time.perf_counter()
         _vacuum()
         results, sections = [], {}
-        if not load_only:
+        if options["capacity"]:
+            results += self._section(
+                sections, "capacity", lambda: capacity.measure(scale, log=self._say)
+            )
+        elif not load_only:
             results, sections = self._run(posts, profiles, repeat)
             # After the seeded workspaces are gone: the workers' dispatcher sees every profile.
-            scale = resilience.QUICK if quick else resilience.FULL
+            politeness = resilience.QUICK if quick else resilience.FULL
             results += self._section(
-                sections, "resilience", lambda: resilience.measure(scale, log=self._say)
+                sections, "resilience", lambda: resilience.measure(politeness, log=self._say)
+            )
+            results += self._section(
+                sections, "capacity", lambda: capacity.measure(scale, log=self._say)
             )
             results.append(pipeline.task_timing())
             mail = sends.QUICK if quick else sends.FULL
             results += self._section(sections, "sends", lambda: sends.measure(mail, log=self._say))
-        # Last, on its own: its processes need the machine to themselves.
-        crowd = load.QUICK if quick else load.FULL
-        results += self._section(sections, "load", lambda: load.measure(crowd, log=self._say))
+        if not options["capacity"]:
+            # Last, on its own: its processes need the machine to themselves.
+            crowd = load.QUICK if quick else load.FULL
+            results += self._section(sections, "load", lambda: load.measure(crowd, log=self._say))
         self.stdout.write("\n" + report.table(results) + "\n")
         failed = [r.goal for r in results if r.passed is False]
         self.stdout.write(
@@ -150,6 +194,23 @@ class Command(BaseCommand):
         value = work()
         sections[name] = round(sections.get(name, 0) + time.perf_counter() - started, 1)
         return value
+
+
+def _capacity_scale(quick, options):
+    """The capacity run's size: QUICK or FULL, with the command line's changes."""
+    scale = capacity.QUICK if quick else capacity.FULL
+    changes = {}
+    if options["capacity_profiles"] is not None:
+        if options["capacity_profiles"] < 2:
+            raise CommandError("--capacity-profiles needs at least 2 (C5 runs half of them).")
+        changes["profiles"] = options["capacity_profiles"]
+    if options["steady_minutes"] is not None:
+        if options["steady_minutes"] <= 0:
+            raise CommandError("--steady-minutes must be above zero.")
+        changes["steady_minutes"] = options["steady_minutes"]
+    if options["capacity_search"]:
+        changes["search"] = True
+    return dataclasses.replace(scale, **changes)
 
 
 def _analyze():
