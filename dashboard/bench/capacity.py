@@ -20,11 +20,9 @@ Ayrshare* (a profile's calls to one unit's endpoints, less than half a beat apar
 twice); below 1 our rows claim runs Ayrshare never saw.
 
 C5 compares the same run on two groups (cores 0 and 1, N profiles) with one group held to core 0
-and N/2 profiles. C3 comes from dashboard/bench/dispatch.py when that exists.
+and N/2 profiles. C3 comes from dashboard/bench/dispatch.py.
 """
 
-import importlib
-import importlib.util
 import os
 import re
 import tempfile
@@ -45,6 +43,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Profile, Workspace
 from dashboard import sync
+from dashboard.bench import dispatch as dispatcher
 from dashboard.bench import seed
 from dashboard.bench.load import _cpu_seconds, _percentile, _production_env
 from dashboard.bench.report import Result, at_least, at_most
@@ -73,9 +72,6 @@ NETWORKS = 6
 FILL_ORDER = ("facebook", "instagram", "linkedin", "tiktok", "twitter", "youtube", "pinterest")
 QUEUE = "bench-capacity"
 APPLICATION_NAME = "sync-worker"  # how pg_stat_activity tells the workers' connections apart
-# Per worker process, beside its pool: the main thread's own connection (the worker_ready
-# heartbeat, the lease check at start).
-CONNECTIONS_OUTSIDE_POOL = 1
 CORES = 2
 SAMPLE_SECONDS = 5  # between pg_stat_activity samples
 SEARCH_START, SEARCH_CEILING = 1_000, 20_000
@@ -93,9 +89,11 @@ class Scale:
     latency_p99_ms: int = 2000
     posts: int = 20  # Ayrshare posts per profile
     backlog_minutes: float = 60  # gives up after
-    idle_seconds: float = 60  # C6's baseline, before the backlog
+    idle_seconds: float = 60  # C6's baseline, after the steady window with the workers stopped
     scale_out: bool = True  # C5's run on one group
     search: bool = False  # the capacity figure (C1-max)
+    dispatch_profiles: tuple[int, int] = dispatcher.SIZES  # C3: about 1,000 and 130,000 units
+    dispatch_due: int = dispatcher.DUE
 
 
 FULL = Scale()
@@ -116,7 +114,7 @@ def measure(scale=FULL, log=print):
     cpus = [str(n) for n in range(scale.groups)] if pinned else [None] * scale.groups
     say(f"C1: {scale.profiles:,} profiles, {scale.groups} groups")
     both = _run(scale, scale.profiles, cpus, supported, say, pages=True)
-    results = [_c1(both, scale), _c2(both, scale), *_c3(log), _c4(both, scale)]
+    results = [_c1(both, scale), _c2(both, scale), *_c3(scale, log), _c4(both, scale)]
     if scale.scale_out and pinned:
         say(f"C5: {scale.profiles // 2:,} profiles, 1 group on core 0")
         one = _run(scale, scale.profiles // 2, ["0"], supported, say)
@@ -195,9 +193,6 @@ def _run(scale, profiles, cpus, supported, say, pages=False):
             children += workers
             for worker in workers:
                 worker.wait_ready()
-            if web:
-                say(f"pages with the workers idle for {scale.idle_seconds:g} s")
-                _load_pages(web.url, seeded, "idle", scale.idle_seconds, figures)
             beats = _Beats(scale, workers, sandbox, figures)
             say("backlog…")
             beats.backlog(seeded)
@@ -216,6 +211,12 @@ def _run(scale, profiles, cpus, supported, say, pages=False):
                     reader.stop.set()
                     reader.join()
             figures.duplicates = _duplicates([p.pk for p in seeded.profiles])
+            if web:
+                # The same data with nothing syncing: the workers stop, the pages stay.
+                for worker in workers:
+                    worker.stop()
+                say(f"pages with the workers stopped for {scale.idle_seconds:g} s")
+                _load_pages(web.url, seeded, "idle", scale.idle_seconds, figures)
             return figures
         finally:
             for child in reversed(children):
@@ -541,9 +542,10 @@ def call_runs(calls, gap):
 
 
 def connection_bound(groups, pool_max_size):
-    """The most PostgreSQL connections a worker machine of `groups` processes may hold: each
-    process's pool plus its main thread's connection. The README states the same number."""
-    return groups * (pool_max_size + CONNECTIONS_OUTSIDE_POOL)
+    """The most PostgreSQL connections a worker machine of `groups` processes may hold: every
+    Django connection of a process comes from its pool, the main thread's lease check at start
+    too (celery.py gives it back). The README states the same number."""
+    return groups * pool_max_size
 
 
 def search(holds, start=SEARCH_START, ceiling=SEARCH_CEILING):
@@ -641,11 +643,9 @@ def _c2(figures, scale):
     )
 
 
-def _c3(log):
-    """The dispatcher's own benchmark, when it is built."""
-    if importlib.util.find_spec("dashboard.bench.dispatch") is None:
-        return [not_measured("C3", "n/a, not built yet (dashboard/bench/dispatch.py)")]
-    return list(importlib.import_module("dashboard.bench.dispatch").measure(log=log))
+def _c3(scale, log):
+    """The dispatcher's own benchmark (dispatch.py): it needs no sandbox and no worker."""
+    return list(dispatcher.measure(log=log, sizes=scale.dispatch_profiles, due=scale.dispatch_due))
 
 
 def _c4(figures, scale):
@@ -653,8 +653,8 @@ def _c4(figures, scale):
     bound = connection_bound(figures.groups, scale.pool_max_size)
     return Result(
         "C4",
-        f"{GOALS['C4']}: {figures.groups} groups × (DATABASE_POOL_MAX_SIZE {scale.pool_max_size}"
-        f" + {CONNECTIONS_OUTSIDE_POOL}); pg_stat_activity every {SAMPLE_SECONDS} s, "
+        f"{GOALS['C4']}: {figures.groups} groups × DATABASE_POOL_MAX_SIZE {scale.pool_max_size}"
+        f"; pg_stat_activity every {SAMPLE_SECONDS} s, "
         f"application_name {APPLICATION_NAME} ({len(figures.connections)} samples)",
         "-" if peak is None else str(peak),
         f"bound {bound}",
@@ -702,7 +702,7 @@ def _c6(figures):
     return Result(
         "C6",
         f"{GOALS['C6']}: overview and posts page about once a second each, idle measured "
-        "before the backlog (fewer rows); the worse of the two",
+        "on the same data after the window, the workers stopped; the worse of the two",
         "; ".join(texts) or "-",
         f"{errors} errors",
         worst,

@@ -54,11 +54,11 @@ def steady_beat(profiles):
     """Units due per beat in steady state at `profiles` profiles of six networks.
 
     Each unit comes back at the sandbox's nextUpdate interval for it (Ayrshare's, where the
-    docs give one) or, where answers carry none, at sync.DEFAULT_INTERVALS; /history's one
-    minute makes it due every beat, and dominates.
+    docs give one) or, where answers carry none, at sync.DEFAULT_INTERVALS; /history no
+    sooner than SYNC_HISTORY_INTERVAL, though Ayrshare renews it every minute.
     """
     intervals = [
-        metrics.HISTORY_INTERVAL,
+        max(metrics.HISTORY_INTERVAL, settings.SYNC_HISTORY_INTERVAL),
         metrics.POST_ANALYTICS_INTERVAL,
         metrics.LINKS_INTERVAL,
         settings.SYNC_USER_INTERVAL,

@@ -102,9 +102,9 @@ def test_a_units_calls_less_than_the_gap_apart_are_one_run():
     }
 
 
-def test_the_connection_bound_is_each_pool_plus_one_per_process():
-    assert connection_bound(2, 8) == 18
-    assert connection_bound(1, 8) == 9
+def test_the_connection_bound_is_each_process_pool():
+    assert connection_bound(2, 8) == 16
+    assert connection_bound(1, 8) == 8
 
 
 @pytest.mark.parametrize(
@@ -142,6 +142,7 @@ def test_every_profile_gets_six_networks_its_own_first():
 TINY = capacity.Scale(
     profiles=4,
     threads=4,
+    pool_max_size=2,  # fewer connections than threads: the pool must hold them to it
     steady_minutes=20 / 60,
     beat_seconds=5,
     latency_median_ms=0,
@@ -149,6 +150,8 @@ TINY = capacity.Scale(
     posts=5,
     backlog_minutes=2,
     idle_seconds=3,
+    dispatch_profiles=(3, 30),
+    dispatch_due=20,
 )
 
 
@@ -157,12 +160,14 @@ def test_every_c_goal_gets_a_figure_and_the_run_leaves_nothing_behind(transactio
     results = capacity.measure(TINY, log=lambda text: None)
 
     by_goal = {r.goal: r for r in results}
-    assert list(by_goal) == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert list(by_goal) == ["C1", "C2", "C3", "C3b", "C4", "C5", "C6"]
     for goal in ("C1", "C2", "C4", "C6"):
         assert by_goal[goal].ratio is not None, by_goal[goal]
     # Twenty seconds may see no unit of the smaller world due: a rate, but maybe no ratio.
     assert by_goal["C5"].ours.endswith("per minute; 0; 0"), by_goal["C5"]
     # What holds whatever the machine's speed: nothing asked before its nextUpdate, no 429.
     assert by_goal["C1"].ours.endswith("; 0; 0"), by_goal["C1"]
+    # Four threads per worker on two connections each: never more than the stated bound.
+    assert by_goal["C4"].passed, by_goal["C4"]
     assert not Workspace.objects.exists()
     assert not SyncState.objects.exists()
