@@ -191,7 +191,9 @@ def _start_pool(scale, queue, sandbox_url, data_dir, label):
         data_dir,
         SYNC_BEAT_SECONDS=beat_seconds(),
         SYNC_LEASE_SECONDS=LEASE_SECONDS,
-        SYNC_HISTORY_INTERVAL=round(settings.SYNC_HISTORY_INTERVAL / TIME_SCALE),
+        # /history at Ayrshare's own minute (3 s here), as before SYNC_HISTORY_INTERVAL: the
+        # steady state then has calls to judge every beat, and politeness its strictest test.
+        SYNC_HISTORY_INTERVAL=0,
         AYRSHARE_BUDGET_REQUESTS=budget_requests(),
         AYRSHARE_BUDGET_WINDOW=WINDOW,
         AYRSHARE_READ_TIMEOUT=5,
