@@ -188,7 +188,8 @@ def _run(scale, profiles, cpus, supported, say, pages=False):
             if pages:  # first: gunicorn's first answers are slow beside starting workers
                 web = Web(env)
                 children.append(web)
-                _wait_for(web)
+                # a cold first page can take over the usual 5 s on a busy machine
+                web.wait_ready(timeout=120, request_timeout=60)
             workers = _workers(scale, cpus, env)
             children += workers
             for worker in workers:
@@ -407,19 +408,6 @@ def _rss(workers):
 # --- C6: pages read while the sync runs --------------------------------------------------------
 
 PAGES = (("overview", ""), ("posts", "posts/"))
-
-
-def _wait_for(web, timeout=120):
-    """Until gunicorn answers. Not Web.wait_ready: a cold first page can take over its 5 s on
-    a busy machine."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and web.process.poll() is None:
-        try:
-            requests.get(f"{web.url}/accounts/login/", timeout=60)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start:\n" + web.log()[-3000:])
 
 
 def _session(url, seeded):

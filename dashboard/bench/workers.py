@@ -196,11 +196,11 @@ class Web(Child):
         self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(production_web_command(self.port), env)
 
-    def wait_ready(self, timeout=60):
+    def wait_ready(self, timeout=60, request_timeout=5):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                requests.get(f"{self.url}/accounts/login/", timeout=5)
+                requests.get(f"{self.url}/accounts/login/", timeout=request_timeout)
                 return
             except requests.ConnectionError:
                 time.sleep(0.1)
