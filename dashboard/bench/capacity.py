@@ -45,15 +45,17 @@ from accounts.models import Membership, Profile, Workspace
 from dashboard import sync
 from dashboard.bench import dispatch as dispatcher
 from dashboard.bench import seed
-from dashboard.bench.load import _cpu_seconds, _percentile, _production_env
-from dashboard.bench.report import Result, at_least, at_most
-from dashboard.bench.resilience import _duplicates, _purge, unit_of
+from dashboard.bench.report import Result, at_least, at_most, percentile
+from dashboard.bench.resilience import duplicates, unit_of
 from dashboard.bench.workers import (
     SandboxProcess,
     Web,
     Worker,
+    cpu_seconds,
     dispatch,
     forget_request_budgets,
+    production_env,
+    purge,
     sandbox_flags,
 )
 from dashboard.models import SyncState
@@ -88,6 +90,9 @@ class Scale:
     latency_median_ms: int = 300
     latency_p99_ms: int = 2000
     posts: int = 20  # Ayrshare posts per profile
+    # Below 1, every nextUpdate comes sooner and /history goes at Ayrshare's own minute, scaled
+    # (a test's window of seconds sees units fall due); 1 is production's clock.
+    interval_scale: float = 1.0
     backlog_minutes: float = 60  # gives up after
     idle_seconds: float = 60  # C6's baseline, after the steady window with the workers stopped
     scale_out: bool = True  # C5's run on one group
@@ -166,7 +171,7 @@ def _run(scale, profiles, cpus, supported, say, pages=False):
     """Sync `profiles` sandbox profiles on one worker group per entry of `cpus` (a core, or
     None for any); returns its _Figures. Leaves nothing behind in the database."""
     forget_request_budgets(settings.REDIS_URL)
-    _purge(QUEUE)
+    purge(QUEUE)
     flags, note = _sandbox_flags(scale, profiles, supported)
     figures = _Figures(profiles=profiles, groups=len(cpus), sandbox_note=note)
     children, seeded = [], None
@@ -182,8 +187,10 @@ def _run(scale, profiles, cpus, supported, say, pages=False):
                 f"without posts; {note}"
             )
             # DEBUG off as deployed (DEBUG keeps every query in memory: C2's RSS would grow).
-            env = _production_env(Path(data_dir), sandbox.url)
+            env = production_env(Path(data_dir), sandbox.url, QUEUE)
             env["SYNC_BEAT_SECONDS"] = str(scale.beat_seconds)
+            if scale.interval_scale == 1:
+                del env["SYNC_HISTORY_INTERVAL"]  # production's floor, as deployed
             web = None
             if pages:  # first: gunicorn's first answers are slow beside starting workers
                 web = Web(env)
@@ -211,7 +218,7 @@ def _run(scale, profiles, cpus, supported, say, pages=False):
                 if reader:
                     reader.stop.set()
                     reader.join()
-            figures.duplicates = _duplicates([p.pk for p in seeded.profiles])
+            figures.duplicates = duplicates([p.pk for p in seeded.profiles])
             if web:
                 # The same data with nothing syncing: the workers stop, the pages stay.
                 for worker in workers:
@@ -222,7 +229,7 @@ def _run(scale, profiles, cpus, supported, say, pages=False):
         finally:
             for child in reversed(children):
                 child.stop()
-            _purge(QUEUE)
+            purge(QUEUE)
             if seeded is not None:
                 seed.drop(seeded)
 
@@ -239,6 +246,9 @@ def _sandbox_flags(scale, profiles, supported):
         note = f"latency {scale.latency_median_ms} ms on every call (no p99 flag in this sandbox)"
     if "--call-log-size" in supported:
         flags += ["--call-log-size", "1000000"]
+    if scale.interval_scale != 1:
+        flags += ["--interval-scale", str(scale.interval_scale)]
+        note += f", intervals × {scale.interval_scale:g}"
     return flags, note
 
 
@@ -336,16 +346,16 @@ class _Beats:
     def steady(self, sandbox, workers):
         groups = {f"group {n}": w.process.pid for n, w in enumerate(workers)}
         groups["sandbox"] = sandbox.process.pid
-        before = {name: _cpu_seconds(group=pid) for name, pid in groups.items()}
-        before["postgres"] = _cpu_seconds(comm="postgres")
+        before = {name: cpu_seconds(group=pid) for name, pid in groups.items()}
+        before["postgres"] = cpu_seconds(comm="postgres")
         rss_after_backlog = _rss(workers)
         start = timezone.now()
         self._every_beat(self.scale.steady_minutes * 60, sample=True)
         self._sample_units()
         self._read_calls()
         end = timezone.now()
-        after = {name: _cpu_seconds(group=pid) for name, pid in groups.items()}
-        after["postgres"] = _cpu_seconds(comm="postgres")
+        after = {name: cpu_seconds(group=pid) for name, pid in groups.items()}
+        after["postgres"] = cpu_seconds(comm="postgres")
         self.figures.cpu = {name: after[name] - before[name] for name in before}
         self.figures.rss = (rss_after_backlog, _rss(workers))
         self.figures.window = (start, end)
@@ -682,7 +692,7 @@ def _c6(figures):
         idle, busy = figures.pages.get(("idle", page)), figures.pages.get(("busy", page))
         if not idle or not busy:
             continue
-        idle_p95, busy_p95 = _percentile(idle, 95), _percentile(busy, 95)
+        idle_p95, busy_p95 = percentile(idle, 95), percentile(busy, 95)
         ratios.append(busy_p95 / idle_p95)
         texts.append(f"{page} {busy_p95:.0f} ÷ {idle_p95:.0f} ms ({len(busy)} requests)")
     errors = sum(len(v) for (_, name), v in figures.pages.items() if name.endswith("errors"))

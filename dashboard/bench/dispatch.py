@@ -24,7 +24,7 @@ from dashboard import sync, tasks
 from dashboard.ayrshare.sandbox import metrics
 from dashboard.bench.report import Result, at_most
 from dashboard.bench.seed import NETWORKS
-from dashboard.celery import app
+from dashboard.bench.workers import purge
 from dashboard.models import SyncState
 
 SIZES = (77, 10_000)  # profiles: about 1,000 and 130,000 units
@@ -43,7 +43,7 @@ def measure(log=print, sizes=SIZES, due=DUE):
         steady = steady_beat(big)
         steady_ms, _ = _dispatch_time(big, steady, big, queue, log)
     finally:
-        _purge(queue)
+        purge(queue)
     return [
         _c3_row(small_ms, small_units, big_ms, big_units, due),
         _c3b_row(big, steady, steady_ms),
@@ -87,7 +87,7 @@ def _dispatch_time(profiles, due, spread, queue, log):
             elapsed = (time.perf_counter() - started) * 1000
             leased = sum(len(leases) for leases in claimed.values())
             sync.release([lease for leases in claimed.values() for lease in leases])
-            _purge(queue)
+            purge(queue)
             if n:  # the first run warms the caches
                 times.append(elapsed)
         log(
@@ -129,11 +129,6 @@ def _seed(profiles, due, spread):
         # As autovacuum would after such a load: the planner's figures for the new rows.
         cursor.execute(f"ANALYZE {connection.ops.quote_name(SyncState._meta.db_table)}")
     return workspace
-
-
-def _purge(queue):
-    with app.connection_for_write() as broker:
-        broker.default_channel.queue_purge(queue)
 
 
 def _c3_row(small_ms, small_units, big_ms, big_units, due):

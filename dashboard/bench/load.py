@@ -13,9 +13,7 @@ and follower rows while the pages are read. Nobody else should use the machine m
 """
 
 import json
-import math
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -24,7 +22,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -34,14 +31,15 @@ from accounts.models import Membership, Profile
 from dashboard import sync
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.bench import seed
-from dashboard.bench.report import Result
+from dashboard.bench.report import Result, percentile
 from dashboard.bench.workers import (
     ROOT,
     Child,
     Web,
     Worker,
-    database_url,
+    cpu_seconds,
     forget_request_budgets,
+    production_env,
 )
 from dashboard.models import SyncState
 
@@ -97,7 +95,7 @@ def measure(scale=FULL, log=print):
             ) as sandbox,
         ):
             seeded.profiles += _connect(seeded.workspace, sandbox)
-            env = _production_env(Path(data_dir), sandbox.url)
+            env = production_env(Path(data_dir), sandbox.url, QUEUE)
             forget_request_budgets(settings.REDIS_URL)
             with _processes(env, Path(data_dir)) as running:
                 say(f"syncing {scale.syncing} sandbox profiles")
@@ -142,26 +140,6 @@ def _connect(workspace, sandbox):
     ]
     sync.ensure_units(profiles)
     return profiles
-
-
-def _production_env(data_dir, sandbox_url):
-    """DEBUG off, as deployed; the development key stays second so stored keys still decrypt."""
-    return {
-        **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": f"{Fernet.generate_key().decode()},{settings.FIELD_ENCRYPTION_KEY}",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_COOKIES": "False",  # plain http on loopback, as behind a TLS proxy
-        "SECURE_SSL_REDIRECT": "False",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_QUEUE": QUEUE,
-        "AYRSHARE_API_URL": sandbox_url,
-        "DATA_DIR": str(data_dir),
-        "SYNC_BEAT_SECONDS": "10",
-        "SYNC_HISTORY_INTERVAL": "0",  # the sandbox's intervals are compressed (interval_scale)
-    }
 
 
 class _processes:
@@ -268,15 +246,9 @@ def summarise(records, window):
             times.setdefault(name, []).append(ms)
             errors[name] = errors.get(name, 0) + failed
     return {
-        name: (len(values), errors[name], _percentile(values, 50), _percentile(values, 95))
+        name: (len(values), errors[name], percentile(values, 50), percentile(values, 95))
         for name, values in times.items()
     }
-
-
-def _percentile(values, share):
-    """Nearest rank: the smallest value with at least share % of the values at or below it."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
 
 
 def _results(size, rows, synced, cores, seconds):
@@ -312,27 +284,8 @@ def _results(size, rows, synced, cores, seconds):
 
 def _cpu(groups):
     """CPU seconds so far of each process group, of PostgreSQL and of this process."""
-    used = {name: _cpu_seconds(group) for name, group in groups.items()}
-    return used | {"postgres": _cpu_seconds(comm="postgres"), "sandbox": _own_cpu_seconds()}
-
-
-def _cpu_seconds(group=None, comm=None):
-    """User and system CPU, in seconds, of every live process in a process group or of every
-    process of that name (PostgreSQL's backends come and go under its postmaster)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            name, fields = (entry / "stat").read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        fields = fields.split()
-        if int(fields[2]) == group or name.partition("(")[2] == comm:  # pgrp, comm
-            # utime, stime and those of its children that ended: a backend's time moves to
-            # the postmaster when it exits, so the sum does not drop.
-            total += sum(int(value) for value in fields[11:15])
-    return total / os.sysconf("SC_CLK_TCK")
+    used = {name: cpu_seconds(group) for name, group in groups.items()}
+    return used | {"postgres": cpu_seconds(comm="postgres"), "sandbox": _own_cpu_seconds()}
 
 
 def _own_cpu_seconds():

@@ -1,6 +1,7 @@
 """The benchmark's table: one row per measurement, printed and written as JSON."""
 
 import json
+import math
 from dataclasses import asdict, dataclass
 
 
@@ -67,3 +68,9 @@ def _number(value):
     if value >= 100:
         return f"{value:,.0f}"
     return f"{value:.3f}"
+
+
+def percentile(values, share):
+    """Nearest rank: the smallest value with at least share % of the values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]

@@ -37,7 +37,7 @@ from dashboard import refresh, sync
 from dashboard.ayrshare.sandbox import start_sandbox
 from dashboard.bench import seed
 from dashboard.bench.report import Result, at_least, at_most
-from dashboard.bench.workers import Worker, dispatch, forget_request_budgets, worker_env
+from dashboard.bench.workers import Worker, dispatch, forget_request_budgets, purge, worker_env
 from dashboard.celery import app
 from dashboard.models import MetricSnapshot, PlatformPost, Post, SyncState
 
@@ -130,18 +130,12 @@ def _default_queue(name):
     """
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = name
-    _purge(name, f"{name}-r5")
+    purge(name, f"{name}-r5")
     try:
         yield
     finally:
         app.conf.task_default_queue = previous
-        _purge(name, f"{name}-r5")
-
-
-def _purge(*queues):
-    with app.connection_for_write() as connection:
-        for queue in queues:
-            connection.default_channel.queue_purge(queue)
+        purge(name, f"{name}-r5")
 
 
 def _backlog_world(scale):
@@ -369,7 +363,7 @@ def _kill_and_recover(scale, sandbox, pool, profile_ids):
     pool.append(replacement)
     replacement.wait_ready()
     recovered = _beat_until(pool[1], lambda: not lost.exists(), scale.recovery_timeout)
-    posts, network_posts, snapshots = _duplicates(profile_ids)
+    posts, network_posts, snapshots = duplicates(profile_ids)
     lost_units = lost.count()
     total = posts + network_posts + snapshots + lost_units
     return Result(
@@ -384,7 +378,7 @@ def _kill_and_recover(scale, sandbox, pool, profile_ids):
     )
 
 
-def _duplicates(profile_ids):
+def duplicates(profile_ids):
     posts = (
         Post.objects.filter(profile_id__in=profile_ids)
         .values("profile", "ayrshare_id")

@@ -7,7 +7,6 @@ figure is the wall time from the due time's tick to the last send marked sent.
 """
 
 import datetime
-import socket
 import tempfile
 import time
 import uuid
@@ -18,8 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Profile, Workspace
 from dashboard.bench.report import Result, at_most
-from dashboard.bench.workers import Worker, worker_env
-from dashboard.celery import app
+from dashboard.bench.workers import Worker, free_port, purge, worker_env
 from dashboard.models import PlatformPost, SyncState
 from dashboard.reports import sending, tasks
 from dashboard.reports.models import SECTION_KEYS, Recipient, Report, ReportSchedule, Send
@@ -53,7 +51,7 @@ def run(count, *, queue=None, log=print, timeout=HOUR):
 
     queue = queue or f"bench-reports-{uuid.uuid4().hex[:8]}"
     inbox = _Inbox()
-    port = _free_port()
+    port = free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
     workspace = _seed(count)
@@ -78,7 +76,7 @@ def run(count, *, queue=None, log=print, timeout=HOUR):
                 worker.stop()
     finally:
         smtp.stop()
-        _purge(queue)
+        purge(queue)
         Workspace.objects.filter(pk=workspace.pk).delete()
 
 
@@ -196,14 +194,3 @@ class _Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         self.messages.append((envelope.rcpt_tos, envelope.content))
         return "250 OK"
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _purge(queue):
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(queue)

@@ -9,6 +9,7 @@ the database until the units due at that moment have run.
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import redis
 import requests
+from cryptography.fernet import Fernet
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -263,3 +266,48 @@ def wait_until_due(limit=timedelta(seconds=60)):
     if delay >= limit.total_seconds():
         raise RuntimeError(f"nothing due for {delay:.0f}s")
     time.sleep(max(delay, 0) + 0.2)
+
+
+def production_env(data_dir, sandbox_url, queue):
+    """DEBUG off, as deployed; the development key stays second so stored keys still decrypt."""
+    return {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": f"{Fernet.generate_key().decode()},{settings.FIELD_ENCRYPTION_KEY}",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "False",  # plain http on loopback, as behind a TLS proxy
+        "SECURE_SSL_REDIRECT": "False",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_QUEUE": queue,
+        "AYRSHARE_API_URL": sandbox_url,
+        "DATA_DIR": str(data_dir),
+        "SYNC_BEAT_SECONDS": "10",
+        "SYNC_HISTORY_INTERVAL": "0",  # the sandbox's intervals are compressed (interval_scale)
+    }
+
+
+def purge(*queues):
+    with app.connection_for_write() as connection:
+        for queue in queues:
+            connection.default_channel.queue_purge(queue)
+
+
+def cpu_seconds(group=None, comm=None):
+    """User and system CPU, in seconds, of every live process in a process group or of every
+    process of that name (PostgreSQL's backends come and go under its postmaster)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name, fields = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = fields.split()
+        if int(fields[2]) == group or name.partition("(")[2] == comm:  # pgrp, comm
+            # utime, stime and those of its children that ended: a backend's time moves to
+            # the postmaster when it exits, so the sum does not drop.
+            total += sum(int(value) for value in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")

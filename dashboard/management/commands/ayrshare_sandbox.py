@@ -42,6 +42,12 @@ class Command(BaseCommand):
             "--speed", type=float, default=1.0, help="sandbox seconds per real second"
         )
         parser.add_argument(
+            "--interval-scale",
+            type=float,
+            default=1.0,
+            help="multiplies every update interval (0.05: nextUpdate comes 20x as often)",
+        )
+        parser.add_argument(
             "--rate-limit", type=int, default=300, help="requests per profile per window"
         )
         parser.add_argument("--rate-window", type=float, default=300.0, help="window in seconds")
@@ -85,6 +91,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["call_log_size"] < 1:
             raise CommandError("--call-log-size must be at least 1")
+        if options["interval_scale"] <= 0:
+            raise CommandError("--interval-scale must be above 0")
         try:
             config = self._config(options)
         except ValueError as exc:  # the latency pair is the one check argparse cannot make
@@ -123,6 +131,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             start=options["start"],
             speed=options["speed"],
+            interval_scale=options["interval_scale"],
             api_key=options["api_key"],
             rate_limit=options["rate_limit"],
             rate_window=options["rate_window"],

@@ -152,6 +152,7 @@ TINY = capacity.Scale(
     idle_seconds=3,
     dispatch_profiles=(3, 30),
     dispatch_due=20,
+    interval_scale=0.05,  # /history due every 3 s: a 20-second window sees units fall due
 )
 
 

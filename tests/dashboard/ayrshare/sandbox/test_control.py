@@ -167,6 +167,8 @@ def test_management_command_under_load_settings_lists_a_few_of_many_profiles():
         "2000",
         "--call-log-size",
         "5000",
+        "--interval-scale",
+        "0.05",
     )
     try:
         assert len([line for line in lines if line.startswith("Profile ")]) == 20
@@ -174,6 +176,7 @@ def test_management_command_under_load_settings_lists_a_few_of_many_profiles():
         base_url = lines[0].split(" at ")[1].strip().removesuffix("/api")
         config = requests.get(f"{base_url}/_sandbox/config", timeout=5).json()
         assert (config["profiles"], config["call_log_size"]) == (10_000, 5000)
+        assert config["interval_scale"] == 0.05
         stats = requests.get(f"{base_url}/_sandbox/stats", timeout=5).json()
         assert stats["latency"] == {"median_ms": 300, "p99_ms": 2000, "fixed_ms": 0}
     finally:

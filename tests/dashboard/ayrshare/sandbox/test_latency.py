@@ -95,3 +95,9 @@ def test_the_command_refuses_a_latency_pair_that_does_not_fit(flags):
 def test_the_command_refuses_an_empty_call_log():
     with pytest.raises(CommandError, match="--call-log-size must be at least 1"):
         call_command("ayrshare_sandbox", "--port", "0", "--call-log-size", "0")
+
+
+@pytest.mark.parametrize("scale", ["0", "-1"])
+def test_the_command_refuses_intervals_that_never_end(scale):
+    with pytest.raises(CommandError, match="--interval-scale must be above 0"):
+        call_command("ayrshare_sandbox", "--port", "0", "--interval-scale", scale)
