@@ -22,7 +22,7 @@ class Refresh:
 
 
 def refresh_profiles(profile_ids, now=None):
-    """Lease the due units of these profiles and queue them, one chain per profile like beat.
+    """Lease the due units of these profiles and queue them, packed into chains like beat.
 
     Raises tasks.QueueUnavailable when the broker does not take them; their leases are released
     then, so the units are not shown as updating and Refresh now can be pressed again.

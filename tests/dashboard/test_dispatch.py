@@ -129,14 +129,15 @@ def test_the_beat_counts_the_messages_waiting_in_redis(settings):
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("needs Redis as the broker: set REDIS_URL")
     queue = "test-dispatch-waiting"
+    settings.SYNC_DISPATCH_PER_PROFILE = 4
     profiles = [ProfileFactory() for _ in range(3)]
     for profile in profiles:
         due(profile, "history")
         due(profile, "links")
     try:
         tasks.enqueue(sync.claim_due(), queue=queue)
-        # One message per profile: its units go as one chain.
-        assert tasks.waiting_messages(queue) == 3
+        # Two profiles' units in the first chain, the third's in the second.
+        assert tasks.waiting_messages(queue) == 2
     finally:
         with tasks.current_app.connection_for_write() as broker:
             broker.default_channel.queue_purge(queue)
@@ -157,3 +158,16 @@ def test_the_beat_gives_units_to_profiles_made_without_them():
     assert list(SyncState.objects.filter(profile=edited).values_list("unit", flat=True)) == [
         "history"
     ]
+
+
+def test_profiles_with_few_units_due_share_a_chain_and_none_is_split():
+    # Units due per profile in claim_due's order: one chain holds at most three units.
+    due = [["a1"], ["b1", "b2"], ["c1", "c2"], ["d1", "d2", "d3", "d4"], ["e1"]]
+
+    assert tasks.chains(due, 3) == [
+        ["a1", "b1", "b2"],
+        ["c1", "c2"],
+        ["d1", "d2", "d3", "d4"],  # more than fit: a chain of its own, never split
+        ["e1"],
+    ]
+    assert tasks.chains([], 3) == []
