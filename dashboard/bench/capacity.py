@@ -102,8 +102,17 @@ class Scale:
 
 
 FULL = Scale()
-# CI's smoke run: three beats of steady state; C5's second world would double it.
-QUICK = Scale(profiles=60, steady_minutes=3, backlog_minutes=5, idle_seconds=15, scale_out=False)
+# CI's smoke run: six 10-second beats of steady state on a clock ten times as fast, so units
+# fall due in a minute; C5's second world would double it.
+QUICK = Scale(
+    profiles=60,
+    steady_minutes=1,
+    beat_seconds=10,
+    interval_scale=0.1,
+    backlog_minutes=3,
+    idle_seconds=10,
+    scale_out=False,
+)
 
 
 def measure(scale=FULL, log=print):

@@ -150,7 +150,7 @@ def test_management_command_serves_and_stops_cleanly_on_ctrl_c():
         )
         assert answer.status_code == 200
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        assert process.wait(timeout=30) == 0
         assert "Sandbox stopped." in process.stdout.read()
     finally:
         if process.poll() is None:
