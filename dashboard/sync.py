@@ -414,6 +414,8 @@ def _run_claimed(state, now):
     try:
         outcome = handler(client, state, now, arg)
     except BudgetExhausted as exc:
+        # Only before a call's first attempt. A retry the budget refuses ends the call with the
+        # error it met (AyrshareError below): the unit backs off instead of forgetting it.
         wait = float(exc.args[0]) if exc.args else 60.0
         _pause(state, now + timedelta(seconds=wait))
         logger.info("%s: request budget spent, resuming in %.0fs", state, wait)

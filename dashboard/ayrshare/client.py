@@ -13,6 +13,9 @@ Decisions worth knowing:
   only on connection errors, timeouts and 5xx. A 429 is never retried here: ``RateLimitError``
   goes straight to the caller, which pauses the whole profile (1,000 rate-limit errors in 24 h
   suspend it).
+- A retry the caller's budget refuses (``BudgetExhausted`` from ``before_request``) ends the call
+  with the error of the attempt before it: the call met that error and gave up on it, and the
+  caller must record it as a failure, not as a pause that forgets the error.
 - A call, retries and waits included, ends within its ``deadline``: each attempt's timeouts are
   cut to what is left, and no wait or retry starts that could not finish in time. Without it one
   call could take (1 + max_retries) read timeouts, a whole Celery time limit. A call that ran
@@ -147,7 +150,8 @@ class RequestError(AyrshareError):
 
 
 class BudgetExhausted(Exception):
-    """Raised by the caller's ``before_request`` hook; the client lets it through untouched."""
+    """Raised by the caller's ``before_request`` hook; the client lets it through untouched
+    before a call's first attempt (before a retry, the call gives up with its last error)."""
 
 
 class OutOfTime(Exception):
@@ -374,9 +378,9 @@ class AyrshareClient:
         if self.stop_at is not None and ends_at > self.stop_at:
             raise OutOfTime(f"{endpoint} may take {self.deadline:g} s, more than is left")
         attempts = self.max_retries + 1
+        failed = None  # the error of the attempt before this one, which a retry would answer
         for attempt in range(1, attempts + 1):
-            if self._before_request is not None:
-                self._before_request()
+            self._charge(failed)
             timeout = self._attempt_timeout(ends_at)
             started = self._clock()
             try:
@@ -394,6 +398,7 @@ class AyrshareClient:
                 )
                 wait = self._backoff_delay(attempt)
                 if attempt < attempts and self._fits(wait, ends_at):
+                    failed = self._given_up(exc, problem, attempt, False, called, endpoint)
                     self._sleep(wait)
                     continue
                 out_of_time = attempt < attempts
@@ -414,10 +419,29 @@ class AyrshareClient:
                 # A longer wait than the cap, or than the deadline leaves, is not spent holding
                 # the worker: the error carries Retry-After and the unit backs off that long.
                 if wait <= self._backoff_cap and self._fits(wait, ends_at):
+                    failed = self._server_error(response, content, endpoint, attempt)
                     self._sleep(wait)  # the server said when: never sooner
                     continue
             return self._read(response, content, endpoint, attempt)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _charge(self, failed):
+        """Run the caller's before_request hook before an attempt; `failed` is the error of the
+        attempt before it (None before the first).
+
+        A refused first attempt lets BudgetExhausted through: nothing was asked, the caller
+        pauses. A refused retry gives the call up with `failed`, as when a Retry-After is too
+        long to wait: the caller then records the error and backs off instead of pausing as if
+        the call had never failed.
+        """
+        if self._before_request is None:
+            return
+        try:
+            self._before_request()
+        except BudgetExhausted as refused:
+            if failed is None:
+                raise
+            raise failed from refused
 
     def _given_up(self, exc, problem, attempts, out_of_time, called, endpoint):
         """The error for a call given up without an answer; after a timeout, NoAnswerError."""
@@ -513,14 +537,7 @@ class AyrshareClient:
                 endpoint=endpoint,
             )
         if status >= 500:
-            raise TransientError(
-                _gave_up(message or "Ayrshare had a server error", attempts),
-                retry_after=_server_retry_after(response.headers),
-                status=status,
-                code=code,
-                errors=errors,
-                endpoint=endpoint,
-            )
+            raise self._server_error(response, content, endpoint, attempts)
         if not is_json:
             kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             raise MalformedResponseError(
@@ -544,6 +561,22 @@ class AyrshareClient:
         if status == 200 or 400 <= status < 500:
             raise RequestError(message, **details)
         raise MalformedResponseError(f"Ayrshare answered an unexpected HTTP {status}", **details)
+
+    def _server_error(self, response, content, endpoint, attempts):
+        """The TransientError a 5xx answer ends its call with, after `attempts` calls."""
+        try:
+            data = json.loads(content)
+        except ValueError:
+            data = None
+        code, message, errors = self._error_details(data)
+        return TransientError(
+            _gave_up(message or "Ayrshare had a server error", attempts),
+            retry_after=_server_retry_after(response.headers),
+            status=response.status_code,
+            code=code,
+            errors=errors,
+            endpoint=endpoint,
+        )
 
     def _error_details(self, data):
         """(code, message, errors) from an error body, with secrets masked."""

@@ -124,6 +124,35 @@ def test_spent_budget_pauses_the_unit_without_counting_a_failure(profile, monkey
     assert unit.next_update >= before + timedelta(seconds=89)
 
 
+def test_a_server_error_whose_retry_the_budget_refuses_backs_the_unit_off(
+    profile, settings, tmp_path
+):
+    # Seen in the resilience bench: while this unit waited out a 503's Retry-After, another unit
+    # of the profile met a 429 and paused the profile's budget. The retry was refused, and the
+    # unit paused as if its call had never failed: no failure, no backoff, no error shown.
+    settings.REDIS_URL = ""
+    settings.DATA_DIR = tmp_path  # the budget in a file of this test's own
+    settings.AYRSHARE_MAX_RETRIES = 3
+
+    def unavailable_while_a_sibling_meets_a_429(request):
+        ratelimit.Budget(profile.pk).pause(2)
+        return 503, {"Retry-After": "0"}, '{"status": "error", "message": "Unavailable"}'
+
+    with responses.RequestsMock() as ayrshare:
+        ayrshare.add_callback(
+            responses.GET,
+            f"{settings.AYRSHARE_API_URL}/history/facebook",
+            callback=unavailable_while_a_sibling_meets_a_429,
+        )
+        assert sync.run_unit(state(profile, "platform:facebook").pk) == "failed"
+        assert len(ayrshare.calls) == 1  # the paused budget still holds the retry back
+
+    unit = state(profile, "platform:facebook")
+    assert unit.consecutive_failures == 1
+    assert unit.backoff_until > timezone.now() + timedelta(seconds=30)
+    assert "Unavailable" in unit.last_error
+
+
 def test_with_redis_away_a_unit_sends_nothing_and_waits_a_beat_without_a_failure(
     profile, monkeypatch, settings
 ):

@@ -896,16 +896,42 @@ def test_budget_exhausted_propagates_without_a_request(make_client):
         assert len(mock.calls) == 0
 
 
-def test_budget_exhausted_on_a_retry_stops_the_retries(rsps, make_client):
-    rsps.get(f"{BASE}/history", status=503)
+def one_request_left():
+    """A before_request hook that lets one attempt out and refuses the next."""
     budget = iter([None])
 
-    def one_request_left():
+    def charge():
         if next(budget, "spent") == "spent":
             raise BudgetExhausted("profile budget used up")
 
-    with pytest.raises(BudgetExhausted):
-        make_client(before_request=one_request_left).history()
+    return charge
+
+
+def test_budget_exhausted_on_a_retry_gives_the_call_up_with_its_server_error(rsps, make_client):
+    rsps.get(
+        f"{BASE}/history",
+        status=503,
+        headers={"Retry-After": "0"},
+        json={"status": "error", "message": "Overloaded"},
+    )
+
+    with pytest.raises(TransientError) as excinfo:
+        make_client(before_request=one_request_left()).history()
+
+    # The call met a 503 and could not retry it: a failure for the caller to back off from,
+    # not a spent budget it would only pause for as if nothing had failed.
+    assert len(rsps.calls) == 1
+    assert excinfo.value.status == 503
+    assert excinfo.value.retry_after == 0
+    assert str(excinfo.value) == "Overloaded (GET /history, HTTP 503)"
+    assert isinstance(excinfo.value.__cause__, BudgetExhausted)
+
+
+def test_budget_exhausted_on_a_retry_after_a_timeout_is_no_answer(rsps, make_client):
+    rsps.get(f"{BASE}/history", body=requests.ReadTimeout("slow"))
+
+    with pytest.raises(NoAnswerError):
+        make_client(before_request=one_request_left()).history()
     assert len(rsps.calls) == 1
 
 
