@@ -106,7 +106,7 @@ def chains(units_per_profile, size):
         if current and len(current) + len(units) > size:
             packed.append(current)
             current = []
-        current = current + list(units)
+        current.extend(units)
     if current:
         packed.append(current)
     return packed
