@@ -201,7 +201,9 @@ def _run(scale, profiles, cpus, supported, say, pages=False):
             env = production_env(Path(data_dir), sandbox.url, QUEUE)
             env["SYNC_BEAT_SECONDS"] = str(scale.beat_seconds)
             if scale.interval_scale == 1:
-                del env["SYNC_HISTORY_INTERVAL"]  # production's floor, as deployed
+                env.pop("SYNC_HISTORY_INTERVAL", None)  # production's floor, as deployed
+            else:
+                env["SYNC_HISTORY_INTERVAL"] = "0"  # /history at the sandbox's scaled minute
             web = None
             if pages:  # first: gunicorn's first answers are slow beside starting workers
                 web = Web(env)

@@ -96,6 +96,8 @@ def measure(scale=FULL, log=print):
         ):
             seeded.profiles += _connect(seeded.workspace, sandbox)
             env = production_env(Path(data_dir), sandbox.url, QUEUE)
+            env["SYNC_BEAT_SECONDS"] = "10"
+            env["SYNC_HISTORY_INTERVAL"] = "0"  # the sandbox's intervals are compressed
             forget_request_budgets(settings.REDIS_URL)
             with _processes(env, Path(data_dir)) as running:
                 say(f"syncing {scale.syncing} sandbox profiles")

@@ -283,8 +283,6 @@ def production_env(data_dir, sandbox_url, queue):
         "CELERY_QUEUE": queue,
         "AYRSHARE_API_URL": sandbox_url,
         "DATA_DIR": str(data_dir),
-        "SYNC_BEAT_SECONDS": "10",
-        "SYNC_HISTORY_INTERVAL": "0",  # the sandbox's intervals are compressed (interval_scale)
     }
 
 
