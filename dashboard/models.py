@@ -498,7 +498,9 @@ class RollupBacklog(models.Model):
     """A workspace's day whose DailyMetrics changed since the workspace rollups were computed.
 
     Written in the same transaction as the change; while a workspace has any, readers use
-    DailyMetrics instead of the workspace rollups.
+    DailyMetrics instead of the workspace rollups. A row per writing transaction and day, not
+    one per day: a plain INSERT conflicts with nothing, so the writers of a workspace (thousands
+    of profiles syncing at once) never wait on each other's row (see rollups.mark_backlog).
     """
 
     workspace = models.ForeignKey(
@@ -508,9 +510,7 @@ class RollupBacklog(models.Model):
     marked_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "day"], name="rollup_backlog_unique")
-        ]
+        indexes = [models.Index(fields=["workspace", "day"], name="rollup_backlog_day")]
 
     def __str__(self):
         return f"{self.workspace_id}:{self.day}"

@@ -267,15 +267,15 @@ def count_posts(profile_ids):
 def mark_backlog(workspace_days):
     """Note (workspace_id, day) pairs for workspace_rollups.refresh().
 
-    DO UPDATE, not DO NOTHING: it locks a pair already noted, so a refresh running meanwhile
-    skips the pair (its rows may miss this write) and leaves it for the next refresh.
+    Plain INSERTs, one row per pair: an upsert of a shared (workspace, day) row would lock it
+    until this transaction commits, and every sync unit of the workspace writing that day would
+    queue behind it (at 4,000 profiles, most of the workers' connections waited there). A
+    refresh sees only committed rows and reads DailyMetrics after them, so a write it did not
+    see keeps its row for the next refresh.
     """
     now = timezone.now()
     RollupBacklog.objects.bulk_create(
-        [RollupBacklog(workspace_id=w, day=d, marked_at=now) for w, d in sorted(workspace_days)],
-        update_conflicts=True,
-        unique_fields=["workspace", "day"],
-        update_fields=["marked_at"],
+        [RollupBacklog(workspace_id=w, day=d, marked_at=now) for w, d in workspace_days]
     )
 
 

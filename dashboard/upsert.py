@@ -49,8 +49,9 @@ def placeholder_id(ayrshare_id):
 def upsert_posts(profile, history_posts, now):
     """Store posts from /history and their per-network entries; returns {ayrshare_id: Post.pk}.
 
-    Only posts that are new or whose values change are written (with their raw item); the rest
-    get only their synced_at, which _recheck_open_posts reads as "seen in this run".
+    Only posts that are new or whose values change are written (with their raw item); of the
+    rest, the open ones get only their synced_at, which _recheck_open_posts reads as "seen in
+    this run".
     """
     history_posts = [hp for hp in history_posts if hp.ayrshare_id]
     if not history_posts:
@@ -83,7 +84,9 @@ def upsert_posts(profile, history_posts, now):
                 "ayrshare_id", "pk"
             )
         )
-    seen = {row.ayrshare_id for row in rows} - {row.ayrshare_id for row in written}
+    # Only an open post's synced_at has a reader; the others' would be a write per run.
+    seen = {row.ayrshare_id for row in rows if row.status in OPEN_STATUSES}
+    seen -= {row.ayrshare_id for row in written}
     if seen:
         Post.objects.filter(pk__in=[post_ids[a] for a in seen]).update(synced_at=now)
     # A new post, or one whose schedule moved: its network rows' sort key follows.

@@ -14,6 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboard import sync
@@ -561,3 +563,19 @@ def test_a_second_pass_writes_only_the_network_posts_whose_numbers_moved(sandbox
     assert moved and written == moved
     # Each unit refreshed what it changed: the whole-workspace overview may read its rollups.
     assert not RollupBacklog.objects.exists()
+
+
+def test_a_rerun_that_changes_nothing_writes_only_the_units_own_row(sandboxes):
+    sandbox = sandboxes(posts=40)
+    (profile,) = connect(sandbox, 0)
+    assert set(sync_profile(profile).values()) == {"ok"}
+
+    for unit in ["history", *(f"platform:{p}" for p in profile.platforms)]:
+        pk = state(profile, unit).pk
+        token = sync.claim(pk)
+        with CaptureQueriesContext(connection) as queries:
+            assert sync.run_unit(pk, token, force=True) == "ok"
+        # The success and the lease's release are one UPDATE of the unit's row; nothing else.
+        writes = [q["sql"] for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+        assert [sql.split(" SET ")[0] for sql in writes] == ['UPDATE "dashboard_syncstate"'], unit
+        assert state(profile, unit).lease_token == ""

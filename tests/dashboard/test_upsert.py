@@ -221,7 +221,7 @@ def test_a_first_analytics_answer_is_kept_even_when_it_repeats_the_numbers(profi
     assert PlatformPost.objects.get(profile=profile).analytics_raw == {"id": "111_222"}
 
 
-def test_history_that_repeats_what_we_hold_only_marks_the_posts_seen(profile):
+def test_history_that_repeats_what_we_hold_only_marks_the_open_posts_seen(profile):
     posts = [history_post("AyrA", refs=[ref("fb_1")]), history_post("AyrP", status="pending")]
     upsert.upsert_posts(profile, posts, NOW)
     later = NOW + timedelta(minutes=5)
@@ -231,8 +231,19 @@ def test_history_that_repeats_what_we_hold_only_marks_the_posts_seen(profile):
 
     # One UPDATE of Post.synced_at: the re-check of open posts reads it as "seen in this run".
     assert [sql.split(" SET ")[0] for sql in _writes(queries)] == ['UPDATE "dashboard_post"']
-    assert set(Post.objects.values_list("synced_at", flat=True)) == {later}
+    seen = dict(Post.objects.values_list("ayrshare_id", "synced_at"))
+    assert seen == {"AyrA": NOW, "AyrP": later}
     assert set(PlatformPost.objects.values_list("synced_at", flat=True)) == {NOW}
+
+
+def test_history_of_sent_posts_that_repeats_what_we_hold_writes_nothing(profile):
+    posts = [history_post("AyrA", refs=[ref("fb_1")]), history_post("AyrB", refs=[ref("fb_2")])]
+    upsert.upsert_posts(profile, posts, NOW)
+
+    with CaptureQueriesContext(connection) as queries:
+        upsert.upsert_posts(profile, posts, NOW + timedelta(minutes=5))
+
+    assert _writes(queries) == []
 
 
 def test_a_post_whose_schedule_moved_is_written(profile):

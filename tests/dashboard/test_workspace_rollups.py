@@ -1,10 +1,11 @@
 """The whole workspace's overview reads its own rollups, which equal the raw posts when read."""
 
 import datetime
+import threading
 from datetime import UTC, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -190,3 +191,41 @@ def test_a_unit_that_changed_nothing_keeps_the_workspace_rollups_readable(agency
 
     assert workspace_rollups.whole(workspace.pk, [*ids, profile.pk])
     assert_figures_equal_the_raw_rows(workspace, [*ids, profile.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_profiles_writing_the_same_day_do_not_wait_for_each_other(agency):
+    """Thousands of profiles of one workspace sync at once: one unit's open transaction must not
+    hold back another writing the same day, and a refresh between them misses nothing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    workspace, ids = agency
+    day = NOW - timedelta(days=2)
+    written, commit = threading.Event(), threading.Event()
+
+    def slow_unit():
+        try:
+            with transaction.atomic():
+                profile = ProfileFactory.build(pk=ids[0], workspace=workspace)
+                upsert.upsert_network_posts(profile, [network_post("a", published=day)], NOW)
+                written.set()
+                assert commit.wait(10)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=slow_unit)
+    first.start()
+    assert written.wait(10)
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '2s'")  # waiting on the open transaction would fail
+    profile = ProfileFactory.build(pk=ids[1], workspace=workspace)
+    upsert.upsert_network_posts(profile, [network_post("b", published=day)], NOW)
+    assert workspace_rollups.refresh(workspace.pk) == 1
+    commit.set()
+    first.join(10)
+
+    # The first unit's day was not in what that refresh read: it still holds the rollups back.
+    assert not workspace_rollups.whole(workspace.pk, ids)
+    assert workspace_rollups.refresh(workspace.pk) == 1
+    assert workspace_rollups.whole(workspace.pk, ids)
+    assert_figures_equal_the_raw_rows(workspace, ids)
