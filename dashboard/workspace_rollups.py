@@ -15,7 +15,7 @@ total that misses a committed write: until the refresh it reads DailyMetrics, as
 Days and hours are the workspace's zone's (Workspace.time_zone; see rezone.py for a change).
 """
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 
@@ -101,8 +101,26 @@ def rebuild_days(workspace_id, days, in_zone):
         daily, hourly = daily.filter(day__in=days), hourly.filter(day__in=days)
     daily.delete()
     hourly.delete()
-    WorkspaceDailyMetrics.objects.bulk_create(_daily(workspace_id, days), batch_size=1000)
-    WorkspaceHourlyPosts.objects.bulk_create(_hourly(workspace_id, days, in_zone), batch_size=1000)
+    _insert(WorkspaceDailyMetrics, workspace_id, *_daily(workspace_id, days))
+    _insert(WorkspaceHourlyPosts, workspace_id, *_hourly(workspace_id, days, in_zone))
+
+
+def _insert(model, workspace_id, rows, fields):
+    """INSERT INTO the model's table … SELECT `rows` (a values() query whose column aliases
+    `fields` maps to the model's fields), for the workspace. The sums go straight from the
+    SELECT into the table: a refresh of many days at thousands of profiles built a row object
+    for each of them in the worker's Python (py-spy: some 10 % of a worker's CPU at 6,000)."""
+    select, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(model._meta.get_field(f).column) for f in ["workspace", *fields.values()]
+    )
+    selected = ", ".join(f"g.{quote(alias)}" for alias in fields)
+    table = quote(model._meta.db_table)
+    # Only quoted names and Django's own compiled SELECT go into the text; values are params.
+    sql = f"INSERT INTO {table} ({columns}) SELECT %s, {selected} FROM ({select}) AS g"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [workspace_id, *params])
 
 
 def refresh_all():
@@ -120,11 +138,10 @@ def _daily(workspace_id, days):
     )
     if days is not None:
         rows = rows.filter(day__in=days)
+    # Aliases differ from the field names: an alias equal to a field name would shadow it.
     rows = rows.values("platform", "day").annotate(**aggregates).order_by()
-    for row in rows:
-        # Aliases differ from the column names: an alias equal to a field name would shadow it.
-        values = {key.removeprefix("t_"): value for key, value in row.items()}
-        yield WorkspaceDailyMetrics(workspace_id=workspace_id, **values)
+    fields = {"platform": "platform", "day": "day"}
+    return rows, fields | {alias: alias.removeprefix("t_") for alias in aggregates}
 
 
 def _hourly(workspace_id, days, in_zone):
@@ -145,14 +162,8 @@ def _hourly(workspace_id, days, in_zone):
         .annotate(n=Count("pk"), engagements_sum=Sum("engagements"))
         .order_by()
     )
-    for row in rows:
-        yield WorkspaceHourlyPosts(
-            workspace_id=workspace_id,
-            day=row["local_day"],
-            hour=row["local_hour"],
-            posts=row["n"],
-            sum_engagements=row["engagements_sum"],
-        )
+    fields = {"local_day": "day", "local_hour": "hour", "n": "posts"}
+    return rows, fields | {"engagements_sum": "sum_engagements"}
 
 
 def first_day(workspace_id):

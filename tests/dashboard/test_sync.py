@@ -579,3 +579,30 @@ def test_a_rerun_that_changes_nothing_writes_only_the_units_own_row(sandboxes):
         writes = [q["sql"] for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
         assert [sql.split(" SET ")[0] for sql in writes] == ['UPDATE "dashboard_syncstate"'], unit
         assert state(profile, unit).lease_token == ""
+
+
+def test_a_run_of_post_analytics_recomputes_the_rollups_once_however_many_posts_it_asks(
+    sandboxes, settings
+):
+    settings.SYNC_POST_ANALYTICS_BATCH = 12
+    sandbox = sandboxes(posts=40)
+    (profile,) = connect(sandbox, 0)
+    assert sync_profile(profile, units=["history"]) == {"history": "ok"}
+    sandbox.clock.advance(3 * 86400)  # every post's numbers have moved since
+    pk = state(profile, "post_analytics").pk
+
+    with CaptureQueriesContext(connection) as queries:
+        assert sync.run_unit(pk, sync.claim(pk), force=True) == "ok"
+
+    asked = calls(sandbox, path="/api/analytics/post")
+    targets = ('INSERT INTO "dashboard_dailymetrics"', 'DELETE FROM "dashboard_dailymetrics"')
+    rollup_writes = [q["sql"] for q in queries if q["sql"].startswith(targets)]
+    assert len(asked) == 12
+    # One upsert for the run's answers: the days they touch are rewritten together, once.
+    assert 1 <= len(rollup_writes) <= 2, rollup_writes
+    assert (
+        PlatformPost.objects.filter(profile=profile, analytics_due_at__isnull=True)
+        .exclude(post=None)
+        .count()
+        < PlatformPost.objects.filter(profile=profile).exclude(post=None).count()
+    )

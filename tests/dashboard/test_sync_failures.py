@@ -16,7 +16,7 @@ from dashboard.ayrshare.client import (
 )
 from dashboard.models import SyncState
 from tests.accounts.factories import ProfileFactory
-from tests.dashboard.factories import PlatformPostFactory
+from tests.dashboard.factories import PlatformPostFactory, PostFactory
 
 
 class RefusingClient:
@@ -32,6 +32,23 @@ class RefusingClient:
             raise self.error
 
         return call
+
+
+class AnsweringThenRefusing:
+    """Answers POST /analytics/post for the first `answers` posts, then refuses the key."""
+
+    def __init__(self, answers, social_ids):
+        self.answers, self.social_ids, self.asked = answers, social_ids, []
+
+    def post_analytics(self, ayrshare_id):
+        self.asked.append(ayrshare_id)
+        if len(self.asked) > self.answers:
+            raise AuthError("API Key not valid", status=401)
+        entry = {
+            "id": self.social_ids[ayrshare_id],
+            "analytics": {"likeCount": 7, "impressions": 120},
+        }
+        return {"status": "success", "id": ayrshare_id, "facebook": entry}
 
 
 @pytest.fixture
@@ -113,6 +130,35 @@ def test_bad_key_is_reported_in_plain_words(profile, monkeypatch):
     use_client(monkeypatch, RefusingClient(AuthError("API Key not valid", status=403)))
     assert sync.run_unit(state(profile, "history").pk) == "failed"
     assert "rejected the API key" in state(profile, "history").last_error
+
+
+def test_post_analytics_keeps_the_numbers_it_was_given_before_the_key_was_refused(
+    profile, monkeypatch
+):
+    now = timezone.now()
+    rows = [
+        PlatformPostFactory(
+            profile=profile,
+            post=PostFactory(profile=profile),
+            likes=1,
+            impressions=10,
+            published_at=now - timedelta(hours=3 + n),
+        )
+        for n in range(4)
+    ]
+    client = AnsweringThenRefusing(2, {row.post.ayrshare_id: row.social_id for row in rows})
+    use_client(monkeypatch, client)
+
+    assert sync.run_unit(state(profile, "post_analytics").pk) == "failed"
+
+    assert len(client.asked) == 3  # two answers, then the refusal ended the run
+    numbers = {row.post.ayrshare_id: (row.likes, row.impressions) for row in rows}
+    for row in rows:
+        row.refresh_from_db()
+        numbers[row.post.ayrshare_id] = (row.likes, row.impressions)
+    assert [numbers[post] for post in client.asked[:2]] == [(7, 120), (7, 120)]
+    assert sorted(numbers.values()).count((1, 10)) == 2  # the others keep what they had
+    assert "rejected the API key" in state(profile, "post_analytics").last_error
 
 
 def test_spent_budget_pauses_the_unit_without_counting_a_failure(profile, monkeypatch):

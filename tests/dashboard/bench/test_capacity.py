@@ -149,6 +149,7 @@ TINY = capacity.Scale(
     latency_p99_ms=0,
     posts=5,
     backlog_minutes=2,
+    settle_minutes=0,
     idle_seconds=3,
     dispatch_profiles=(3, 30),
     dispatch_due=20,
