@@ -8,7 +8,9 @@ One run builds a world and syncs it the way production does, with nothing scaled
 - a worker machine: one `celery worker -P threads` process per core (a "worker group"), each
   held to its core with `taskset` and with its PostgreSQL connections bounded;
 - beat: the dispatcher task every SYNC_BEAT_SECONDS (60 s);
-- the backlog (every unit's first sync), then a steady window (15 minutes).
+- the backlog (every unit's first sync), then a steady window (15 minutes) that starts no
+  sooner than an hour after the backlog began, when the hourly units have come round;
+- on a PostgreSQL with autovacuum off, autovacuum's work done by the run (_Autovacuum).
 
 Figures come from our SyncState rows, sampled before every beat, and from the sandbox's call
 log. What "API calls ÷ due units = 1.00" means: a unit that is due makes one run, and a run that
