@@ -435,9 +435,11 @@ class _Autovacuum(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
         self.halt = threading.Event()
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW autovacuum")
-            self.needed = cursor.fetchone()[0] == "off"
+        self.needed = False
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW autovacuum")
+                self.needed = cursor.fetchone()[0] == "off"
 
     def run(self):
         try:
