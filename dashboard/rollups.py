@@ -124,13 +124,15 @@ def raw_rows(groups=None, in_zone=None):
     return rows.filter(condition)
 
 
-def published_on(days, in_zone):
-    """Posts published on these local days of a zone, as index-friendly published_at ranges."""
+def published_on(days, in_zone, column="published_at"):
+    """Posts published on these local days of a zone, as index-friendly ranges of `column`."""
     condition = Q()
     for first, last in _runs(sorted(days)):
         condition |= Q(
-            published_at__gte=day_start(first, in_zone),
-            published_at__lt=day_start(last + datetime.timedelta(days=1), in_zone),
+            **{
+                f"{column}__gte": day_start(first, in_zone),
+                f"{column}__lt": day_start(last + datetime.timedelta(days=1), in_zone),
+            }
         )
     return condition
 

@@ -142,7 +142,11 @@ def _hourly(workspace_id, days, in_zone):
         published_at__isnull=False,
     )
     if days is not None:
-        rows = rows.filter(rollups.published_on(days, in_zone))
+        # sort_time is published_at on a published post, and its own index, not led by the
+        # profile, reads just these days' posts. By published_at, PostgreSQL read every post
+        # of the table (an index led by the profile, or a sequential scan): at 10,000 profiles
+        # a refresh of three days took 72 ms of a 200,000-post table, 0.3-0.6 s of a bigger one.
+        rows = rows.filter(rollups.published_on(days, in_zone, column="sort_time"))
     rows = (
         rows.exclude(social_id__startswith=rollups.PLACEHOLDER_PREFIX)
         .annotate(
