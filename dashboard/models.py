@@ -501,10 +501,11 @@ class WorkspaceHourlyPosts(models.Model):
 class RollupBacklog(models.Model):
     """A workspace's day whose DailyMetrics changed since the workspace rollups were computed.
 
-    Written in the same transaction as the change; while a workspace has any, readers use
-    DailyMetrics instead of the workspace rollups. A row per writing transaction and day, not
-    one per day: a plain INSERT conflicts with nothing, so the writers of a workspace (thousands
-    of profiles syncing at once) never wait on each other's row (see rollups.mark_backlog).
+    Written in the same transaction as the change; until a refresh takes its day in, readers of
+    the workspace rollups read that day from DailyMetrics instead. A row per writing transaction
+    and day, not one per day: a plain INSERT conflicts with nothing, so the writers of a
+    workspace (thousands of profiles syncing at once) never wait on each other's row (see
+    rollups.mark_backlog).
     """
 
     workspace = models.ForeignKey(

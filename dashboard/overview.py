@@ -26,8 +26,8 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
     """KPI cards for the period against a comparison period, the charts and the top posts.
 
     `first`, `last`: the period's days (None: from the earliest post / to today).
-    `profiles`: profile ids. `whole`: the workspace id when the profiles are all of it
-    (workspace_rollups.whole). `every`: "day" or "week" (None: by the period's length).
+    `profiles`: profile ids. `whole`: a rollups.Whole when the profiles are all of the
+    workspace (workspace_rollups.whole). `every`: "day" or "week" (None: by the period's length).
     `totals`: LIFETIME or ACTIVITY (None: LIFETIME). `before`: the comparison period
     (None: the period just before, of the same length).
     """
@@ -35,7 +35,7 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
     first, last = kpis.closed_period(first, last, profiles, whole)
     # Tables other than the posts take the whole workspace's profiles as a subquery: a shorter
     # statement to build and send than 300 ids, and their per-profile indexes serve it alike.
-    owned = workspace_rollups.active_profiles(whole) if whole else profiles
+    owned = workspace_rollups.active_profiles(whole.pk) if whole else profiles
     before = before or kpis.previous_period(first, last)
     every = trends.grouping(first, last, every or default_every(first, last))
     covered, earliest = kpis.snapshots_cover(owned, first)

@@ -16,13 +16,14 @@ workspaces for workspace_rollups.py, whose tables the whole-workspace overview r
 import datetime
 import zoneinfo
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, DateField, F, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncWeek
+from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from accounts import zones
@@ -305,14 +306,81 @@ def rebuild_daily():
 # The read side: the overview's lifetime totals and charts.
 
 
+@dataclass(frozen=True)
+class Whole:
+    """A view of a whole workspace (workspace_rollups.whole): its id, and the days noted in
+    RollupBacklog by committed writes, which its rollups do not hold yet."""
+
+    pk: int
+    pending: tuple = ()
+
+    def pending_in(self, first_day=None, last_day=None):
+        return [
+            day
+            for day in self.pending
+            if (first_day is None or day >= first_day) and (last_day is None or day <= last_day)
+        ]
+
+
 def period_rows(profiles, first_day, last_day, workspace=None):
-    """DailyMetrics of the profiles, or the workspace's own rollups when `workspace` is given
-    (see workspace_rollups.whole)."""
-    if workspace is not None:
-        rows = WorkspaceDailyMetrics.objects.filter(workspace_id=workspace)
-    else:
-        rows = DailyMetrics.objects.filter(profile__in=profiles)
-    return rows.filter(day__gte=first_day, day__lte=last_day)
+    """The querysets a period's figures are summed from, each aggregated alike and the results
+    put together by combined().
+
+    The profiles' DailyMetrics or, for a whole workspace (a Whole), its own rollups, except on
+    the days a refresh has yet to take in: those come from its active profiles' DailyMetrics. A
+    write shows at once, and while thousands of profiles sync, which keeps a few days always
+    waiting, the page still reads those days' rows, not the period's.
+    """
+    days = {"day__gte": first_day, "day__lte": last_day}
+    if workspace is None:
+        return [DailyMetrics.objects.filter(profile__in=profiles, **days)]
+    own = WorkspaceDailyMetrics.objects.filter(workspace_id=workspace.pk, **days)
+    pending = workspace.pending_in(first_day, last_day)
+    if not pending:
+        return [own]
+    return [own.exclude(day__in=pending), active_daily(workspace.pk).filter(day__in=pending)]
+
+
+def active_daily(workspace_id):
+    """DailyMetrics of the workspace's active (not archived) profiles: what its rollups sum."""
+    return DailyMetrics.objects.filter(
+        profile__workspace_id=workspace_id, profile__archived_at__isnull=True
+    )
+
+
+def pending_days(workspace_id):
+    """The workspace's days in RollupBacklog (committed ones: what a refresh would take in)."""
+    days = RollupBacklog.objects.filter(workspace_id=workspace_id).values_list("day", flat=True)
+    return tuple(sorted(set(days)))
+
+
+# Aggregates that combined() takes the earliest or latest of; it adds up all others.
+EARLIEST = {"t_oldest", "first", "t_next_post_update"}
+LATEST = {"t_newest"}
+
+
+def combined(parts, keys=()):
+    """One list of rows (dicts, sorted by `keys`) from the same aggregation over each of
+    period_rows' querysets: rows with equal `keys` merged. A blank (None) takes the other."""
+    merged = {}
+    for rows in parts:
+        for row in rows:
+            key = tuple(row[name] for name in keys)
+            into = merged.setdefault(key, dict(zip(keys, key, strict=True)))
+            for name, value in row.items():
+                if name not in keys:
+                    into[name] = _combine(name, into.get(name), value)
+    return [merged[key] for key in sorted(merged)]
+
+
+def _combine(name, first, second):
+    if first is None or second is None:
+        return second if first is None else first
+    if name in EARLIEST:
+        return min(first, second)
+    if name in LATEST:
+        return max(first, second)
+    return first + second
 
 
 def usable():
@@ -329,20 +397,19 @@ def totals(profiles, first_day, last_day, unsupported, extra=None, workspace=Non
     `extra`: more aggregates to ask in the same statement.
     """
     aggregates = _total_aggregates(unsupported, extra, retired)
-    result = period_rows(profiles, first_day, last_day, workspace).aggregate(**aggregates)
+    parts = period_rows(profiles, first_day, last_day, workspace)
+    (result,) = combined([[rows.aggregate(**aggregates)] for rows in parts])
     return _named(result)
 
 
 def totals_by_platform(profiles, first_day, last_day, unsupported, workspace=None, retired=None):
     """totals() per network: {platform: figures}, for the networks with posts in the period."""
     aggregates = _total_aggregates(unsupported, None, retired)
-    rows = (
-        period_rows(profiles, first_day, last_day, workspace)
-        .values("platform")
-        .annotate(**aggregates)
-        .order_by("platform")
-    )
-    return {row.pop("platform"): _named(row) for row in rows}
+    parts = [
+        rows.values("platform").annotate(**aggregates).order_by()
+        for rows in period_rows(profiles, first_day, last_day, workspace)
+    ]
+    return {row.pop("platform"): _named(row) for row in combined(parts, ("platform",))}
 
 
 def _total_aggregates(unsupported, extra, retired):
@@ -377,14 +444,16 @@ def _named(result):
 
 
 def daily(profiles, first_day, last_day, *fields, by_platform=False, every="day", workspace=None):
-    """[{"bucket", ("platform"), field: sum|None}] per day, or week (its Monday), that has posts
-    (and network)."""
-    bucket = TruncWeek("day", output_field=DateField()) if every == "week" else F("day")
+    """[{"bucket", ("platform"), field: sum|None}] per day, week (its Monday) or month (its
+    first day) that has posts (and network), in bucket order."""
+    truncate = {"week": TruncWeek, "month": TruncMonth}.get(every)
+    bucket = truncate("day", output_field=DateField()) if truncate else F("day")
     keys = ("bucket", "platform") if by_platform else ("bucket",)
-    return (
-        period_rows(profiles, first_day, last_day, workspace)
-        .annotate(bucket=bucket)
+    parts = [
+        rows.annotate(bucket=bucket)
         .values(*keys)
         .annotate(**{f"total_{f}": Sum(f) for f in fields})
-        .order_by(*keys)
-    )
+        .order_by()
+        for rows in period_rows(profiles, first_day, last_day, workspace)
+    ]
+    return combined(parts, keys)

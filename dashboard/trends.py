@@ -69,28 +69,6 @@ def bucket(every):
     return TruncDate("published_at")
 
 
-def _rollup_rows(profiles, first, last, *fields, by_platform=False, every="day", workspace=None):
-    """rollups.daily, which groups by day or week; months are summed from the same rows here."""
-    if every != "month":
-        return rollups.daily(
-            profiles,
-            first,
-            last,
-            *fields,
-            by_platform=by_platform,
-            every=every,
-            workspace=workspace,
-        )
-    keys = ("bucket", "platform") if by_platform else ("bucket",)
-    return (
-        rollups.period_rows(profiles, first, last, workspace)
-        .annotate(bucket=TruncMonth("day", output_field=DateField()))
-        .values(*keys)
-        .annotate(**{f"total_{f}": Sum(f) for f in fields})
-        .order_by(*keys)
-    )
-
-
 def over_time(profiles, first, last, every="day", workspace=None):
     """{"labels": [date], "engagements": [int|None], "impressions": [int|None]}.
 
@@ -100,7 +78,7 @@ def over_time(profiles, first, last, every="day", workspace=None):
     if not rollups.usable():
         return posts_over_time(profiles, first, last, every)
     labels = buckets(first, last, every)
-    rows = _rollup_rows(
+    rows = rollups.daily(
         profiles,
         first,
         last,
@@ -126,7 +104,7 @@ def by_platform(profiles, first, last, every="day", workspace=None):
         return posts_by_platform(profiles, first, last, every)
     labels = buckets(first, last, every)
     platforms = {}
-    rows = _rollup_rows(
+    rows = rollups.daily(
         profiles,
         first,
         last,

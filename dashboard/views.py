@@ -74,7 +74,7 @@ def home(request, membership):
         # Ids, not a subquery: PostgreSQL plans "profile_id IN (1, 2, …)" of posts far better.
         ids = list(chosen.values_list("pk", flat=True))
         workspace = membership.workspace_id
-        whole = workspace if workspace_rollups.whole(workspace, ids) else None
+        whole = workspace_rollups.whole(workspace, ids)
         context["overview"] = overview.build(
             *filters.period(),
             ids,

@@ -9,20 +9,20 @@ and the heatmap's per local day and hour (WorkspaceHourlyPosts), over the worksp
 They are kept exact like a cache, not by deltas. Every write that recomputes DailyMetrics notes
 its workspace's days in RollupBacklog, in the same transaction (rollups.mark_backlog); refresh()
 recomputes the noted days and clears them, in one transaction, after every sync unit (and
-every fifth beat, tasks.sweep_rollups, for days a killed worker left behind). A reader
-uses these tables only while the workspace's backlog is empty (whole()), so a page never shows a
-total that misses a committed write: until the refresh it reads DailyMetrics, as before.
+every fifth beat, tasks.sweep_rollups, for days a killed worker left behind). A reader takes
+the noted days from DailyMetrics and the raw posts instead (rollups.period_rows, heat()), so a
+page never shows a total that misses a committed write, and reads only those days the slow way.
 Days and hours are the workspace's zone's (Workspace.time_zone; see rezone.py for a change).
 """
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.utils import timezone
 
 from accounts.models import Profile, Workspace
 from dashboard import rollups
 from dashboard.models import (
-    DailyMetrics,
     PlatformPost,
     RollupBacklog,
     WorkspaceDailyMetrics,
@@ -31,19 +31,18 @@ from dashboard.models import (
 
 
 def whole(workspace_id, profile_ids):
-    """May a view of these profiles read the workspace rollups?
+    """A rollups.Whole when a view of these profiles may read the workspace rollups, else None.
 
-    Only when they are exactly the workspace's active profiles, nothing waits in the backlog and
-    the request's time zone is the one days are counted in. The ids are compared here, not in
-    an `IN (…)` of every chosen id: at 10,000 profiles that count took PostgreSQL 114 ms, reading
-    the active ids 9 ms.
+    Only when they are exactly the workspace's active profiles and the request's time zone is
+    the one days are counted in. The ids are compared here, not in an `IN (…)` of every chosen
+    id: at 10,000 profiles that count took PostgreSQL 114 ms, reading the active ids 9 ms.
     """
     if not rollups.usable():
-        return False
+        return None
     active = active_profiles(workspace_id).values_list("pk", flat=True)
     if set(active) != set(profile_ids):
-        return False
-    return not RollupBacklog.objects.filter(workspace_id=workspace_id).exists()
+        return None
+    return rollups.Whole(workspace_id, rollups.pending_days(workspace_id))
 
 
 def active_profiles(workspace_id):
@@ -124,9 +123,7 @@ def _daily(workspace_id, days):
     aggregates = {f"t_{column}": Sum(column) for column in rollups.SUMMED}
     aggregates["t_oldest_update"] = Min("oldest_update")
     aggregates["t_newest_update"] = Max("newest_update")
-    rows = DailyMetrics.objects.filter(
-        profile__workspace_id=workspace_id, profile__archived_at__isnull=True
-    )
+    rows = rollups.active_daily(workspace_id)
     if days is not None:
         rows = rows.filter(day__in=days)
     # Aliases differ from the field names: an alias equal to a field name would shadow it.
@@ -136,19 +133,8 @@ def _daily(workspace_id, days):
 
 
 def _hourly(workspace_id, days, in_zone):
-    rows = PlatformPost.objects.filter(
-        profile__workspace_id=workspace_id,
-        profile__archived_at__isnull=True,
-        published_at__isnull=False,
-    )
-    if days is not None:
-        # sort_time is published_at on a published post, and its own index, not led by the
-        # profile, reads just these days' posts. By published_at, PostgreSQL read every post
-        # of the table (an index led by the profile, or a sequential scan): at 10,000 profiles
-        # a refresh of three days took 72 ms of a 200,000-post table, 0.3-0.6 s of a bigger one.
-        rows = rows.filter(rollups.published_on(days, in_zone, column="sort_time"))
     rows = (
-        rows.exclude(social_id__startswith=rollups.PLACEHOLDER_PREFIX)
+        _published(workspace_id, days, in_zone)
         .annotate(
             local_day=TruncDate("published_at", tzinfo=in_zone),
             local_hour=ExtractHour("published_at", tzinfo=in_zone),
@@ -161,23 +147,57 @@ def _hourly(workspace_id, days, in_zone):
     return rows, fields | {"engagements_sum": "sum_engagements"}
 
 
-def first_day(workspace_id):
-    return WorkspaceDailyMetrics.objects.filter(workspace_id=workspace_id).aggregate(
-        first=Min("day")
-    )["first"]
+def _published(workspace_id, days, in_zone):
+    """The network posts of the workspace's active profiles published on these local days
+    (every day when None)."""
+    rows = PlatformPost.objects.filter(
+        profile__workspace_id=workspace_id,
+        profile__archived_at__isnull=True,
+        published_at__isnull=False,
+    )
+    if days is not None:
+        # sort_time is published_at on a published post, and its own index, not led by the
+        # profile, reads just these days' posts. By published_at, PostgreSQL read every post
+        # of the table (an index led by the profile, or a sequential scan): at 10,000 profiles
+        # a refresh of three days took 72 ms of a 200,000-post table, 0.3-0.6 s of a bigger one.
+        rows = rows.filter(rollups.published_on(days, in_zone, column="sort_time"))
+    return rows.exclude(social_id__startswith=rollups.PLACEHOLDER_PREFIX)
 
 
-def heat(workspace_id, first_day, last_day):
-    """[{"weekday", "hour", "posts", "sum_engagements"}], like trends.heatmap's raw query."""
-    rows = (
-        WorkspaceHourlyPosts.objects.filter(
-            workspace_id=workspace_id, day__gte=first_day, day__lte=last_day
-        )
+def first_day(whole):
+    """The first day with posts of a Whole (see whole())."""
+    parts = [_outside(WorkspaceDailyMetrics.objects.filter(workspace_id=whole.pk), whole.pending)]
+    if whole.pending:
+        parts.append(rollups.active_daily(whole.pk).filter(day__in=whole.pending))
+    aggregated = [[rows.aggregate(first=Min("day"))] for rows in parts]
+    return rollups.combined(aggregated)[0]["first"]
+
+
+def heat(whole, first_day, last_day):
+    """[{"weekday", "hour", "posts", "sum_engagements"}] of a Whole, like trends.heatmap's raw
+    query; the days a refresh has yet to take in from their posts (see rollups.period_rows)."""
+    pending = whole.pending_in(first_day, last_day)
+    rows = WorkspaceHourlyPosts.objects.filter(
+        workspace_id=whole.pk, day__gte=first_day, day__lte=last_day
+    )
+    parts = [
+        _outside(rows, pending)
         .annotate(weekday=ExtractIsoWeekDay("day"))
         .values("weekday", "hour")
         .annotate(n=Sum("posts"), engagements_sum=Sum("sum_engagements"))
         .order_by()
-    )
+    ]
+    if pending:
+        # The request's zone is the rollups' (whole() checks it).
+        posts = _published(whole.pk, pending, timezone.get_current_timezone())
+        parts.append(
+            posts.annotate(
+                weekday=ExtractIsoWeekDay("published_at"), hour=ExtractHour("published_at")
+            )
+            .values("weekday", "hour")
+            .annotate(n=Count("pk"), engagements_sum=Sum("engagements"))
+            .order_by()
+        )
     return [
         {
             "weekday": row["weekday"],
@@ -185,5 +205,9 @@ def heat(workspace_id, first_day, last_day):
             "posts": row["n"],
             "sum_engagements": row["engagements_sum"],
         }
-        for row in rows
+        for row in rollups.combined(parts, ("weekday", "hour"))
     ]
+
+
+def _outside(rows, days):
+    return rows.exclude(day__in=days) if days else rows

@@ -57,7 +57,7 @@ def _context(report, today):
     first, last = periods.period(report.period_rule, today, report.start, report.end)
     chosen, every_profile, ids = profile_ids(report)
     workspace = report.workspace_id
-    whole = workspace if workspace_rollups.whole(workspace, ids) else None
+    whole = workspace_rollups.whole(workspace, ids)
     numbers = overview.build(
         first,
         last,

@@ -233,8 +233,10 @@ def _populate(profile, count):
 @pytest.mark.parametrize("query", ["", "?totals=activity&every=week"])
 def test_query_count_does_not_grow_with_posts(client, member, query, django_assert_max_num_queries):
     # 25 before the whole-workspace check (workspace_rollups.whole); +2 for the per-network
-    # table (this period and the one before), +2 for the links panel.
-    budget = 30
+    # table (this period and the one before), +2 for the links panel; +8 while the workspace
+    # rollups wait for a refresh (as here: nothing runs one), which its days' readers take from
+    # the profiles' daily rollups beside the workspace's.
+    budget = 38
     _populate(member.profile, 10)
     with django_assert_max_num_queries(budget):
         assert client.get(_home(member, query)).status_code == 200

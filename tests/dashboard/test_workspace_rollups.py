@@ -35,6 +35,7 @@ def agency():
             engagements=None if n % 5 == 0 else n,
             reach=None if n % 2 else n * 3,
             last_updated=NOW - timedelta(minutes=n),
+            next_update=timezone.now() + timedelta(hours=n + 1),
         )
     PlatformPostFactory(profile=profiles[0], social_id="ayrshare:x", published_at=NOW)
     PlatformPostFactory(profile=ProfileFactory(), published_at=NOW, engagements=1000)
@@ -44,19 +45,25 @@ def agency():
 
 def assert_figures_equal_the_raw_rows(workspace, ids):
     """Every figure the overview reads from the workspace rollups, against the raw posts."""
+    whole = workspace_rollups.whole(workspace.pk, ids)
+    assert whole
     raw = kpis.posts_totals(ids, FIRST, LAST)
-    rolled = kpis.totals(ids, FIRST, LAST, upcoming=False, workspace=workspace.pk)
+    rolled = kpis.totals(ids, FIRST, LAST, upcoming=False, workspace=whole)
     assert rolled == {**raw, "next_post_update": None}
-    for every in ("day", "week"):
-        assert trends.over_time(ids, FIRST, LAST, every, workspace.pk) == trends.posts_over_time(
+    assert kpis.totals(ids, FIRST, LAST, workspace=whole) == kpis.totals(ids, FIRST, LAST)
+    assert kpis.totals_by_network(ids, FIRST, LAST, whole) == kpis.totals_by_network(
+        ids, FIRST, LAST
+    )
+    for every in ("day", "week", "month"):
+        assert trends.over_time(ids, FIRST, LAST, every, whole) == trends.posts_over_time(
             ids, FIRST, LAST, every
         )
-        assert trends.by_platform(
-            ids, FIRST, LAST, every, workspace.pk
-        ) == trends.posts_by_platform(ids, FIRST, LAST, every)
-    assert trends.heatmap(ids, FIRST, LAST, workspace.pk) == trends.heatmap(ids, FIRST, LAST)
+        assert trends.by_platform(ids, FIRST, LAST, every, whole) == trends.posts_by_platform(
+            ids, FIRST, LAST, every
+        )
+    assert trends.heatmap(ids, FIRST, LAST, whole) == trends.heatmap(ids, FIRST, LAST)
     earliest = PlatformPost.objects.filter(profile__in=ids).order_by("published_at").first()
-    assert kpis.first_day(ids, workspace.pk) == timezone.localdate(earliest.published_at)
+    assert kpis.first_day(ids, whole) == timezone.localdate(earliest.published_at)
 
 
 def test_the_workspace_rollups_equal_the_raw_rows(agency):
@@ -67,13 +74,18 @@ def test_the_workspace_rollups_equal_the_raw_rows(agency):
     assert kpis.posts_totals(ids, FIRST, LAST)["posts"] == 60
 
 
-def test_a_write_holds_the_workspace_rollups_back_until_the_refresh(agency):
+def test_a_write_shows_on_the_workspace_overview_before_its_refresh(agency):
     workspace, ids = agency
     post = network_post("new", published=NOW - timedelta(days=2), engagements=500, impressions=9)
 
     upsert.upsert_network_posts(ProfileFactory.build(pk=ids[1], workspace=workspace), [post], NOW)
 
-    assert not workspace_rollups.whole(workspace.pk, ids)
+    # The day the refresh has yet to take in comes from the profiles' daily rollups.
+    assert workspace_rollups.whole(workspace.pk, ids).pending == (
+        timezone.localdate(post.published_at),
+    )
+    assert_figures_equal_the_raw_rows(workspace, ids)
+    assert kpis.posts_totals(ids, FIRST, LAST)["posts"] == 61
     assert workspace_rollups.refresh(workspace.pk) == 1
     assert not RollupBacklog.objects.filter(workspace=workspace).exists()
     assert workspace_rollups.whole(workspace.pk, ids)
@@ -86,12 +98,12 @@ def test_the_beat_sweep_takes_in_days_a_killed_worker_left_in_the_backlog(agency
     post = network_post("left", published=NOW - timedelta(days=3), engagements=7, impressions=1)
     # The worker wrote and committed, then died before its refresh.
     upsert.upsert_network_posts(ProfileFactory.build(pk=ids[0], workspace=workspace), [post], NOW)
-    assert not workspace_rollups.whole(workspace.pk, ids)
+    assert workspace_rollups.whole(workspace.pk, ids).pending
 
     tasks.sweep_rollups()
 
     assert not RollupBacklog.objects.exists()  # this workspace's day, and the neighbour's
-    assert workspace_rollups.whole(workspace.pk, ids)
+    assert workspace_rollups.whole(workspace.pk, ids).pending == ()
     assert_figures_equal_the_raw_rows(workspace, ids)
     scheduled = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
     assert "dashboard.tasks.sweep_rollups" in scheduled
@@ -122,9 +134,11 @@ def test_archiving_a_profile_takes_it_out_of_the_workspace_rollups(
         client.post(f"/w/{workspace.slug}/profiles/{ids[2]}/archive/")
 
     assert len(refreshes) == 1  # a refresh task, sent once the archive is committed
-    assert not workspace_rollups.whole(workspace.pk, ids[:2])
+    # Until it runs, every day of the archived profile comes from the others' daily rollups.
+    assert len(workspace_rollups.whole(workspace.pk, ids[:2]).pending) == 20
+    assert_figures_equal_the_raw_rows(workspace, ids[:2])
     workspace_rollups.refresh(workspace.pk)
-    assert workspace_rollups.whole(workspace.pk, ids[:2])
+    assert workspace_rollups.whole(workspace.pk, ids[:2]).pending == ()
     assert_figures_equal_the_raw_rows(workspace, ids[:2])
 
     with django_capture_on_commit_callbacks():
@@ -169,6 +183,27 @@ def test_the_whole_workspace_overview_shows_the_raw_figures_without_daily_rollup
     # The posts table only for the ten top posts and the latest posts.
     assert read.count("dashboard_platformpost") <= 2 and "dashboard_dailymetrics" not in read
     total = kpis.posts_totals(ids, datetime.date(2000, 1, 1), timezone.localdate())
+    assert f'<p class="big">{total["posts"]}</p>' in body
+    assert f'<p class="big">{total["engagements"]:,}</p>' in body
+
+
+def test_only_the_days_waiting_for_a_refresh_are_read_from_the_daily_rollups(client, agency):
+    workspace, ids = agency
+    _owner(client, workspace)
+    post = network_post("late", published=NOW - timedelta(days=2), engagements=70, impressions=3)
+    upsert.upsert_network_posts(ProfileFactory.build(pk=ids[2], workspace=workspace), [post], NOW)
+    fragment = {"HX-Request": "true", "HX-Target": "overview"}
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(f"/w/{workspace.slug}/?range=", headers=fragment).content.decode()
+
+    daily = [q["sql"] for q in queries.captured_queries if '"dashboard_dailymetrics"' in q["sql"]]
+    # Thousands of profiles syncing keep some day always waiting: the page reads that day's
+    # rows of every profile, not the whole period's.
+    assert daily
+    assert all('"dashboard_dailymetrics"."day" IN (' in sql for sql in daily)
+    total = kpis.posts_totals(ids, datetime.date(2000, 1, 1), timezone.localdate())
+    assert total["posts"] == 61
     assert f'<p class="big">{total["posts"]}</p>' in body
     assert f'<p class="big">{total["engagements"]:,}</p>' in body
 
@@ -224,8 +259,10 @@ def test_two_profiles_writing_the_same_day_do_not_wait_for_each_other(agency):
     commit.set()
     first.join(10)
 
-    # The first unit's day was not in what that refresh read: it still holds the rollups back.
-    assert not workspace_rollups.whole(workspace.pk, ids)
+    # The first unit's day was not in what that refresh read: it is still waiting for one, and
+    # the figures take it from the profiles' daily rollups meanwhile.
+    assert workspace_rollups.whole(workspace.pk, ids).pending == (timezone.localdate(day),)
+    assert_figures_equal_the_raw_rows(workspace, ids)
     assert workspace_rollups.refresh(workspace.pk) == 1
-    assert workspace_rollups.whole(workspace.pk, ids)
+    assert workspace_rollups.whole(workspace.pk, ids).pending == ()
     assert_figures_equal_the_raw_rows(workspace, ids)
