@@ -326,12 +326,17 @@ def period_rows(profiles, first_day, last_day, workspace=None):
     """The querysets a period's figures are summed from, each aggregated alike and the results
     put together by combined().
 
-    The profiles' DailyMetrics or, for a whole workspace (a Whole), its own rollups, except on
+    `first_day`, `last_day`: None for no bound. The profiles' DailyMetrics or, for a whole
+    workspace (a Whole), its own rollups, except on
     the days a refresh has yet to take in: those come from its active profiles' DailyMetrics. A
     write shows at once, and while thousands of profiles sync, which keeps a few days always
     waiting, the page still reads those days' rows, not the period's.
     """
-    days = {"day__gte": first_day, "day__lte": last_day}
+    days = {}
+    if first_day is not None:
+        days["day__gte"] = first_day
+    if last_day is not None:
+        days["day__lte"] = last_day
     if workspace is None:
         return [DailyMetrics.objects.filter(profile__in=profiles, **days)]
     own = WorkspaceDailyMetrics.objects.filter(workspace_id=workspace.pk, **days)

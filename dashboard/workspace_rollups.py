@@ -166,11 +166,8 @@ def _published(workspace_id, days, in_zone):
 
 def first_day(whole):
     """The first day with posts of a Whole (see whole())."""
-    parts = [_outside(WorkspaceDailyMetrics.objects.filter(workspace_id=whole.pk), whole.pending)]
-    if whole.pending:
-        parts.append(rollups.active_daily(whole.pk).filter(day__in=whole.pending))
-    aggregated = [[rows.aggregate(first=Min("day"))] for rows in parts]
-    return rollups.combined(aggregated)[0]["first"]
+    parts = rollups.period_rows(None, None, None, whole)
+    return rollups.combined([[rows.aggregate(first=Min("day"))] for rows in parts])[0]["first"]
 
 
 def heat(whole, first_day, last_day):
@@ -180,9 +177,10 @@ def heat(whole, first_day, last_day):
     rows = WorkspaceHourlyPosts.objects.filter(
         workspace_id=whole.pk, day__gte=first_day, day__lte=last_day
     )
+    if pending:
+        rows = rows.exclude(day__in=pending)
     parts = [
-        _outside(rows, pending)
-        .annotate(weekday=ExtractIsoWeekDay("day"))
+        rows.annotate(weekday=ExtractIsoWeekDay("day"))
         .values("weekday", "hour")
         .annotate(n=Sum("posts"), engagements_sum=Sum("sum_engagements"))
         .order_by()
@@ -207,7 +205,3 @@ def heat(whole, first_day, last_day):
         }
         for row in rollups.combined(parts, ("weekday", "hour"))
     ]
-
-
-def _outside(rows, days):
-    return rows.exclude(day__in=days) if days else rows
