@@ -9,7 +9,8 @@ One run builds a world and syncs it the way production does, with nothing scaled
   held to its core with `taskset` and with its PostgreSQL connections bounded;
 - beat: the dispatcher task every SYNC_BEAT_SECONDS (60 s);
 - the backlog (every unit's first sync), then a steady window (15 minutes) that starts no
-  sooner than an hour after the backlog began, when the hourly units have come round;
+  sooner than an hour after the backlog began, when the hourly units have come round, and once
+  no unit is more than two beats late (or 30 minutes on, reporting how many still are);
 - on a PostgreSQL with autovacuum off, autovacuum's work done by the run (_Autovacuum).
 
 Figures come from our SyncState rows, sampled before every beat, and from the sandbox's call
@@ -99,6 +100,9 @@ class Scale:
     # The window starts no sooner than this after the backlog began: units with an hourly
     # interval that ran early in the backlog are due again, as they are every hour from then.
     settle_minutes: float = 60
+    # Then beats until no unit is more than two beats overdue, C1's own bar, so the window
+    # measures keeping up rather than the backlog's tail; at most this long.
+    catch_up_minutes: float = 30
     idle_seconds: float = 60  # C6's baseline, after the steady window with the workers stopped
     scale_out: bool = True  # C5's run on one group
     search: bool = False  # the capacity figure (C1-max)
@@ -117,6 +121,7 @@ QUICK = Scale(
     interval_scale=0.1,
     backlog_minutes=3,
     settle_minutes=0,  # its intervals are a tenth: every unit comes round within the window
+    catch_up_minutes=2,
     idle_seconds=10,
     scale_out=False,
     dispatch_profiles=(77, 1_000),
@@ -173,6 +178,8 @@ class _Figures:
     backlog_seconds: float = 0.0
     backlog_calls: int = 0
     backlog_done: bool = False
+    catch_up_seconds: float = 0.0
+    overdue_at_start: int = 0  # units over two beats late as the window began
     never_succeeded: int = 0
     window: tuple = ()  # (start, end) datetimes of the steady window
     history: dict = field(default_factory=dict)  # pk -> observed SyncState values
@@ -236,6 +243,11 @@ def _run(scale, profiles, cpus, supported, say, pages=False):
             if settle > 0:
                 say(f"{settle:.0f} s more before the window, for the hourly units to come round")
                 beats.settle(settle)
+            beats.catch_up(scale.catch_up_minutes * 60)
+            say(
+                f"caught up for {figures.catch_up_seconds:.0f} s: "
+                f"{figures.overdue_at_start:,} units more than two beats late"
+            )
             say(f"steady window: {scale.steady_minutes:g} minutes")
             reader = _PageReader(web.url, seeded, "busy", figures) if web else None
             if reader:
@@ -374,6 +386,19 @@ class _Beats:
     def settle(self, seconds):
         self._every_beat(seconds)
         self.calls = []
+
+    def catch_up(self, seconds):
+        started = time.monotonic()
+        self._every_beat(seconds, lambda: self._overdue() == 0)
+        self.figures.catch_up_seconds = time.monotonic() - started
+        self.figures.overdue_at_start = self._overdue()
+        self.calls = []
+
+    def _overdue(self):
+        now = timezone.now()
+        late = now - timedelta(seconds=2 * self.scale.beat_seconds)
+        units = SyncState.objects.filter(profile_id__in=self.ids, next_update__lt=late)
+        return units.exclude(backoff_until__gt=now).count()  # backing off is not falling behind
 
     def steady(self, sandbox, workers):
         groups = {f"group {n}": w.process.pid for n, w in enumerate(workers)}
@@ -674,7 +699,8 @@ def _c1(figures, scale):
         f"{GOALS['C1']} ({figures.profiles:,} profiles of {NETWORKS} networks "
         f"({figures.networks_linked:,} of them linked without posts), {figures.units:,} units, "
         f"{figures.groups} groups, {_minutes(figures):.1f}-minute steady window from "
-        f"{_window_start(figures, scale) / 60:.0f} minutes after the backlog began, beat "
+        f"{_window_start(figures, scale) / 60:.0f} minutes after the backlog began, "
+        f"{figures.overdue_at_start:,} units over two beats late at its start, beat "
         f"{scale.beat_seconds} s; {figures.sandbox_note}); runs Ayrshare saw ÷ runs recorded "
         f"(calls per run: {per_run or '-'}); calls before nextUpdate; 429s. Backlog "
         f"{figures.backlog_seconds:.0f} s{'' if figures.backlog_done else ' (timed out)'}, "
@@ -691,7 +717,7 @@ def _c1(figures, scale):
 
 def _window_start(figures, scale):
     """Seconds from the backlog's start to the window's."""
-    return max(figures.backlog_seconds, scale.settle_minutes * 60)
+    return max(figures.backlog_seconds, scale.settle_minutes * 60) + figures.catch_up_seconds
 
 
 def _c2(figures, scale):

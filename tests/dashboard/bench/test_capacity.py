@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Workspace
 from dashboard.bench import capacity
@@ -18,6 +19,7 @@ from dashboard.bench.capacity import (
     within,
 )
 from dashboard.models import SyncState
+from tests.accounts.factories import ProfileFactory
 
 T = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -139,6 +141,29 @@ def test_every_profile_gets_six_networks_its_own_first():
     assert six_networks(seven) == [p for p in seven if p != "pinterest"]
 
 
+@pytest.mark.django_db
+def test_the_window_waits_for_units_over_two_beats_late_but_not_for_those_backing_off():
+    profile = ProfileFactory()
+    now = timezone.now()
+    beat = timedelta(seconds=capacity.FULL.beat_seconds)
+    for unit, next_update, backoff_until in [
+        ("history", now - 3 * beat, None),  # late: the window would start in debt
+        ("social", now - beat, None),  # due a beat ago: still on time
+        ("user", now + beat, None),
+        ("links", now - 3 * beat, now + beat),  # failing, waits on purpose
+    ]:
+        SyncState.objects.create(
+            profile=profile, unit=unit, next_update=next_update, backoff_until=backoff_until
+        )
+    beats = capacity._Beats(capacity.FULL, [], None, capacity._Figures(profiles=1))
+    beats.ids = [profile.pk]
+
+    assert beats._overdue() == 1
+
+    SyncState.objects.filter(unit="history").update(next_update=now + beat)
+    assert beats._overdue() == 0
+
+
 TINY = capacity.Scale(
     profiles=4,
     threads=4,
@@ -150,6 +175,7 @@ TINY = capacity.Scale(
     posts=5,
     backlog_minutes=2,
     settle_minutes=0,
+    catch_up_minutes=0.5,
     idle_seconds=3,
     dispatch_profiles=(3, 30),
     dispatch_due=20,
