@@ -90,6 +90,9 @@ class PlatformPost(MetricColumns):
     analytics_raw = models.JSONField(default=dict, blank=True)
     # Why a metric is None where that is not self-evident, e.g. {"reach": "expired"}.
     metric_notes = models.JSONField(default=dict, blank=True)
+    # The counters each answer carried last time, {"history": [...], "analytics": [...]}: one
+    # that an answer never sends is not stale when it is missing from that answer (see upsert).
+    reported = models.JSONField(default=dict, blank=True)
     # metrics.VIDEO_METRICS, where the network reports them: seconds, and a fraction.
     watch_time = models.FloatField(null=True, blank=True)
     avg_watch_time = models.FloatField(null=True, blank=True)

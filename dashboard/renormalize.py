@@ -94,7 +94,8 @@ def _posts(rows, changes):
                 if _rederive_post(post, changes):
                     written.append(post)
             if written:
-                fields = [*METRICS, *VIDEO_METRICS, "media_type", "thumbnail_url", "metric_notes"]
+                fields = [*METRICS, *VIDEO_METRICS, "media_type", "thumbnail_url"]
+                fields += ["metric_notes", "reported"]
                 PlatformPost.objects.bulk_update(written, fields)
                 groups = [(p.profile_id, p.platform, p.published_at) for p in written]
                 rollups.recompute(rollups.groups_of(groups))
@@ -102,7 +103,8 @@ def _posts(rows, changes):
 
 def _rederive_post(post, changes):
     """Set the post's numbers from its raw answers; True when anything changed."""
-    derived = [*_from_history(post), *_from_analytics(post)]
+    by_source = {"history": _from_history(post), "analytics": _from_analytics(post)}
+    derived = [*by_source["history"], *by_source["analytics"]]
     if not derived:
         changes.count("post", {}, {})
         return False
@@ -130,11 +132,18 @@ def _rederive_post(post, changes):
     if thumbnail:
         new["thumbnail_url"] = thumbnail
     new |= with_engagement({name: new[name] for name in COUNTERS})
-    if not changes.count("post", old, new) and notes == (post.metric_notes or {}):
+    # What each answer carries, as upsert records it (whether a missing number went stale).
+    reported = {
+        source: sorted({n for np in posts for n in COUNTERS if np.metrics.get(n) is not None})
+        for source, posts in by_source.items()
+        if posts
+    }
+    unchanged = notes == (post.metric_notes or {}) and reported == (post.reported or {})
+    if not changes.count("post", old, new) and unchanged:
         return False
     for name, value in new.items():
         setattr(post, name, value)
-    post.metric_notes = notes
+    post.metric_notes, post.reported = notes, reported
     return True
 
 

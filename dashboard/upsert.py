@@ -273,6 +273,7 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
         *METRICS,
         *VIDEO_METRICS,
         "metric_notes",
+        "reported",
         "last_updated",
         "next_update",
         "synced_at",
@@ -304,7 +305,8 @@ def upsert_network_posts(profile, network_posts, now, *, source="history"):
 
 
 # What a stored row is compared on: everything the pages and rollups read but the bookkeeping.
-_UNSORTED = (*_DESCRIPTIVE_FIELDS, *METRICS, *VIDEO_METRICS, "metric_notes")
+_UNSORTED = (*_DESCRIPTIVE_FIELDS, *METRICS, *VIDEO_METRICS, "metric_notes", "reported")
+_OTHER = {"history": "analytics", "analytics": "history"}
 _COMPARED = (*_UNSORTED, "sort_time")
 
 
@@ -339,27 +341,38 @@ def _values_changed(old, row, source):
 def _merged_row(profile, np, old, now, source):
     old = old or {}
     notes = dict(old.get("metric_notes") or {})
+    reported = dict(old.get("reported") or {})
+    other = set(reported.get(_OTHER[source], ()))
+    before, now_sent = set(reported.get(source, ())), set()
     metrics = {}
     for name in COUNTERS:
         value, previous = np.metrics.get(name), old.get(name)
         if value is None and previous is not None:
-            value = previous
-            notes[name] = "stale"  # the network stopped reporting it; keep the last value
+            value = previous  # a number we had is never erased
+            if name in before and name not in other:
+                notes[name] = "stale"  # the network stopped sending it: the last value stays
         else:
             notes.pop(name, None)
+        if np.metrics.get(name) is not None:
+            now_sent.add(name)
         if value is not None and previous is not None and value < previous:
             # Lifetime totals: a lower figure from the other endpoint, or one that lags behind,
             # must not move the dashboard backwards.
             value = previous
         metrics[name] = value
     metrics = with_engagement(metrics)
+    # The two answers carry different counters (Facebook's history item has no impressions,
+    # its analytics answer has): when one leaves out what only the other sends, nothing went
+    # stale. Judging by the last answer alone flipped such notes on every call, rewriting
+    # most posts and their days each time.
+    reported[source] = sorted(now_sent)
     video = _merged_video(np, old, source)
     descriptive = {
         "published_at": np.published_at or old.get("published_at"),
         "text": np.text or old.get("text") or "",
         "url": np.url or old.get("url") or "",
         "media_type": _media_type(np.media_type, old.get("media_type")),
-        "thumbnail_url": np.thumbnail_url or old.get("thumbnail_url") or "",
+        "thumbnail_url": _thumbnail(np.thumbnail_url, old, source),
     }
     raw_field = "analytics_raw" if source == "analytics" else "raw"
     return PlatformPost(
@@ -368,6 +381,7 @@ def _merged_row(profile, np, old, now, source):
         social_id=np.social_id,
         status="success",
         metric_notes=notes,
+        reported=reported,
         last_updated=np.last_updated,
         next_update=np.next_update,
         synced_at=now,
@@ -386,6 +400,15 @@ def _media_type(new, old):
     if new in ("", "text") and old:
         return old
     return new or ""
+
+
+def _thumbnail(new, old, source):
+    """The analytics answer's picture, once a post has one (YouTube's is hqdefault.jpg, its
+    history item's default.jpg): taking each answer's in turn rewrote the post on every call."""
+    kept = old.get("thumbnail_url") or ""
+    if not new or (source == "history" and old.get("has_analytics") and kept):
+        return kept
+    return new
 
 
 def _merged_video(np, old, source):

@@ -421,6 +421,37 @@ def test_metrics_grow_and_snapshots_are_appended_only_when_values_change(sandbox
     assert not any(c["early"] for c in calls(sandbox))
 
 
+def test_settled_posts_are_not_rewritten_whichever_answer_comes_last(sandboxes, settings):
+    # /history/{platform} and /analytics/post carry different numbers (Facebook's history item
+    # has no impressions, its analytics answer has): neither may take the other's as gone
+    # stale, or every call rewrites every old post and notes its day for the rollups again.
+    settings.SYNC_POST_ANALYTICS_BATCH = 100
+    sandbox = sandboxes(posts=40)
+    (profile,) = connect(sandbox, 0)
+    assert set(sync_profile(profile).values()) == {"ok"}
+    rows = PlatformPost.objects.filter(profile=profile)
+    networks = [f"platform:{p}" for p in profile.platforms]
+
+    def run(units):
+        sandbox.clock.advance(3600)  # past every nextUpdate they gave
+        rows.update(analytics_due_at=timezone.now() - timedelta(minutes=1))
+        assert set(sync_profile(profile, force=True, units=units).values()) == {"ok"}
+
+    def both_answers():
+        for units in (networks, ["post_analytics"], ["post_analytics"], networks):
+            run(units)
+
+    sandbox.clock.advance(40 * 86400)  # every post has stopped growing
+    both_answers()
+    assert rows.filter(platform="facebook").exclude(analytics_raw={}).exists()
+    start, noted = timezone.now(), RollupBacklog.objects.count()
+    both_answers()
+
+    assert not rows.filter(synced_at__gte=start).exists()
+    assert RollupBacklog.objects.count() == noted
+    assert not rows.filter(metric_notes__has_key="impressions", platform="facebook").exists()
+
+
 # --- 6. faults never cost cached data -------------------------------------------------------------
 
 

@@ -77,6 +77,41 @@ def test_a_missing_metric_keeps_the_last_known_value_and_says_so(profile):
     assert row.metric_notes == {"reach": "stale"}
 
 
+def test_a_number_only_the_other_answer_sends_is_neither_stale_nor_rewritten(profile):
+    # Facebook: the analytics answer has impressions, the history item does not.
+    upsert.upsert_network_posts(
+        profile, [network_post(likes=10, impressions=500)], NOW, source="analytics"
+    )
+    upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW)
+    row = PlatformPost.objects.get(profile=profile)
+    assert (row.likes, row.impressions, row.metric_notes) == (10, 500, {})
+
+    # Each answer again, repeating itself: nothing to write, so no day to recompute either.
+    for source in ("analytics", "history", "analytics"):
+        metrics = {"likes": 10, "impressions": 500} if source == "analytics" else {"likes": 10}
+        with CaptureQueriesContext(connection) as queries:
+            upsert.upsert_network_posts(profile, [network_post(**metrics)], NOW, source=source)
+        assert _writes(queries) == [], source
+    assert PlatformPost.objects.get(profile=profile).metric_notes == {}
+
+
+def test_a_number_goes_stale_when_no_answer_sends_it_any_more(profile):
+    upsert.upsert_network_posts(
+        profile, [network_post(likes=10, reach=50)], NOW, source="analytics"
+    )
+    upsert.upsert_network_posts(profile, [network_post(likes=10, reach=50)], NOW)
+    upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW)  # history stops
+    assert PlatformPost.objects.get(profile=profile).metric_notes == {}  # analytics still sends it
+
+    upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW, source="analytics")
+    row = PlatformPost.objects.get(profile=profile)
+    assert (row.reach, row.metric_notes) == (50, {"reach": "stale"})
+
+    upsert.upsert_network_posts(profile, [network_post(likes=10, reach=60)], NOW)
+    row = PlatformPost.objects.get(profile=profile)
+    assert (row.reach, row.metric_notes) == (60, {})
+
+
 def test_a_snapshot_is_appended_only_when_numbers_change(profile):
     upsert.upsert_network_posts(profile, [network_post(likes=10)], NOW)
     upsert.upsert_network_posts(profile, [network_post(at=NOW + timedelta(hours=1), likes=10)], NOW)
