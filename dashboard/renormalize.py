@@ -18,7 +18,7 @@ from dashboard import followers, rollups, workspace_rollups
 from dashboard.ayrshare import normalize
 from dashboard.metrics import COUNTERS, METRICS, VIDEO_METRICS, with_engagement
 from dashboard.models import AccountMetrics, PlatformPost, ShortLink
-from dashboard.upsert import ACCOUNT_FIELDS
+from dashboard.upsert import ACCOUNT_FIELDS, counters_sent
 
 BATCH = 500
 LINK_FIELDS = ("short_url", "original_url", "clicks", "clicks_by_platform", "created_at")
@@ -133,11 +133,7 @@ def _rederive_post(post, changes):
         new["thumbnail_url"] = thumbnail
     new |= with_engagement({name: new[name] for name in COUNTERS})
     # What each answer carries, as upsert records it (whether a missing number went stale).
-    reported = {
-        source: sorted({n for np in posts for n in COUNTERS if np.metrics.get(n) is not None})
-        for source, posts in by_source.items()
-        if posts
-    }
+    reported = {source: counters_sent(posts) for source, posts in by_source.items() if posts}
     unchanged = notes == (post.metric_notes or {}) and reported == (post.reported or {})
     if not changes.count("post", old, new) and unchanged:
         return False

@@ -343,7 +343,7 @@ def _merged_row(profile, np, old, now, source):
     notes = dict(old.get("metric_notes") or {})
     reported = dict(old.get("reported") or {})
     other = set(reported.get(_OTHER[source], ()))
-    before, now_sent = set(reported.get(source, ())), set()
+    before = set(reported.get(source, ()))
     metrics = {}
     for name in COUNTERS:
         value, previous = np.metrics.get(name), old.get(name)
@@ -353,8 +353,6 @@ def _merged_row(profile, np, old, now, source):
                 notes[name] = "stale"  # the network stopped sending it: the last value stays
         else:
             notes.pop(name, None)
-        if np.metrics.get(name) is not None:
-            now_sent.add(name)
         if value is not None and previous is not None and value < previous:
             # Lifetime totals: a lower figure from the other endpoint, or one that lags behind,
             # must not move the dashboard backwards.
@@ -365,7 +363,7 @@ def _merged_row(profile, np, old, now, source):
     # its analytics answer has): when one leaves out what only the other sends, nothing went
     # stale. Judging by the last answer alone flipped such notes on every call, rewriting
     # most posts and their days each time.
-    reported[source] = sorted(now_sent)
+    reported[source] = counters_sent([np])
     video = _merged_video(np, old, source)
     descriptive = {
         "published_at": np.published_at or old.get("published_at"),
@@ -400,6 +398,11 @@ def _media_type(new, old):
     if new in ("", "text") and old:
         return old
     return new or ""
+
+
+def counters_sent(network_posts):
+    """The counters these answers gave a number for, sorted (PlatformPost.reported)."""
+    return sorted({n for np in network_posts for n in COUNTERS if np.metrics.get(n) is not None})
 
 
 def _thumbnail(new, old, source):
