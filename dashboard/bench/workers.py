@@ -6,6 +6,7 @@ URL through its environment. The helpers send the dispatcher task the way beat d
 the database until the units due at that moment have run.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -105,14 +106,24 @@ class Child:
                 self.process.wait()
 
 
+def lower_autogroup(pid, nice):
+    """Give the session `pid` leads the same nice. Where the kernel groups processes by session
+    (autogroup), a nice counts only inside its session, and a Child leads a session of its own:
+    without this the worker would still weigh as much as the web server."""
+    # No autogroup (a kernel without it, or no /proc): the plain nice is all there is.
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+
+
 class Worker(Child):
     """A `celery worker` reading `queue`.
 
     `pool` is Celery's (prefork unless given; "threads" keeps many Ayrshare calls in flight in
-    one process); `cpus` ("0", "0,1") holds the process and its children to those cores.
+    one process); `cpus` ("0", "0,1") holds the process and its children to those cores;
+    `nice` lowers its CPU priority below the web server's, as a deployment sharing a host would.
     """
 
-    def __init__(self, env, queue, *, name=None, concurrency=2, pool=None, cpus=None):
+    def __init__(self, env, queue, *, name=None, concurrency=2, pool=None, cpus=None, nice=0):
         self.queue = queue
         command = [
             *(sys.executable, "-m", "celery", "-A", "dashboard", "worker", "-Q", queue),
@@ -123,7 +134,11 @@ class Worker(Child):
             command += ["-P", pool]
         if cpus is not None:
             command = ["taskset", "-c", str(cpus), *command]
+        if nice:
+            command = ["nice", "-n", str(nice), *command]
         super().__init__(command, env)
+        if nice:
+            lower_autogroup(self.process.pid, nice)
 
     def wait_ready(self, timeout=60):
         deadline = time.monotonic() + timeout
