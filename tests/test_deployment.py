@@ -183,6 +183,14 @@ def test_web_serves_with_gunicorn_gthread_workers(services):
     assert "8000:8000" in services["web"]["ports"]
 
 
+def test_the_sync_worker_yields_the_cores_to_the_web_server_when_they_share_them(services):
+    command = effective_command(services["worker"])
+    assert command[command.index("-P") + 1] == "threads"
+    # Compose's default weight is 1024: a worker that sets none would weigh as much as web.
+    web = int(services["web"].get("cpu_shares", 1024))
+    assert int(services["worker"]["cpu_shares"]) * 4 <= web
+
+
 def test_migrations_run_once_before_the_app_starts(services):
     assert effective_command(services["migrate"]) == [
         "python",
