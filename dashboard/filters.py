@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from accounts.forms import ProfileChoiceField
+from dashboard import picker
 from dashboard.metrics import LABELS, MEDIA_TYPES, METRICS, PLATFORMS, network_name
 from dashboard.queries import COUNT_CAP, PAGE_SIZE, decode_cursor, sort_column
 
@@ -125,15 +126,17 @@ class PostFilters(forms.Form):
         # decrypted on load and never needed to filter or to list choices.
         self.fields["profiles"].queryset = profiles.order_by("title").defer("profile_key")
 
-    def profile_options(self):
-        """(id, title, chosen) per profile the member may pick, for _profile_select.html.
+    def profile_picker(self):
+        """The profiles filter for _profile_select.html (see dashboard/picker.py).
 
-        An agency has hundreds of profiles, and Django's widget renders each option through its
-        own template: 18 ms for 300 options, against 5 ms for this query and the page's loop.
+        Options written out in the template, not by Django's widget: it renders each through
+        its own template, 18 ms for 300 options against 5 ms for this query and the loop.
         """
-        chosen = {str(value) for value in self["profiles"].value() or ()}
-        options = self.fields["profiles"].queryset.values_list("pk", "title")
-        return [(pk, title, str(pk) in chosen) for pk, title in options]
+        return picker.build(
+            self.fields["profiles"].queryset,
+            self["profiles"].value(),
+            self.data.get("profile_search", ""),
+        )
 
     def clean_start(self):
         return check_date(self.cleaned_data["start"])

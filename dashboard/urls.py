@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("w/<slug:workspace>/", views.home, name="home"),
     path("w/<slug:workspace>/posts/", posts.posts, name="posts"),
+    path("w/<slug:workspace>/profile-matches/", views.profile_matches, name="profile_matches"),
     path("w/<slug:workspace>/posts/export.csv", posts.posts_export, name="posts_export"),
     path("w/<slug:workspace>/posts/columns/", posts.posts_columns, name="posts_columns"),
     path("w/<slug:workspace>/posts/<int:post_id>/", post_detail.post_detail, name="post_detail"),

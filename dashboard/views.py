@@ -3,11 +3,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.access import membership_for, memberships, visible_profiles, workspace_member
-from dashboard import fragments, overview, workspace_rollups
+from dashboard import fragments, overview, picker, workspace_rollups
 from dashboard.filters import PostFilters, with_defaults
 from dashboard.metrics import network_name
 from dashboard.models import PlatformPost, SyncState
@@ -88,6 +88,19 @@ def home(request, membership):
     return fragments.render_page(
         request, "dashboard/home.html", context, target=OVERVIEW_TARGET, invalid=invalid
     )
+
+
+@workspace_member()
+def profile_matches(request, membership):
+    """The profile picker's chosen and matching profiles as the person types a name, for a
+    workspace with too many profiles for one list (dashboard/picker.py)."""
+    found = picker.search(
+        visible_profiles(membership).order_by("title"),
+        request.GET.getlist("profiles"),
+        request.GET.get("profile_search", ""),
+    )
+    context = {"picker": found, "matches_only": True}
+    return render(request, "dashboard/_profile_matches.html", context)
 
 
 def _profile_sections(visible):

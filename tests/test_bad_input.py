@@ -107,6 +107,7 @@ PAGES = {
     "report_pdf_status": Page(),
     "report_pdf_download": Page(),
     "report_print": Page(anonymous=True),
+    "profile_matches": Page(get=["profiles", "profile_search"]),
     "healthz": Page(anonymous=True),
     # accounts/urls.py
     "login": Page(post=["username", "password"], anonymous=True),

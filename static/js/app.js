@@ -103,6 +103,16 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) { clear(event.detail.target); });
 
+  // The profile picker's search box (templates/dashboard/_profile_select.html) only finds
+  // profiles, fetching matches as the person types; checking one is what changes the filters.
+  // So its change and its Enter do not re-run or submit the form around it.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-picker-search]")) event.stopPropagation();
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches("[data-picker-search]")) event.preventDefault();
+  });
+
   // Period pickers: typing a date switches the period to "Custom dates", choosing a preset clears
   // the dates. Capture phase, so the form is consistent before htmx submits it on "change".
   document.addEventListener("change", function (event) {

@@ -7,7 +7,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from dashboard import picker
 from tests.browser.conftest import sign_in
+from tests.browser.test_accessibility import LAPTOP, PHONE, sideways
 
 pytestmark = pytest.mark.browser
 
@@ -74,3 +76,40 @@ def test_focus_stays_on_the_control_used_and_one_line_is_read_out(live_server, p
     press_and_wait(page, "#sort-posts", r"[?&]sort=-posts")
     assert focused_id(page) == "sort-posts"
     expect(status).to_contain_text("profiles")
+
+
+@pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_a_profile_is_found_by_name_and_chosen_by_keyboard(
+    live_server, page, axe, screenshot, synced, monkeypatch, size
+):
+    # Three profiles here; an agency's thousands would turn the list into this search too.
+    monkeypatch.setattr(picker, "LIST_LIMIT", 1)
+    wanted = synced["profiles"][1]
+    page.set_viewport_size(size)
+    sign_in(page, live_server, "olivia")
+    status = page.locator("#profile-match-status")
+    expect(status).to_have_text("Showing 3 of 3 profiles. Type a name to find others.")
+
+    search = page.get_by_label("Find by name")
+    search.focus()
+    page.keyboard.type(wanted.title)
+    page.keyboard.press("Enter")  # finds, without running the page's filters
+    expect(status).to_have_text(f"1 profile match “{wanted.title}”.")
+    assert "profile_search" not in page.url
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.value") == str(wanted.pk)
+    page.keyboard.press("Space")
+
+    # Checking it filters the overview; focus stays on it for the next one.
+    expect(page).to_have_url(re.compile(rf"[?&]profiles={wanted.pk}(&|$)"))
+    assert page.evaluate("() => document.activeElement.value") == str(wanted.pk)
+    assert axe("picker") == []
+    assert sideways(page) == 0
+    screenshot("picker")
+
+    # Another search keeps it, checked, above what the new text finds.
+    search.fill("")
+    expect(status).to_have_text("Showing 2 of 3 profiles. Type a name to find others.")
+    chosen = page.get_by_role("list", name="Chosen profiles").get_by_role("checkbox")
+    expect(chosen).to_have_count(1)
+    expect(chosen).to_be_checked()

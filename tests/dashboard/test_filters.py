@@ -117,7 +117,7 @@ def test_the_profile_picker_lists_visible_profiles_by_title_and_keeps_the_choice
 
     picker = form(client, profiles=[str(zed.pk)])
     assert picker.is_valid()
-    assert picker.profile_options() == [(abe.pk, "Abe", False), (zed.pk, zed.title, True)]
+    assert picker.profile_picker().options == [(abe.pk, "Abe", False), (zed.pk, zed.title, True)]
 
     html = render_to_string("dashboard/_profile_select.html", {"field": picker["profiles"]})
     assert f'<option value="{zed.pk}" selected>Zed &lt;b&gt;bold&lt;/b&gt;</option>' in html

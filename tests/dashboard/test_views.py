@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from dashboard import picker
 from dashboard.models import SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -132,3 +133,59 @@ def test_an_agency_home_shows_failing_profiles_first_and_links_to_all_of_them(cl
     assert "Showing 24 of 26 profiles, those with failing syncs first." in page
     assert f'href="/w/{membership.workspace.slug}/agency/">Compare all 26' in page
     assert "Newest post of a client without a card" in page
+
+
+def test_past_a_lists_size_the_profiles_filter_is_a_search_keeping_the_choice(
+    client, db, monkeypatch
+):
+    monkeypatch.setattr(picker, "LIST_LIMIT", 2)
+    membership = MembershipFactory()
+    chosen, *_ = [
+        ProfileFactory(workspace=membership.workspace, title=title)
+        for title in ("Acme Paris", "Bakery", "Cafe")
+    ]
+    client.force_login(membership.user)
+
+    for page in (home(membership), f"{home(membership)}posts/"):
+        html = client.get(f"{page}?profiles={chosen.pk}&profile_search=acm").content.decode()
+
+        assert '<select name="profiles"' not in html
+        assert 'name="profile_search" value="acm"' in html
+        assert (
+            f'<input type="checkbox" name="profiles" value="{chosen.pk}" checked> Acme Paris'
+            in html
+        )
+        assert "Bakery" not in html.split('id="profile-matches"')[1].split("</fieldset>")[0]
+
+
+def test_the_profile_search_finds_only_what_the_member_may_see_with_titles_escaped(client, db):
+    member = MembershipFactory(role="client")
+    mine = ProfileFactory(workspace=member.workspace, title="<b>Acme</b> Paris")
+    ProfileFactory(workspace=member.workspace, title="Acme Lyon")  # not assigned to them
+    ProfileFactory(title="Acme Elsewhere")  # another workspace
+    member.profiles.add(mine)
+    client.force_login(member.user)
+
+    response = client.get(f"{home(member)}profile-matches/", {"profile_search": "ACME"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'value="{mine.pk}"> &lt;b&gt;Acme&lt;/b&gt; Paris' in html
+    assert "Lyon" not in html and "Elsewhere" not in html
+    assert 'hx-swap-oob="innerHTML">1 profile match “ACME”.' in html
+
+
+def test_the_profile_search_takes_any_query_string_without_failing(client, db):
+    member = MembershipFactory()
+    ProfileFactory(workspace=member.workspace, title="Acme")
+    client.force_login(member.user)
+    url = f"{home(member)}profile-matches/"
+
+    for query in (
+        {"profiles": ["abc", str(2**70), "-3"], "profile_search": "x" * 5000},
+        {"profile_search": "\x00%_"},
+        {"profiles": str(ProfileFactory().pk)},
+    ):
+        response = client.get(url, query)
+        assert response.status_code == 200, query
+        assert 'role="status"' in response.content.decode()
