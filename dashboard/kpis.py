@@ -6,6 +6,7 @@ report (None) is left out of the sum, and the coverage count says how many posts
 """
 
 import datetime
+import operator
 
 from django.db.models import (
     BigIntegerField,
@@ -142,6 +143,20 @@ def next_post_update(profiles, first_day, last_day):
 def totals_by_network(profiles, first_day, last_day, workspace=None):
     """totals() per network, {platform: figures}: the overview's per-network table. The same
     sums as totals() grouped by network, so a network's row and the KPI cards agree."""
+    rows = _network_rows(profiles, first_day, last_day, workspace)
+    return {platform: _finish(row) for platform, row in rows.items()}
+
+
+def period_figures(profiles, first_day, last_day, workspace=None):
+    """(totals(upcoming=False), totals_by_network()) of a period from one grouped statement:
+    the cards' figures are the networks' rows added up, so the cards and the table agree."""
+    rows = _network_rows(profiles, first_day, last_day, workspace)
+    total = _added_up(rows.values())
+    return _finish(total), {platform: _finish(row) for platform, row in rows.items()}
+
+
+def _network_rows(profiles, first_day, last_day, workspace):
+    """{platform: unfinished figures} from the rollups, or the raw rows while they are unusable."""
     if not rollups.usable():
         rows = (
             period_posts(profiles, first_day, last_day)
@@ -149,11 +164,31 @@ def totals_by_network(profiles, first_day, last_day, workspace=None):
             .annotate(**_post_aggregates())
             .order_by("platform")
         )
-        return {row.pop("platform"): _finish(row) for row in rows}
-    rows = rollups.totals_by_platform(
+        return {row.pop("platform"): row for row in rows}
+    return rollups.totals_by_platform(
         profiles, first_day, last_day, not_reported_by_network, workspace, retired_by_network
     )
-    return {platform: _finish(row) for platform, row in rows.items()}
+
+
+# Of the figures, the update times take an extreme; all others add up.
+EXTREMES = {"oldest_update": min, "newest_update": max, "next_post_update": min}
+
+
+def _added_up(rows):
+    """Rows of figures as one, as a single aggregate over all their posts would give them: what
+    no post reports stays None, counts start at 0."""
+    total = {"posts": 0, "next_post_update": None, "rate_engagements": None, "rate_base": None}
+    total.update(oldest_update=None, newest_update=None)
+    for metric in KPI_METRICS:
+        total.update({f"sum_{metric}": None, f"{metric}_reported": 0, f"{metric}_unsupported": 0})
+    for row in rows:
+        for key, value in row.items():
+            have = total.get(key)
+            if value is None or have is None:
+                total[key] = have if value is None else value
+            else:
+                total[key] = EXTREMES.get(key, operator.add)(have, value)
+    return total
 
 
 def posts_totals(profiles, first_day, last_day):

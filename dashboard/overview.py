@@ -42,8 +42,8 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
     wanted = totals or LIFETIME
     mode = ACTIVITY if wanted == ACTIVITY and covered else LIFETIME
     # The next update comes from the units' schedule: asking each post for it would read them all.
-    published = kpis.totals(profiles, first, last, upcoming=False, workspace=whole)
-    published_before = kpis.totals(profiles, *before, upcoming=False, workspace=whole)
+    published, by_network = kpis.period_figures(profiles, first, last, whole)
+    published_before, by_network_before = kpis.period_figures(profiles, *before, whole)
     if mode == ACTIVITY:
         current = kpis.activity_totals(profiles, first, last)
         # The previous period needs snapshots from before it started to have a baseline.
@@ -81,7 +81,7 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
         "charts": _charts(profiles, first, last, every, whole),
         "heatmap": trends.heatmap(profiles, first, last, whole),
         "top": _top_posts(profiles, first, last),
-        "networks": _networks(profiles, first, last, before, whole),
+        "networks": _networks(by_network, by_network_before),
         "links": links.summary(owned, first, last),
     }
 
@@ -176,11 +176,9 @@ NETWORK_COLUMNS = [
 ]
 
 
-def _networks(profiles, first, last, before, whole):
+def _networks(now, then):
     """A row per network with posts in the period or the comparison period: the KPI cards'
-    lifetime totals (kpis.totals grouped by network) and their change."""
-    now = kpis.totals_by_network(profiles, first, last, whole)
-    then = kpis.totals_by_network(profiles, *before, whole)
+    lifetime totals (kpis.period_figures, by network) and their change."""
     rows = []
     for platform in sorted(now.keys() | then.keys(), key=network_name):
         current, previous = now.get(platform, {}), then.get(platform, {})

@@ -27,6 +27,8 @@ EVERY = ("day", "week", "month")
 MAX_DAYS_BY = {"day": 366, "week": 104 * 7}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HEAT_LEVELS = 5
+# The heatmap's columns, with the span each one's header spells out.
+HOURS = [{"hour": hour, "span": f"{hour:02d}:00–{hour:02d}:59"} for hour in range(24)]
 TOP_POSTS = 10
 
 
@@ -190,6 +192,7 @@ def heatmap(profiles, first, last, workspace=None):
             row = slots.get((weekday, hour), {})
             value = row.get("sum_engagements")
             posts = row.get("posts", 0)
+            summary = _heat_text(posts, value)
             cells.append(
                 {
                     "hour": hour,
@@ -197,19 +200,19 @@ def heatmap(profiles, first, last, workspace=None):
                     "posts": posts,
                     "engagements": value,
                     "level": _level(value, top),
-                    **_heat_text(posts, value),
+                    "summary": summary,
+                    "title": f"{name} {hour:02d}:00: {summary}",
                 }
             )
         table.append({"day": name, "cells": cells})
-    return {"rows": table, "max": top, "hours": list(range(24)), "busy": _busy(table)}
+    return {"rows": table, "max": top, "hours": HOURS, "busy": _busy(table)}
 
 
 def _busy(table):
     """The heatmap's cells with posts, in table order, as rows of a plain table."""
     return [
         {
-            "day": row["day"],
-            "hours": f"{cell['time']}–{cell['hour']:02d}:59",
+            "slot": f"{row['day']} {HOURS[cell['hour']]['span']}",
             "posts": cell["posts"],
             "engagements": cell["engagements"],
         }
@@ -222,11 +225,11 @@ def _busy(table):
 def _heat_text(posts, engagements):
     """A cell's tooltip: 168 cells, formatted here rather than by template filters each."""
     if not posts:
-        return {"summary": "no posts"}
+        return "no posts"
     plural = "" if posts == 1 else "s"
     if engagements is None:
-        return {"summary": f"{posts:,} post{plural}, engagements not reported"}
-    return {"summary": f"{engagements:,} engagements from {posts:,} post{plural}"}
+        return f"{posts:,} post{plural}, engagements not reported"
+    return f"{engagements:,} engagements from {posts:,} post{plural}"
 
 
 def _level(value, top):

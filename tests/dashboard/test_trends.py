@@ -107,6 +107,7 @@ def test_heatmap_cell_equals_engagements_of_posts_in_that_weekday_and_hour(profi
         "engagements": None,
         "level": 0,
         "summary": "1 post, engagements not reported",
+        "title": "Tue 18:00: 1 post, engagements not reported",
     }
     assert result["rows"][1]["cells"][9]["engagements"] == 11
     assert result["rows"][2]["cells"][0]["posts"] == 0
@@ -118,9 +119,9 @@ def test_heatmap_lists_the_slots_with_posts_for_a_plain_table(profile):
     result = trends.heatmap(_profiles(profile), FIRST, LAST)
 
     assert result["busy"] == [
-        {"day": "Mon", "hours": "09:00–09:59", "posts": 2, "engagements": 12},
-        {"day": "Tue", "hours": "09:00–09:59", "posts": 1, "engagements": 11},
-        {"day": "Tue", "hours": "18:00–18:59", "posts": 1, "engagements": None},
+        {"slot": "Mon 09:00–09:59", "posts": 2, "engagements": 12},
+        {"slot": "Tue 09:00–09:59", "posts": 1, "engagements": 11},
+        {"slot": "Tue 18:00–18:59", "posts": 1, "engagements": None},
     ]
 
 

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard import kpis, tasks, trends, upsert, workspace_rollups
+from dashboard import kpis, rollups, tasks, trends, upsert, workspace_rollups
 from dashboard.models import PlatformPost, ProfileTotals, RollupBacklog
 from tests.accounts.factories import MembershipFactory, ProfileFactory, WorkspaceFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -41,6 +41,27 @@ def agency():
     PlatformPostFactory(profile=ProfileFactory(), published_at=NOW, engagements=1000)
     workspace_rollups.refresh(workspace.pk)
     return workspace, [p.pk for p in profiles]
+
+
+def test_the_cards_are_the_networks_rows_added_up(agency, monkeypatch):
+    workspace, ids = agency
+    whole = workspace_rollups.whole(workspace.pk, ids)
+    for where in (whole, None):
+        totals, by_network = kpis.period_figures(ids, FIRST, LAST, where)
+        assert totals == kpis.totals(ids, FIRST, LAST, upcoming=False, workspace=where)
+        assert by_network == kpis.totals_by_network(ids, FIRST, LAST, where)
+        assert sorted(by_network) == ["facebook", "instagram", "tiktok", "youtube"]
+    long_ago = FIRST - timedelta(days=900), FIRST - timedelta(days=800)
+    assert kpis.period_figures(ids, *long_ago, whole) == (
+        kpis.totals(ids, *long_ago, upcoming=False, workspace=whole),
+        {},
+    )
+    # While a zone change rebuilds the rollups the figures come from the posts themselves.
+    monkeypatch.setattr(rollups, "usable", lambda: False)
+    for period in ((FIRST, LAST), long_ago):
+        totals, by_network = kpis.period_figures(ids, *period)
+        assert totals == kpis.posts_totals(ids, *period)
+        assert by_network == kpis.totals_by_network(ids, *period)
 
 
 def assert_figures_equal_the_raw_rows(workspace, ids):
