@@ -8,7 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboard import upsert
+from dashboard.ayrshare import normalize
 from dashboard.ayrshare.normalize import HistoryPost, NetworkPost, NetworkRef
+from dashboard.bench.pipeline import raw_items
 from dashboard.metrics import METRICS
 from dashboard.models import MetricSnapshot, PlatformPost, Post
 from tests.accounts.factories import ProfileFactory
@@ -286,3 +288,41 @@ def test_a_post_whose_schedule_moved_is_written(profile):
     moved = replace(history_post("AyrS", status="pending"), schedule_date=NOW + timedelta(days=2))
     upsert.upsert_posts(profile, [moved], NOW)
     assert Post.objects.get().schedule_date == NOW + timedelta(days=2)
+
+
+@pytest.mark.django_db
+def test_the_json_batch_stores_what_bulk_create_stores():
+    """On PostgreSQL the rows go as one JSON document; SQLite takes bulk_create. Every column
+    of every network's items must come out the same either way, new rows and updated ones."""
+    ours, reference = ProfileFactory(), ProfileFactory()
+    items = [normalize.platform_post(platform, raw) for platform, raw in raw_items(120)]
+    assert len({np.platform for np in items}) >= 6
+    fields = ["published_at", "text", "raw", "metric_notes", "synced_at", *METRICS]
+    for round_, now in enumerate((NOW, NOW + timedelta(hours=1))):
+        for np in items:
+            np.metrics["likes"] = (np.metrics.get("likes") or 0) + round_
+        rows = {
+            profile: [upsert._merged_row(profile, np, None, now, "history") for np in items]
+            for profile in (ours, reference)
+        }
+        rows[ours][0].text = 'Quotes " \\ and ünïcödé 🎉, {braces}, [brackets]'
+        rows[reference][0].text = rows[ours][0].text
+        upsert._write_network_posts(rows[ours], fields)
+        PlatformPost.objects.bulk_create(
+            rows[reference],
+            update_conflicts=True,
+            unique_fields=["profile", "platform", "social_id"],
+            update_fields=fields,
+        )
+        stored = {
+            profile: list(
+                PlatformPost.objects.filter(profile=profile)
+                .order_by("platform", "social_id")
+                .values(*(f.attname for f in upsert._WRITTEN if f.name != "profile"))
+            )
+            for profile in (ours, reference)
+        }
+        assert stored[ours] == stored[reference]
+        assert len(stored[ours]) == len(items)
+        by_key = dict(PlatformPost.objects.filter(profile=ours).values_list("social_id", "pk"))
+        assert {row.social_id: row.pk for row in rows[ours]} == by_key
