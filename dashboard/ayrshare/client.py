@@ -520,7 +520,7 @@ class AyrshareClient:
         """The answer's data, or the typed error; `attempts` is how many calls were made."""
         status = response.status_code
         try:
-            data = json.loads(content)
+            data = _parse(content)
         except ValueError:
             data, is_json = None, False
         else:
@@ -565,7 +565,7 @@ class AyrshareClient:
     def _server_error(self, response, content, endpoint, attempts):
         """The TransientError a 5xx answer ends its call with, after `attempts` calls."""
         try:
-            data = json.loads(content)
+            data = _parse(content)
         except ValueError:
             data = None
         code, message, errors = self._error_details(data)
@@ -775,3 +775,22 @@ def _rate_limit_usage(headers):
         return {"max": int(headers["x-ratelimit-max"]), "count": int(headers["x-ratelimit-count"])}
     except (KeyError, ValueError):
         return None
+
+
+def _parse(content):
+    """An answer's JSON as PostgreSQL can store it. A NUL character fits in neither its text nor
+    its jsonb, and NaN or Infinity (which Python's parser accepts) in no jsonb: one caption or
+    number like that would fail its whole page on every run. They are read as absent."""
+    data = json.loads(content, parse_constant=lambda _constant: None)
+    nul = b"\\u0000" if isinstance(content, bytes) else "\\u0000"
+    return _without_nul(data) if nul in content else data
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value

@@ -1021,3 +1021,27 @@ def test_defaults_come_from_django_settings(rsps, settings, sleeps):
 
     assert len(rsps.calls) == 1
     assert rsps.calls[0].request.req_kwargs["timeout"] == (2.0, 7.0)
+
+
+@pytest.mark.django_db
+def test_a_caption_with_nul_characters_and_a_nan_count_are_stored_without_them(rsps, make_client):
+    from dashboard import upsert
+    from dashboard.ayrshare import normalize
+    from dashboard.models import PlatformPost
+    from tests.accounts.factories import ProfileFactory
+
+    body = (FIXTURES / "current" / "history_facebook.json").read_text()
+    body = body.replace('"Summer opening hours"', '"Summer\\u0000 opening hours"')
+    body = body.replace('"likeCount": 64', '"likeCount": NaN')
+    rsps.get(f"{BASE}/history/facebook", body=body, content_type="application/json")
+    profile = ProfileFactory()
+
+    answer = make_client().platform_history("facebook")
+    posts = normalize.platform_posts("facebook", answer)
+    upsert.upsert_network_posts(profile, posts, datetime.now(UTC))
+
+    stored = {p.social_id: p for p in PlatformPost.objects.filter(profile=profile)}
+    assert len(stored) == 2  # the page is stored whole, not refused for one caption
+    assert stored["104619420979033_1185120442210987"].text == "Summer opening hours"
+    assert stored["104619420979033_1187733406612245"].likes is None  # NaN is no count
+    assert stored["104619420979033_1187733406612245"].comments == 9
