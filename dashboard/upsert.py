@@ -306,10 +306,9 @@ def _write_network_posts(rows, update_fields):
     """Insert the rows, or update `update_fields` of the stored ones; sets each row's pk (the
     snapshots use it).
 
-    On PostgreSQL the batch goes as one JSON document read by jsonb_to_recordset. bulk_create
-    sends a text array per column instead, and psycopg escapes every item of the `raw` column's
-    array in Python: 69 ms of CPU per 1,000 items, where dumping them as one document costs
-    about 10 (see docs/performance.md, "Sync writes").
+    On PostgreSQL the batch goes as one JSON document, read by jsonb_to_recordset. bulk_create
+    sends an array per column instead, and psycopg quotes every item of the text and JSON
+    arrays in Python: most of the sync's CPU (docs/performance.md, "Sync writes (P9)").
     """
     if connection.vendor != "postgresql":
         PlatformPost.objects.bulk_create(
