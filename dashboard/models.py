@@ -392,6 +392,13 @@ class SyncState(models.Model):
                 Coalesce(Greatest("next_update", "backoff_until"), models.Value(DUE_SINCE_EVER)),
                 name="sync_state_due",
             ),
+            # The overview's profile cards put profiles with failing units first: this index
+            # holds only those units, so finding them does not read every unit of every profile.
+            models.Index(
+                fields=["profile"],
+                condition=models.Q(consecutive_failures__gt=0),
+                name="sync_state_failing",
+            ),
         ]
 
     def __str__(self):

@@ -14,7 +14,7 @@ from accounts import zones
 from dashboard import charts, followers, kpis, links, locales, trends, workspace_rollups
 from dashboard.metrics import RATE_SENTENCE, network_name
 from dashboard.moments import clock, upcoming
-from dashboard.queries import metric_reason
+from dashboard.queries import metric_reason, posts_of
 
 LIFETIME, ACTIVITY = "lifetime", "activity"
 RATE_FORMULA = RATE_SENTENCE
@@ -31,11 +31,12 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
     `totals`: LIFETIME or ACTIVITY (None: LIFETIME). `before`: the comparison period
     (None: the period just before, of the same length).
     """
-    # "All time" starts with the earliest post (today when there is none yet).
-    first, last = kpis.closed_period(first, last, profiles, whole)
     # Tables other than the posts take the whole workspace's profiles as a subquery: a shorter
     # statement to build and send than 300 ids, and their per-profile indexes serve it alike.
     owned = workspace_rollups.active_profiles(whole.pk) if whole else profiles
+    profiles = posts_of(profiles, owned)
+    # "All time" starts with the earliest post (today when there is none yet).
+    first, last = kpis.closed_period(first, last, profiles, whole)
     before = before or kpis.previous_period(first, last)
     every = trends.grouping(first, last, every or default_every(first, last))
     covered, earliest = kpis.snapshots_cover(owned, first)

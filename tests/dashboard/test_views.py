@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard import picker
+from dashboard import picker, queries
 from dashboard.models import SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -123,13 +123,17 @@ def test_an_agency_home_shows_failing_profiles_first_and_links_to_all_of_them(cl
         ProfileFactory(workspace=membership.workspace, title=f"Client {n:02d}") for n in range(26)
     ]
     SyncState.objects.create(profile=profiles[25], unit="history", consecutive_failures=3)
-    PlatformPostFactory(profile=profiles[24], text="Newest post of a client without a card")
+    for unit in ("history", "social"):
+        SyncState.objects.create(profile=profiles[24], unit=unit, consecutive_failures=1)
+    SyncState.objects.create(profile=profiles[3], unit="links", last_success=timezone.now())
+    PlatformPostFactory(profile=profiles[23], text="Newest post of a client without a card")
     client.force_login(membership.user)
 
     page = client.get(home(membership)).content.decode()
 
     cards = re.findall(r'<article class="card profile-card">\s*<h3>.*?</svg> ([^<]+)</h3>', page)
-    assert cards == ["Client 25"] + [f"Client {n:02d}" for n in range(23)]
+    # The most failing units first, then by title.
+    assert cards == ["Client 24", "Client 25"] + [f"Client {n:02d}" for n in range(22)]
     assert "Showing 24 of 26 profiles, those with failing syncs first." in page
     assert f'href="/w/{membership.workspace.slug}/agency/">Compare all 26' in page
     assert "Newest post of a client without a card" in page
@@ -189,3 +193,38 @@ def test_the_profile_search_takes_any_query_string_without_failing(client, db):
         response = client.get(url, query)
         assert response.status_code == 200, query
         assert 'role="status"' in response.content.decode()
+
+
+def test_past_the_listed_profiles_each_member_still_sees_only_their_posts(client, db, monkeypatch):
+    # Beyond LISTED_PROFILES the pages filter posts by a subquery of profiles, not their ids;
+    # past COUNT_CAP matching posts the posts page reads them the way it does at scale.
+    monkeypatch.setattr(queries, "LISTED_PROFILES", 2)
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    owner = MembershipFactory()
+    workspace = owner.workspace
+    assigned = [ProfileFactory(workspace=workspace, title=f"Assigned {n}") for n in range(3)]
+    unassigned = ProfileFactory(workspace=workspace, title="Unassigned")
+    for n, profile in enumerate([*assigned, unassigned]):
+        PlatformPostFactory(profile=profile, text=f"Post of {profile.title}", engagements=10 + n)
+    PlatformPostFactory(profile=ProfileFactory(), text="Post of another workspace", engagements=99)
+    client_member = MembershipFactory(workspace=workspace, role="client")
+    client_member.profiles.add(*assigned)
+
+    client.force_login(owner.user)
+    page = client.get(home(owner)).content.decode()
+    top = page.split('id="top-heading"')[1].split("</table>")[0]
+    assert re.findall(r"Post of ([\w ]+)", top) == [
+        "Unassigned",
+        "Assigned 2",
+        "Assigned 1",
+        "Assigned 0",
+    ]
+    assert "another workspace" not in page
+
+    client.force_login(client_member.user)
+    for path in ("", "posts/", "posts/export.csv"):
+        response = client.get(f"{home(owner)}{path}")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        page = body.decode()
+        assert "Post of Assigned 0" in page and "Post of Assigned 2" in page
+        assert "Post of Unassigned" not in page and "another workspace" not in page
