@@ -167,7 +167,8 @@ def posts_by_platform(profiles, first, last, every="day"):
 def heatmap(profiles, first, last, workspace=None):
     """Engagements by posting weekday (Mon first) × hour, with an intensity level per cell.
 
-    Returns {"rows": [{"day": "Mon", "cells": [{"hour", "posts", "engagements", "level"}]}],
+    Returns {"rows": [{"day": "Mon", "cells": [{"hour", "posts", "engagements", "level",
+    "title"}]}],
     "max": int|None, "busy": [...]}. A slot without posts or without reported engagements has
     engagements None. "busy" lists the slots with posts for the table under the heatmap: a
     cell's numbers are otherwise only in its hover title, out of reach of keyboard and touch.
@@ -192,16 +193,13 @@ def heatmap(profiles, first, last, workspace=None):
             row = slots.get((weekday, hour), {})
             value = row.get("sum_engagements")
             posts = row.get("posts", 0)
-            summary = _heat_text(posts, value)
             cells.append(
                 {
                     "hour": hour,
-                    "time": f"{hour:02d}:00",
                     "posts": posts,
                     "engagements": value,
                     "level": _level(value, top),
-                    "summary": summary,
-                    "title": f"{name} {hour:02d}:00: {summary}",
+                    "title": f"{name} {hour:02d}:00: {_heat_text(posts, value)}",
                 }
             )
         table.append({"day": name, "cells": cells})

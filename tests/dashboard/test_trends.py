@@ -102,17 +102,15 @@ def test_heatmap_cell_equals_engagements_of_posts_in_that_weekday_and_hour(profi
     tuesday_18 = result["rows"][1]["cells"][18]
     assert tuesday_18 == {
         "hour": 18,
-        "time": "18:00",
         "posts": 1,
         "engagements": None,
         "level": 0,
-        "summary": "1 post, engagements not reported",
         "title": "Tue 18:00: 1 post, engagements not reported",
     }
     assert result["rows"][1]["cells"][9]["engagements"] == 11
     assert result["rows"][2]["cells"][0]["posts"] == 0
-    assert monday_9["summary"] == "12 engagements from 2 posts"
-    assert result["rows"][2]["cells"][0]["summary"] == "no posts"
+    assert monday_9["title"] == "Mon 09:00: 12 engagements from 2 posts"
+    assert result["rows"][2]["cells"][0]["title"] == "Wed 00:00: no posts"
 
 
 def test_heatmap_lists_the_slots_with_posts_for_a_plain_table(profile):

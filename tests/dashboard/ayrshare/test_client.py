@@ -14,6 +14,8 @@ import requests
 import responses
 from responses import matchers
 
+from dashboard import upsert
+from dashboard.ayrshare import normalize
 from dashboard.ayrshare.client import (
     AuthError,
     AyrshareClient,
@@ -27,6 +29,8 @@ from dashboard.ayrshare.client import (
     RequestError,
     TransientError,
 )
+from dashboard.models import PlatformPost
+from tests.accounts.factories import ProfileFactory
 from tests.ayrshare_docs import history_by_id_examples
 
 BASE = "https://ayrshare.invalid/api"
@@ -1025,11 +1029,6 @@ def test_defaults_come_from_django_settings(rsps, settings, sleeps):
 
 @pytest.mark.django_db
 def test_a_caption_with_nul_characters_and_a_nan_count_are_stored_without_them(rsps, make_client):
-    from dashboard import upsert
-    from dashboard.ayrshare import normalize
-    from dashboard.models import PlatformPost
-    from tests.accounts.factories import ProfileFactory
-
     body = (FIXTURES / "current" / "history_facebook.json").read_text()
     body = body.replace('"Summer opening hours"', '"Summer\\u0000 opening hours"')
     body = body.replace('"likeCount": 64', '"likeCount": NaN')
