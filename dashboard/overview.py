@@ -14,7 +14,7 @@ from accounts import zones
 from dashboard import charts, followers, kpis, links, locales, trends, workspace_rollups
 from dashboard.metrics import RATE_SENTENCE, network_name
 from dashboard.moments import clock, upcoming
-from dashboard.queries import metric_reason, posts_of
+from dashboard.queries import ids_or_subquery, metric_reason
 
 LIFETIME, ACTIVITY = "lifetime", "activity"
 RATE_FORMULA = RATE_SENTENCE
@@ -34,7 +34,7 @@ def build(first, last, profiles, *, whole=None, every=None, totals=None, before=
     # Tables other than the posts take the whole workspace's profiles as a subquery: a shorter
     # statement to build and send than 300 ids, and their per-profile indexes serve it alike.
     owned = workspace_rollups.active_profiles(whole.pk) if whole else profiles
-    profiles = posts_of(profiles, owned)
+    profiles = ids_or_subquery(profiles, owned)
     # "All time" starts with the earliest post (today when there is none yet).
     first, last = kpis.closed_period(first, last, profiles, whole)
     before = before or kpis.previous_period(first, last)

@@ -18,7 +18,7 @@ from dashboard.metrics import missing_reason
 from dashboard.models import PlatformPost
 
 PAGE_SIZE = 50
-# Up to this many profiles the overview filters posts by a list of their ids, which PostgreSQL
+# Up to this many profiles the pages filter posts by a list of their ids, which PostgreSQL
 # plans from each id's statistics. Beyond it, building and sending the list costs more than any
 # plan saves: 10,000 ids took 90 ms a query of top posts, a subquery of the same profiles 2 ms.
 LISTED_PROFILES = 1000
@@ -62,7 +62,11 @@ def exported_posts(membership, filters):
 def _listed(visible):
     ids = list(visible.values_list("pk", flat=True))
     # No ids would make `IN ()`, which Django turns into no SQL at all; COPY needs a statement.
-    return Q(profile_id__in=posts_of(ids, visible.values("pk"))) if ids else _in_profiles(visible)
+    return (
+        Q(profile_id__in=ids_or_subquery(ids, visible.values("pk")))
+        if ids
+        else _in_profiles(visible)
+    )
 
 
 def tab_counts(membership, filters, shown_count):
@@ -412,8 +416,8 @@ def metric_reason(post, name):
     )
 
 
-def posts_of(ids, same_profiles):
-    """What to filter posts by profile with: the `ids`, or `same_profiles` (a subquery of the
+def ids_or_subquery(ids, same_profiles):
+    """What to filter rows by profile with: the `ids`, or `same_profiles` (a subquery of the
     very same profiles) when there are more than LISTED_PROFILES of them."""
     return ids if len(ids) <= LISTED_PROFILES else same_profiles
 

@@ -12,7 +12,7 @@ from dashboard.filters import PostFilters, with_defaults
 from dashboard.metrics import network_name
 from dashboard.models import PlatformPost, SyncState
 from dashboard.moments import zone_name
-from dashboard.queries import count_per_profile, posts_of
+from dashboard.queries import count_per_profile, ids_or_subquery
 
 # An agency's hundreds of cards would be a wall, not an overview: the cards show the first ones
 # (failing syncs first) and the agency view compares them all.
@@ -124,7 +124,7 @@ def _profile_sections(visible):
     # backward finds the newest ten without sorting every post of every profile.
     recent = (
         PlatformPost.objects.filter(
-            profile__in=posts_of(ids, visible.values("pk")), published_at__lte=timezone.now()
+            profile__in=ids_or_subquery(ids, visible.values("pk")), published_at__lte=timezone.now()
         )
         .select_related("profile")
         .order_by("-sort_time", "-pk")[:RECENT_POSTS]

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Membership
-from dashboard import trends
+from dashboard import agency, trends
 from dashboard.models import AccountMetrics, LinkedAccount, PlatformPost, SyncState
 from tests.accounts.factories import MembershipFactory, ProfileFactory
 from tests.dashboard.factories import PlatformPostFactory
@@ -148,7 +148,7 @@ def test_sorting_by_title_ignores_case_and_links_flip_the_direction(client, memb
 def test_bad_sort_or_period_is_a_400_with_a_message(client, member, three):
     response = client.get(url(member, "?sort=-password"))
     assert response.status_code == 400
-    assert "Sort:" in response.content.decode()
+    assert "Sort by: Select a valid choice." in response.content.decode()
     response = client.get(url(member, "?start=2026-03-10&end=2026-03-01"))
     assert response.status_code == 400
     assert "after" in response.content.decode()
@@ -330,3 +330,33 @@ def test_many_problems_show_two_and_link_to_the_rest_on_the_sync_page(client, me
     assert health.count("Ayrshare is down") == 2
     sync = f"/w/{member.workspace.slug}/sync/#sync-profile-{acme.pk}"
     assert f'<a class="small" href="{sync}">and 1 more on the Sync page</a>' in health
+
+
+def test_past_a_page_of_profiles_the_table_pages_them_sorted_as_a_whole(
+    client, member, monkeypatch
+):
+    monkeypatch.setattr(agency, "PAGE_SIZE", 2)
+    for title, engagements in [("A", 5), ("B", 40), ("C", 10), ("D", 30), ("E", None)]:
+        profile = ProfileFactory(workspace=member.workspace, title=title)
+        PlatformPostFactory(profile=profile, engagements=engagements, published_at=days_ago(1))
+
+    first = client.get(url(member)).content.decode()
+    assert profile_order(first) == ["A", "B"]
+    assert "profiles 1–2 of 5." in first and "Page 1 of 3" in first
+    assert 'href="?page=2" hx-get="?page=2"' in first and 'rel="prev"' not in first
+
+    # The second page of the whole workspace by engagements, not of the first page's rows.
+    second = client.get(url(member, "?sort=-engagements&page=2")).content.decode()
+    assert profile_order(second) == ["C", "A"]
+    assert "profiles 3–4 of 5." in second
+    assert ">10</td>" in row_of(second, "C") and ">5</td>" in row_of(second, "A")
+    # A new sort starts again from the first page; the pager keeps the sort.
+    assert 'href="?sort=engagements"' in second
+    assert 'href="?sort=-engagements&amp;page=1"' in second
+    assert 'href="?sort=-engagements&amp;page=3"' in second
+
+    # A page past the end shows the last one; a page that is no number is a message.
+    assert profile_order(client.get(url(member, "?page=9")).content.decode()) == ["E"]
+    response = client.get(url(member, "?page=two"))
+    assert response.status_code == 400
+    assert "Page: Enter a whole number." in response.content.decode()
