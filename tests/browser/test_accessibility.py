@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from dashboard import agency
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -49,6 +50,7 @@ def test_every_signed_in_page_passes_axe_and_reflows(
     screenshot,
     synced,
     size,  # noqa: F811
+    monkeypatch,
 ):
     page.set_viewport_size(size)
     sign_in(page, live_server, "olivia")
@@ -56,6 +58,15 @@ def test_every_signed_in_page_passes_axe_and_reflows(
     for name, url_name, query in PAGES:
         page.goto(live_server.url + reverse(url_name, args=["northwind"]) + query)
         problems += check(page, axe, screenshot, name)
+
+    # The agency table a page at a time, with its pager; its links swap the table in place.
+    monkeypatch.setattr(agency, "PAGE_SIZE", 1)
+    page.goto(live_server.url + reverse("agency", args=["northwind"]) + "?page=2")
+    pager = page.get_by_role("navigation", name="Pages of profiles")
+    problems += check(page, axe, screenshot, "agency-paged")
+    pager.get_by_role("link", name="Previous profiles").click()
+    expect(page).to_have_url(re.compile(r"[?&]page=1$"))
+    expect(pager.get_by_text("Page 1 of")).to_be_visible()
 
     # States: the posts table after an htmx filter, and the drawer open.
     page.goto(live_server.url + reverse("posts", args=["northwind"]))
