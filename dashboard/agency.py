@@ -79,7 +79,7 @@ def _sort_choices():
 SORTS = _sort_choices()
 
 
-# What each sorted column reads for every profile (Row.load); the title reads nothing.
+# What each sorted column reads for every profile (_load); the title reads nothing.
 SORT_PARTS = {
     "posts": "totals",
     "impressions": "totals",

@@ -29,34 +29,45 @@ def period_links(profiles, first, last):
 
 def summary(profiles, first, last):
     """Links created in the period, their clicks (None: none known, with the reason), the
-    clicks' "as of" time (when they were last synced) and the most clicked few."""
+    clicks' "as of" time (the last sync that read them) and the most clicked few."""
     links = period_links(profiles, first, last)
     numbers = links.aggregate(
         links=Count("pk"),
         reported=Count("pk", filter=Q(clicks__isnull=False)),
         clicks=Sum("clicks"),
-        as_of=Max("synced_at"),
+        written=Max("synced_at"),
     )
-    # Two statements whatever the case: the top links when clicks are known, else why not.
-    if numbers["reported"]:
-        top = list(
-            links.filter(clicks__isnull=False)
-            .defer("raw")
-            .select_related("profile")
-            .order_by("-clicks", "pk")[:TOP_LINKS]
-        )
-        reason = ""
-    else:
-        top, reason = [], _reason(profiles, numbers)
-    return {**numbers, "top": top, "reason": reason}
-
-
-def _reason(profiles, numbers):
-    if numbers["links"]:
-        return _("Ayrshare has not reported clicks for these links yet.")
+    # A sync writes only the links that changed: the unit's last success says when the
+    # unchanged ones were last read.
     state = SyncState.objects.filter(profile__in=profiles, unit=UNIT).aggregate(
         synced=Max("last_success"), failing=Count("pk", filter=~Q(last_error=""))
     )
+    numbers["as_of"] = max(
+        (when for when in (numbers.pop("written"), state["synced"]) if when), default=None
+    )
+    # Three statements at most: the top links when clicks are known, else why not.
+    if numbers["reported"]:
+        top = list(
+            ShortLink.objects.filter(pk__in=_most_clicked(links))
+            .defer("raw")
+            .select_related("profile")
+            .order_by("-clicks", "pk")
+        )
+        reason = ""
+    else:
+        top, reason = [], _reason(numbers, state)
+    return {**numbers, "top": top, "reason": reason}
+
+
+def _most_clicked(links):
+    # Ranked on the period index's own columns; only the few shown are read whole.
+    ranked = links.filter(clicks__isnull=False).order_by("-clicks", "pk")
+    return ranked.values("pk")[:TOP_LINKS]
+
+
+def _reason(numbers, state):
+    if numbers["links"]:
+        return _("Ayrshare has not reported clicks for these links yet.")
     if state["synced"] is not None:
         return _("No shortened link was created in the period.")
     if state["failing"]:

@@ -267,6 +267,15 @@ class ShortLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["profile", "link_id"], name="short_link_unique")
         ]
+        indexes = [
+            # The links panel: a period's links of thousands of profiles are summed and ranked
+            # from the index alone, without reading their wide rows (links.summary).
+            models.Index(
+                fields=["profile", "created_at"],
+                include=["id", "clicks", "synced_at"],
+                name="short_link_period",
+            )
+        ]
 
     def __str__(self):
         return self.short_url or self.link_id

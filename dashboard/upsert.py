@@ -600,7 +600,24 @@ def upsert_account_metrics(profile, snapshots, today):
     return len(rows)
 
 
+# What a stored link is compared on: all but its raw item and synced_at.
+LINK_COMPARED = ("short_url", "original_url", "clicks", "clicks_by_platform", "created_at")
+
+
 def upsert_links(profile, links, now):
+    """Write the links that are new or whose values changed; returns how many were written.
+
+    GET /links answers with every link of the profile at each call, most of them unchanged:
+    rewriting them all made each call cost its page size (and left a dead row behind for each).
+    The clicks' "as of" time is the links unit's last success (links.summary), not a row's.
+    """
+    by_id = {link.link_id: link for link in links if link.link_id}
+    stored = {
+        row["link_id"]: row
+        for row in ShortLink.objects.filter(profile=profile, link_id__in=by_id).values(
+            "link_id", *LINK_COMPARED
+        )
+    }
     rows = [
         ShortLink(
             profile=profile,
@@ -613,19 +630,20 @@ def upsert_links(profile, links, now):
             raw=link.raw,
             synced_at=now,
         )
-        for link in links
-        if link.link_id
+        for link in by_id.values()
+        if _link_changed(stored.get(link.link_id), link)
     ]
     ShortLink.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["profile", "link_id"],
-        update_fields=[
-            *("short_url", "original_url", "clicks", "clicks_by_platform", "created_at"),
-            *("raw", "synced_at"),
-        ],
+        update_fields=[*LINK_COMPARED, "raw", "synced_at"],
     )
     return len(rows)
+
+
+def _link_changed(stored, link):
+    return stored is None or any(stored[name] != getattr(link, name) for name in LINK_COMPARED)
 
 
 def upsert_playlists(profile, playlists, now):

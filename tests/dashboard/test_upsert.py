@@ -12,7 +12,7 @@ from dashboard.ayrshare import normalize
 from dashboard.ayrshare.normalize import HistoryPost, NetworkPost, NetworkRef
 from dashboard.bench.pipeline import raw_items
 from dashboard.metrics import METRICS
-from dashboard.models import MetricSnapshot, PlatformPost, Post
+from dashboard.models import MetricSnapshot, PlatformPost, Post, ShortLink
 from tests.accounts.factories import ProfileFactory
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -288,6 +288,31 @@ def test_a_post_whose_schedule_moved_is_written(profile):
     moved = replace(history_post("AyrS", status="pending"), schedule_date=NOW + timedelta(days=2))
     upsert.upsert_posts(profile, [moved], NOW)
     assert Post.objects.get().schedule_date == NOW + timedelta(days=2)
+
+
+def link(link_id, clicks):
+    return normalize.Link(
+        link_id=link_id,
+        short_url=f"https://ayr.app/l/{link_id}",
+        original_url="https://example.com/spring",
+        clicks=clicks,
+        created_at=NOW - timedelta(days=3),
+        raw={"id": link_id, "clicks": clicks},
+        clicks_by_platform={"facebook": clicks},
+    )
+
+
+def test_links_that_repeat_what_we_hold_are_not_rewritten(profile):
+    upsert.upsert_links(profile, [link("a", 5), link("b", 7)], NOW)
+    later = NOW + timedelta(hours=1)
+
+    with CaptureQueriesContext(connection) as queries:
+        written = upsert.upsert_links(profile, [link("a", 5), link("b", 9), link("c", 0)], later)
+
+    assert written == 2
+    assert len(_writes(queries)) == 1
+    stored = {row.link_id: (row.clicks, row.synced_at) for row in ShortLink.objects.all()}
+    assert stored == {"a": (5, NOW), "b": (9, later), "c": (0, later)}
 
 
 @pytest.mark.django_db
