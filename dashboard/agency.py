@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,8 +87,8 @@ SORT_PARTS = {
     "engagement_rate": "totals",
     "followers": "followers",
     "growth": "followers",
-    "last_sync": "health",
-    "health": "health",
+    "last_sync": "rank",
+    "health": "rank",
 }
 
 
@@ -243,13 +243,16 @@ def _load(rows, part, first, last, profiles):
         found = _post_totals(profiles, first, last)
     elif part == "followers":
         found = follower_totals(profiles, first, last)["by_profile"]
+    elif part == "rank":
+        found = health_ranks(profiles)
     else:
         found = sync_health(profiles)
     for row in rows:
         entry = found.get(row.profile.pk)
-        if part == "health":
-            entry = entry or never_synced()
-        setattr(row, part, entry or {})
+        if part in ("health", "rank"):
+            row.health = entry or never_synced()
+        else:
+            setattr(row, part, entry or {})
 
 
 def _post_totals(profiles, first, last):
@@ -314,6 +317,31 @@ def sync_health(profiles):
             entry["stale"].append(f"{name}: due since {clock(next_update)}")
     for entry in result.values():
         _badge(entry)
+    return result
+
+
+def health_ranks(profiles):
+    """{profile_id: {"badge", "last_success"}}: what the health and last-sync columns sort on,
+    counted by the database. sync_health's reasons take every unit into Python: at 10,000
+    profiles, 80,000 rows for a page that shows 100 of them."""
+    stale_before = timezone.now() - STALE_AFTER
+    grouped = (
+        SyncState.objects.filter(profile__in=profiles)
+        .order_by()
+        .values("profile")
+        .annotate(
+            failing=Count("pk", filter=Q(consecutive_failures__gt=0)),
+            # As sync_health: never updated, or due for longer than STALE_AFTER.
+            stale=Count(
+                "pk", filter=Q(last_success__isnull=True) | Q(next_update__lt=stale_before)
+            ),
+            latest=Max("last_success"),  # not "last_success": the filters above read the column
+        )
+    )
+    result = {}
+    for entry in grouped:
+        badge = "Failing" if entry["failing"] else "Stale" if entry["stale"] else "OK"
+        result[entry["profile"]] = {"badge": badge, "last_success": entry["latest"]}
     return result
 
 

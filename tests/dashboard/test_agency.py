@@ -360,3 +360,43 @@ def test_past_a_page_of_profiles_the_table_pages_them_sorted_as_a_whole(
     response = client.get(url(member, "?page=two"))
     assert response.status_code == 400
     assert "Page: Enter a whole number." in response.content.decode()
+
+
+def test_sorted_by_health_or_last_sync_each_page_shows_the_badges_it_was_ranked_by(
+    client, member, monkeypatch
+):
+    monkeypatch.setattr(agency, "PAGE_SIZE", 2)
+    now, hour = timezone.now(), datetime.timedelta(hours=1)
+    units = {
+        "Fine": [(now - hour, now + hour, 0)],
+        "Behind": [(now - 3 * hour, now - 2 * hour, 0)],
+        "Broken": [(now - 5 * hour, now, 2)],
+        "Mixed": [(now - 2 * hour, now + hour, 0), (None, None, 0)],
+        "New": [],
+    }
+    for title, states in units.items():
+        profile = ProfileFactory(workspace=member.workspace, title=title)
+        for n, (success, due, failures) in enumerate(states):
+            SyncState.objects.create(
+                profile=profile,
+                unit=("history", "links")[n],
+                last_success=success,
+                next_update=due,
+                consecutive_failures=failures,
+            )
+
+    pages = [client.get(url(member, f"?sort=-health&page={n}")).content.decode() for n in (1, 2, 3)]
+
+    assert [profile_order(page) for page in pages] == [
+        ["Broken", "Behind"],
+        ["Mixed", "New"],
+        ["Fine"],
+    ]
+    badges = [">Failing<", ">Stale<", ">Stale<", ">Stale<", ">OK<"]
+    shown = [health_of(page, title) for page in pages for title in profile_order(page)]
+    assert all(badge in cell for badge, cell in zip(badges, shown, strict=True))
+    # Longest ago first; never synced last.
+    oldest = client.get(url(member, "?sort=last_sync")).content.decode()
+    assert profile_order(oldest) == ["Broken", "Behind"]
+    last = client.get(url(member, "?sort=last_sync&page=3")).content.decode()
+    assert profile_order(last) == ["New"]
