@@ -356,7 +356,8 @@ def test_past_a_page_of_profiles_the_table_pages_them_sorted_as_a_whole(
     assert 'href="?sort=-engagements&amp;page=3"' in second
 
     # A page past the end shows the last one; a page that is no number is a message.
-    assert profile_order(client.get(url(member, "?page=9")).content.decode()) == ["E"]
+    past_the_end = client.get(url(member, "?page=9")).content.decode()
+    assert profile_order(past_the_end) == ["E"] and "profile 5 of 5." in past_the_end
     response = client.get(url(member, "?page=two"))
     assert response.status_code == 400
     assert "Page: Enter a whole number." in response.content.decode()
